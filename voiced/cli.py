@@ -1,0 +1,124 @@
+"""Command line: argparse → one function per subcommand (in ``voiced.commands``); no logic here.
+
+Exit codes (shared/spec/cli.md): 0 success, 2 bad usage or bad input files, 1 other failures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from voiced.errors import ConfigError, VoicedError
+
+# subcommand → "module:function"; each function takes the parsed Namespace and returns an exit code
+_HANDLERS = {
+    "run": "voiced.commands.service:cmd_run",
+    "parse": "voiced.commands.nlu:cmd_parse",
+    "eval": "voiced.commands.nlu:cmd_eval",
+    "train": "voiced.commands.train:cmd_train",
+    "listen": "voiced.commands.audio:cmd_listen",
+    "say": "voiced.commands.audio:cmd_say",
+    "model": "voiced.commands.model:cmd_model",
+    "check-config": "voiced.commands.service:cmd_check_config",
+    "doctor": "voiced.commands.service:cmd_doctor",
+    "install": "voiced.commands.service:cmd_install",
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="voiced", description="Offline voice assistant for the smart home.")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def devices(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("--devices", help="devices file (default: the example home in devices/)")
+
+    def model(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("--model", help="model directory (default: the shipped models in models/)")
+
+    sp = sub.add_parser("run", help="run the assistant daemon")
+    sp.add_argument("--config", help="voiced.yaml")
+    devices(sp)
+    sp.add_argument("--broker", help="mqtt://HOST:PORT (default: from the config, else a local broker)")
+    sp.add_argument("--site", help="satellite site id")
+    sp.add_argument("--no-audio", action="store_true", help="no microphone/speaker: text in over MQTT only")
+    sp.add_argument("--state-dir", help="where timers and other state are kept")
+
+    sp = sub.add_parser("parse", help="text → intent and slots (JSON)")
+    devices(sp)
+    model(sp)
+    sp.add_argument("--area", help="the satellite's own area (for 'in here')")
+    sp.add_argument("text", nargs="?", help="text to parse; without it, read lines from stdin")
+
+    sp = sub.add_parser("eval", help="score the NLU on a JSON-lines test set")
+    sp.add_argument("file", help="FILE.jsonl with text, intent, slots[, area]")
+    devices(sp)
+    model(sp)
+    sp.add_argument("--errors", action="store_true", help="also print every wrong frame to stderr")
+
+    sp = sub.add_parser("train", help="train the NLU and reply models for a home")
+    devices(sp)
+    sp.add_argument("--out", help="output directory (default: the shipped models' place)")
+    sp.add_argument("--epochs", type=int, help="override the recipe's number of epochs")
+    sp.add_argument("--seed", type=int, default=0)
+    sp.add_argument("--only", choices=["nlu", "reply"], help="train only one of the models")
+
+    sp = sub.add_parser("listen", help="one utterance from a WAV file → transcript, intent (JSON)")
+    sp.add_argument("wav", help="FILE.wav (any rate, mono or stereo)")
+    sp.add_argument("--config", help="voiced.yaml")
+    devices(sp)
+    model(sp)
+    sp.add_argument("--broker", help="mqtt://HOST:PORT (with --act)")
+    sp.add_argument("--act", action="store_true", help="also command the devices")
+    sp.add_argument("--wake", action="store_true", help="expect the wake word before the command")
+    sp.add_argument("--engine", choices=["auto", "vosk", "pocketsphinx"], help="ASR engine")
+
+    sp = sub.add_parser("say", help="speak text, or render it to a WAV")
+    sp.add_argument("text")
+    sp.add_argument("--out", help="write a WAV instead of playing")
+    sp.add_argument("--config", help="voiced.yaml")
+
+    sp = sub.add_parser("model", help="ASR models")
+    msub = sp.add_subparsers(dest="model_command", required=True, metavar="ACTION")
+    ip = msub.add_parser("install", help="download, verify and unpack a Vosk model")
+    ip.add_argument("name")
+    ip.add_argument("--dir", help="models directory (default: models/asr)")
+    ip.add_argument("--url", help="override the download address (mirrors)")
+    ip.add_argument("--sha256", help="override the expected checksum (with --url)")
+    lp = msub.add_parser("list", help="known and installed ASR models")
+    lp.add_argument("--dir", help="models directory (default: models/asr)")
+
+    sp = sub.add_parser("check-config", help="validate the config and devices files")
+    sp.add_argument("--config", help="voiced.yaml")
+    devices(sp)
+
+    sp = sub.add_parser("doctor", help="diagnose audio, models, broker and voice")
+    sp.add_argument("--config", help="voiced.yaml")
+
+    sp = sub.add_parser("install", help="install voiced as a systemd service")
+    sp.add_argument("--prefix", default="/", help="root to install into (for packaging)")
+    sp.add_argument("--dry-run", action="store_true", help="print what would be done")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    key = args.command
+    module_name, func_name = _HANDLERS[key].split(":")
+    handler = getattr(importlib.import_module(module_name), func_name)
+    try:
+        return int(handler(args) or 0)
+    except ConfigError as exc:
+        print(f"voiced {key}: {exc}", file=sys.stderr)
+        return 2
+    except VoicedError as exc:
+        print(f"voiced {key}: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Subcommand implementations: the only place besides pipeline.py that wires several stages."""
