@@ -19,11 +19,11 @@ _HANDLERS = {
     "eval": "voiced.commands.nlu:cmd_eval",
     "train": "voiced.commands.train:cmd_train",
     "listen": "voiced.commands.audio:cmd_listen",
-    "say": "voiced.commands.audio:cmd_say",
+    "say": "voiced.commands.speech:cmd_say",
     "model": "voiced.commands.model:cmd_model",
-    "check-config": "voiced.commands.service:cmd_check_config",
-    "doctor": "voiced.commands.service:cmd_doctor",
-    "install": "voiced.commands.service:cmd_install",
+    "check-config": "voiced.commands.admin:cmd_check_config",
+    "doctor": "voiced.commands.admin:cmd_doctor",
+    "install": "voiced.commands.admin:cmd_install",
 }
 
 
