@@ -106,7 +106,8 @@ class Home:
     def vocabulary(self) -> set[str]:
         """Lower-case words of every name and alias (for ASR grammars and NLU vocabularies)."""
         words: set[str] = set()
-        for item in (*self.floors, *self.areas, *self.entities):
+        items: list[Floor | Area | Entity] = [*self.floors, *self.areas, *self.entities]
+        for item in items:
             for n in item.names:
                 words.update(n.lower().split())
         return words
