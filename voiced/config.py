@@ -8,19 +8,26 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import types
 import typing
+import urllib.parse
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from voiced.errors import ConfigError
 
+if TYPE_CHECKING:
+    from voiced.home import Home
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DEVICES = REPO_ROOT / "devices" / "home.yaml"
 DEFAULT_MODELS = REPO_ROOT / "models"
+DEFAULT_CONFIG = Path("/etc/voiced/voiced.yaml")  # where `voiced install` puts it
 
 
 @dataclass(frozen=True)
@@ -47,17 +54,27 @@ class BrokerSettings:
     start_local: bool = True  # start a private mosquitto when no url is given and none listens
 
     def password(self) -> str | None:
+        """The broker password, never from the command line.  First match wins:
+
+        ``$<password_env>`` (when configured), ``$VOICED_MQTT_PASSWORD``, ``password_file``,
+        the systemd credential ``$CREDENTIALS_DIRECTORY/mqtt-password`` (``LoadCredential=``).
+        """
         if self.password_env:
             value = os.environ.get(self.password_env)
             if value is None:
                 raise ConfigError(f"(env): mqtt.password_env: environment variable {self.password_env} is not set")
             return value
+        if os.environ.get("VOICED_MQTT_PASSWORD"):
+            return os.environ["VOICED_MQTT_PASSWORD"]
         if self.password_file:
             try:
                 return Path(self.password_file).read_text(encoding="utf-8").strip()
             except OSError as exc:
                 raise ConfigError(f"{self.password_file}:1: mqtt.password_file: cannot read: {exc}") from exc
-        return os.environ.get("VOICED_MQTT_PASSWORD")
+        creds = os.environ.get("CREDENTIALS_DIRECTORY")
+        if creds and (Path(creds) / "mqtt-password").is_file():
+            return (Path(creds) / "mqtt-password").read_text(encoding="utf-8").strip()
+        return None
 
 
 @dataclass(frozen=True)
@@ -165,40 +182,89 @@ class Settings:
 
 
 # ---------------------------------------------------------------------------- loading
+#
+# ``_Where`` remembers, for every dotted key read from the file, the line it sits on (or the
+# environment variable that overrode it), so that the semantic checks after the type conversion
+# can name the line of the offending key too, not only the type errors.
+
+
+ENV_OVERRIDES: dict[str, str] = {
+    # environment variable → dotted key; documented in systemd/voiced.yaml and docs/service.md
+    "VOICED_SITE": "site",
+    "VOICED_LOG_LEVEL": "log_level",
+    "VOICED_DEVICES": "devices",
+    "VOICED_MQTT_URL": "mqtt.url",
+    "VOICED_MQTT_USERNAME": "mqtt.username",
+    "VOICED_MQTT_PASSWORD_FILE": "mqtt.password_file",
+}
+# VOICED_MQTT_PASSWORD is read by BrokerSettings.password() at connect time, never stored in Settings.
+
+_ID = re.compile(r"^[a-z0-9_]+$")
+_SITE = re.compile(r"^[A-Za-z0-9_.-]+$")
+_ENTITY = re.compile(r"^[a-z0-9_]+\.[a-z0-9_]+$")
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+class _Where:
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.lines: dict[str, int] = {}
+        self.env: dict[str, str] = {}
+
+    def at(self, key: str) -> str:
+        """``file:line`` of ``key`` (or of its nearest located parent), or the overriding variable."""
+        k = key
+        while True:
+            if k in self.env:
+                return f"{self.source}: environment variable {self.env[k]}"
+            if k in self.lines:
+                return f"{self.source}:{self.lines[k]}"
+            if "." not in k and "[" not in k:
+                return f"{self.source}:1"
+            k = k[: max(k.rfind("."), k.rfind("["))]
+
+    def fail(self, key: str, msg: str) -> ConfigError:
+        return ConfigError(f"{self.at(key)}: {key}: {msg}")
 
 
 def _line(node: yaml.Node | None) -> int:
     return node.start_mark.line + 1 if node is not None else 1
 
 
-def _convert(value: Any, tp: Any, key: str, node: yaml.Node | None, source: str) -> Any:
+def _convert(value: Any, tp: Any, key: str, node: yaml.Node | None, where: _Where) -> Any:
     def fail(msg: str) -> ConfigError:
-        return ConfigError(f"{source}:{_line(node)}: {key}: {msg}")
+        return where.fail(key, msg)
 
+    if node is not None:
+        where.lines.setdefault(key, _line(node))
     origin = typing.get_origin(tp)
     if origin in (typing.Union, types.UnionType):
         args = typing.get_args(tp)
         if value is None and type(None) in args:
             return None
         errors = []
-        for a in args:
+        # the member that matches the YAML value's own type first: 2 stays an int in ``str | int``
+        exact = [a for a in args if isinstance(a, type) and type(value) is a]
+        for a in exact + [a for a in args if a not in exact]:
             if a is type(None):
                 continue
             try:
-                return _convert(value, a, key, node, source)
+                return _convert(value, a, key, node, where)
             except ConfigError as exc:
-                errors.append(str(exc).split(": ", 2)[-1])
+                errors.append(str(exc).rsplit(f"{key}: ", 1)[-1])
         raise fail(" or ".join(errors))
     if dataclasses.is_dataclass(tp):
-        return _build(tp, value, key, node, source)
+        return _build(tp, value, key, node, where)
     if origin is tuple:
         (inner, _ellipsis) = typing.get_args(tp)
         if isinstance(value, str) and inner is str:
             value = [value]
+        if value is None:
+            value = []
         if not isinstance(value, list):
             raise fail("expected a list")
-        children = node.value if isinstance(node, yaml.SequenceNode) else [None] * len(value)
-        return tuple(_convert(v, inner, f"{key}[{i}]", n, source) for i, (v, n) in enumerate(zip(value, children, strict=False)))
+        children: list[yaml.Node | None] = list(node.value) if isinstance(node, yaml.SequenceNode) else [node] * len(value)
+        return tuple(_convert(v, inner, f"{key}[{i}]", n, where) for i, (v, n) in enumerate(zip(value, children, strict=False)))
     if tp is bool:
         if not isinstance(value, bool):
             raise fail("expected true or false")
@@ -214,67 +280,179 @@ def _convert(value: Any, tp: Any, key: str, node: yaml.Node | None, source: str)
     if tp is str:
         if isinstance(value, bool):  # YAML 1.1 reads a bare on/off/yes/no as a boolean
             return "on" if value else "off"
+        if isinstance(value, int | float):  # a bare number where text is expected (e.g. a site "2")
+            return str(value)
         if not isinstance(value, str):
             raise fail("expected a string")
         return value
     raise fail(f"unsupported type {tp}")
 
 
-def _build(cls: Any, data: Any, prefix: str, node: yaml.Node | None, source: str) -> Any:
+def _build(cls: Any, data: Any, prefix: str, node: yaml.Node | None, where: _Where) -> Any:
+    label = prefix or "(top level)"
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        raise ConfigError(f"{source}:{_line(node)}: {prefix or '(top level)'}: expected a mapping")
+        raise where.fail(label, "expected a mapping")
     hints = typing.get_type_hints(cls)
     fields = {f.name: f for f in dataclasses.fields(cls) if f.name != "source"}
     children: dict[str, tuple[yaml.Node, yaml.Node]] = {}
     if isinstance(node, yaml.MappingNode):
-        children = {k.value: (k, v) for k, v in node.value}
+        for k, v in node.value:
+            key_value = str(k.value)
+            if key_value in children:
+                dotted = f"{prefix}.{key_value}" if prefix else str(key_value)
+                raise ConfigError(f"{where.source}:{_line(k)}: {dotted}: duplicate key "
+                                  f"(first on line {_line(children[key_value][0])})")
+            children[key_value] = (k, v)
     kwargs: dict[str, Any] = {}
     for key, value in data.items():
         dotted = f"{prefix}.{key}" if prefix else str(key)
-        knode, vnode = children.get(key, (node, node))
+        knode, vnode = children.get(str(key), (None, None))
+        if knode is not None:
+            where.lines[dotted] = _line(knode)
         if key not in fields:
-            raise ConfigError(f"{source}:{_line(knode)}: {dotted}: unknown key (expected one of {', '.join(sorted(fields))})")
-        kwargs[key] = _convert(value, hints[key], dotted, vnode, source)
-    try:
-        return cls(**kwargs)
-    except TypeError as exc:
-        raise ConfigError(f"{source}:{_line(node)}: {prefix or '(top level)'}: {exc}") from exc
+            raise where.fail(dotted, f"unknown key (expected one of {', '.join(sorted(fields))})")
+        kwargs[key] = _convert(value, hints[key], dotted, vnode, where)
+    missing = [f.name for f in fields.values()
+               if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING and f.name not in kwargs]
+    if missing:
+        raise where.fail(label, f"missing key{'s' if len(missing) > 1 else ''} {', '.join(missing)}")
+    return cls(**kwargs)
 
 
-def _validate(s: Settings) -> None:
-    src = s.source
-    if not s.site or any(c in s.site for c in "/#+ "):
-        raise ConfigError(f"{src}:1: site: must be a non-empty id without '/', '#', '+' or spaces")
-    if s.asr.engine not in ("auto", "vosk", "pocketsphinx"):
-        raise ConfigError(f"{src}:1: asr.engine: expected auto, vosk or pocketsphinx, not {s.asr.engine!r}")
-    if s.mqtt.url and not s.mqtt.url.startswith(("mqtt://", "mqtts://")):
-        raise ConfigError(f"{src}:1: mqtt.url: expected mqtt://HOST:PORT or mqtts://HOST:PORT")
-    if not 0.0 <= s.wake.sensitivity <= 1.0:
-        raise ConfigError(f"{src}:1: wake.sensitivity: expected a number between 0 and 1")
-    if not 0.0 <= s.nlu.confidence_threshold <= 1.0:
-        raise ConfigError(f"{src}:1: nlu.confidence_threshold: expected a number between 0 and 1")
-    if s.log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
-        raise ConfigError(f"{src}:1: log_level: expected DEBUG, INFO, WARNING or ERROR")
+def _validate(s: Settings, where: _Where) -> None:
+    """Checks beyond the types: ranges, formats, combinations.  Every error names the key's line."""
+
+    def check(ok: bool, key: str, msg: str) -> None:
+        if not ok:
+            raise where.fail(key, msg)
+
+    def between(value: float, lo: float, hi: float, key: str) -> None:
+        check(lo <= value <= hi, key, f"expected a number between {lo:g} and {hi:g}, not {value:g}")
+
+    def positive(value: float, key: str) -> None:
+        check(value > 0, key, f"expected a number above 0, not {value:g}")
+
+    check(bool(_SITE.match(s.site)), "site", f"must be a non-empty id of letters, digits, '_', '-' or '.', not {s.site!r}")
+    check(s.area is None or bool(_ID.match(s.area)), "area", f"expected an area id (lower case, digits, '_'), not {s.area!r}")
+    check(bool(s.devices.strip()), "devices", "must name a devices file")
+    check(bool(s.state_dir.strip()), "state_dir", "must name a directory")
+    check(s.log_level.upper() in ("DEBUG", "INFO", "WARNING", "ERROR"), "log_level",
+          f"expected DEBUG, INFO, WARNING or ERROR, not {s.log_level!r}")
+
+    m = s.mqtt
+    if m.url:
+        check(m.url.startswith(("mqtt://", "mqtts://")), "mqtt.url", f"expected mqtt://HOST:PORT or mqtts://HOST:PORT, not {m.url!r}")
+        try:
+            parsed = urllib.parse.urlsplit(m.url)
+            port = parsed.port
+        except ValueError as exc:
+            raise where.fail("mqtt.url", f"bad address {m.url!r}: {exc}") from exc
+        check(bool(parsed.hostname), "mqtt.url", f"no host in {m.url!r}")
+        check(parsed.password is None, "mqtt.url", "must not contain a password; use mqtt.password_file or VOICED_MQTT_PASSWORD")
+        check(port is None or 0 < port < 65536, "mqtt.url", "port out of range")
+        check(parsed.path in ("", "/"), "mqtt.url", f"unexpected path {parsed.path!r} (expected mqtt://HOST:PORT)")
+    check(m.username is None or bool(m.username), "mqtt.username", "must not be empty (leave it out instead)")
+    check(not (m.password_env and m.password_file), "mqtt.password_env", "set password_env or password_file, not both")
+    check(m.password_env is None or bool(_ENV_NAME.match(m.password_env)), "mqtt.password_env",
+          f"expected an environment variable name, not {m.password_env!r}")
+    if m.password_file:
+        check(Path(m.password_file).is_file(), "mqtt.password_file", f"no such file {m.password_file!r}")
+    check(0 <= m.keepalive <= 65535, "mqtt.keepalive", "expected seconds between 0 and 65535")
+    check(m.queue_max_age >= 0, "mqtt.queue_max_age", "expected 0 or more seconds")
+    positive(m.reconnect_min, "mqtt.reconnect_min")
+    check(m.reconnect_max >= m.reconnect_min, "mqtt.reconnect_max", "must not be below mqtt.reconnect_min")
+    for name in ("ca_file", "cert_file", "key_file"):
+        value = getattr(m.tls, name)
+        if value:
+            check(Path(value).is_file(), f"mqtt.tls.{name}", f"no such file {value!r}")
+    check(not (m.tls.key_file and not m.tls.cert_file), "mqtt.tls.key_file", "needs mqtt.tls.cert_file as well")
+    check(not (m.tls.cert_file and not m.tls.key_file), "mqtt.tls.cert_file", "needs mqtt.tls.key_file as well")
+
+    a = s.audio
+    for name in ("input_device", "output_device"):
+        dev = getattr(a, name)
+        check(not isinstance(dev, int) or dev >= 0, f"audio.{name}", "a device index must be 0 or more")
+        check(not isinstance(dev, str) or bool(dev.strip()), f"audio.{name}", "must not be empty (leave it out for the default)")
+    check(a.input_rate is None or 8000 <= a.input_rate <= 192000, "audio.input_rate", "expected a rate in Hz between 8000 and 192000")
+    check(10 <= a.block_ms <= 1000, "audio.block_ms", "expected milliseconds between 10 and 1000")
+    positive(a.retry_seconds, "audio.retry_seconds")
+
+    check(not s.wake.enabled or len(s.wake.phrases) > 0, "wake.phrases", "needs at least one phrase when wake.enabled")
+    for i, phrase in enumerate(s.wake.phrases):
+        check(bool(phrase.strip()), f"wake.phrases[{i}]", "must not be empty")
+    between(s.wake.sensitivity, 0.0, 1.0, "wake.sensitivity")
+
+    between(s.vad.threshold, 0.0, 1.0, "vad.threshold")
+    check(s.vad.trailing_silence_ms > 0, "vad.trailing_silence_ms", "expected milliseconds above 0")
+    positive(s.vad.max_seconds, "vad.max_seconds")
+    positive(s.vad.no_speech_timeout, "vad.no_speech_timeout")
+    check(s.vad.min_speech_ms >= 0, "vad.min_speech_ms", "expected 0 or more milliseconds")
+
+    check(s.asr.engine in ("auto", "vosk", "pocketsphinx"), "asr.engine",
+          f"expected auto, vosk or pocketsphinx, not {s.asr.engine!r}")
+    check(s.asr.vosk_model is None or bool(s.asr.vosk_model.strip()), "asr.vosk_model", "must not be empty")
+    between(s.nlu.confidence_threshold, 0.0, 1.0, "nlu.confidence_threshold")
+    for key, value in (("nlu.model_dir", s.nlu.model_dir), ("reply.model_dir", s.reply.model_dir)):
+        check(value is None or bool(value.strip()), key, "must not be empty (leave it out for the shipped model)")
+
+    check(s.tts.voice is None or bool(s.tts.voice.strip()), "tts.voice", "must not be empty (leave it out for the default)")
+    check(50 <= s.tts.rate <= 500, "tts.rate", "expected words per minute between 50 and 500")
+    between(s.tts.volume, 0.0, 1.0, "tts.volume")
+
+    d = s.dialogue
+    for i, action in enumerate(d.risky_actions):
+        check(bool(_ID.match(action)), f"dialogue.risky_actions[{i}]", f"expected an action id like unlock, not {action!r}")
+    positive(d.session_timeout, "dialogue.session_timeout")
+    check(d.max_turns >= 1, "dialogue.max_turns", "expected 1 or more")
+    check(d.away_entity is None or bool(_ENTITY.match(d.away_entity)), "dialogue.away_entity",
+          f"expected an entity id like binary_sensor.away, not {d.away_entity!r}")
+
+    for i, rule in enumerate(s.alerts):
+        k = f"alerts[{i}]"
+        check(bool(_ENTITY.match(rule.entity)), f"{k}.entity", f"expected an entity id like binary_sensor.smoke, not {rule.entity!r}")
+        check(bool(rule.state.strip()), f"{k}.state", "must not be empty")
+        check(bool(rule.message.strip()), f"{k}.message", "must not be empty")
+        check(rule.min_interval >= 0, f"{k}.min_interval", "expected 0 or more seconds")
+        for j, site in enumerate(rule.sites):
+            check(bool(_SITE.match(site)), f"{k}.sites[{j}]", f"expected a site id, not {site!r}")
+        check(not rule.only_when_away or d.away_entity is not None, f"{k}.only_when_away", "needs dialogue.away_entity")
 
 
-def _env_overrides(data: dict[str, Any]) -> dict[str, Any]:
-    """VOICED_SITE, VOICED_MQTT_URL, VOICED_MQTT_USERNAME override the file (secrets stay out of it)."""
-    env = os.environ
-    if env.get("VOICED_SITE"):
-        data["site"] = env["VOICED_SITE"]
-    mqtt = dict(data.get("mqtt") or {})
-    if env.get("VOICED_MQTT_URL"):
-        mqtt["url"] = env["VOICED_MQTT_URL"]
-    if env.get("VOICED_MQTT_USERNAME"):
-        mqtt["username"] = env["VOICED_MQTT_USERNAME"]
-    if mqtt:
-        data["mqtt"] = mqtt
+def _env_overrides(data: dict[str, Any], where: _Where, env: Mapping[str, str]) -> dict[str, Any]:
+    """Apply ``ENV_OVERRIDES``: deployment details and secrets can stay out of the file."""
+    for var, dotted in ENV_OVERRIDES.items():
+        value = env.get(var)
+        if not value:
+            continue
+        parts = dotted.split(".")
+        target = data
+        for part in parts[:-1]:
+            child = target.get(part)
+            child = dict(child) if isinstance(child, dict) else {}
+            target[part] = child
+            target = child
+        target[parts[-1]] = value
+        where.env[dotted] = var
     return data
 
 
-def load_settings_text(text: str, source: str = "<string>", env: bool = True) -> Settings:
+def check_against_home(settings: Settings, home: Home) -> None:
+    """Cross-checks between the config and the devices file (the area and entities it names)."""
+    where = getattr(settings, "_where", None) or _Where(settings.source)
+    if settings.area is not None and home.area(settings.area) is None:
+        raise where.fail("area", f"unknown area {settings.area!r} in {home.source} "
+                         f"(expected one of {', '.join(a.id for a in home.areas) or 'none'})")
+    if settings.dialogue.away_entity and home.entity(settings.dialogue.away_entity) is None:
+        raise where.fail("dialogue.away_entity", f"unknown entity {settings.dialogue.away_entity!r} in {home.source}")
+    for i, rule in enumerate(settings.alerts):
+        if home.entity(rule.entity) is None:
+            raise where.fail(f"alerts[{i}].entity", f"unknown entity {rule.entity!r} in {home.source}")
+
+
+def load_settings_text(text: str, source: str = "<string>", env: bool | Mapping[str, str] = True) -> Settings:
+    """Parse and validate; ``env`` False ignores the environment, a mapping replaces ``os.environ``."""
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
@@ -283,17 +461,19 @@ def load_settings_text(text: str, source: str = "<string>", env: bool = True) ->
         raise ConfigError(f"{source}:{mark.line + 1 if mark else 1}: (yaml): {exc.problem or exc}") from exc
     except yaml.YAMLError as exc:
         raise ConfigError(f"{source}:1: (yaml): {exc}") from exc
+    where = _Where(source)
     if data is None:
         data = {}
-    if env and isinstance(data, dict):
-        data = _env_overrides(data)
-    settings = _build(Settings, data, "", node, source)
+    if env is not False and isinstance(data, dict):
+        data = _env_overrides(dict(data), where, os.environ if env is True else env)
+    settings = _build(Settings, data, "", node, where)
     settings = dataclasses.replace(settings, source=source)
-    _validate(settings)
+    _validate(settings, where)
+    object.__setattr__(settings, "_where", where)  # kept for check_against_home's line numbers
     return typing.cast(Settings, settings)
 
 
-def load_settings(path: str | Path | None = None, env: bool = True) -> Settings:
+def load_settings(path: str | Path | None = None, env: bool | Mapping[str, str] = True) -> Settings:
     """Load the config file; ``None`` means built-in defaults (plus environment overrides)."""
     if path is None:
         return load_settings_text("", "<defaults>", env=env)
@@ -304,4 +484,25 @@ def load_settings(path: str | Path | None = None, env: bool = True) -> Settings:
         raise ConfigError(f"{p}:1: (file): no such file") from exc
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{p}:1: (file): cannot read: {exc}") from exc
-    return load_settings_text(text, str(p), env=env)
+    settings = load_settings_text(text, str(p), env=env)
+    devices = resolve_devices(settings, p)
+    if str(devices) != settings.devices:  # relative to the config file, not to the working directory
+        where = getattr(settings, "_where", None)
+        settings = dataclasses.replace(settings, devices=str(devices))
+        object.__setattr__(settings, "_where", where)
+    return settings
+
+
+def resolve_devices(settings: Settings, config_path: str | Path | None) -> Path:
+    """The devices file: a relative ``devices`` key is relative to the config file's directory."""
+    p = Path(settings.devices).expanduser()
+    if not p.is_absolute() and config_path is not None:
+        p = Path(config_path).resolve().parent / p
+    return p
+
+
+def default_config_path(given: str | Path | None = None) -> Path | None:
+    """``--config`` if given, else /etc/voiced/voiced.yaml when it exists, else None (defaults)."""
+    if given is not None:
+        return Path(given)
+    return DEFAULT_CONFIG if DEFAULT_CONFIG.is_file() else None

@@ -146,6 +146,11 @@ def parse_number(text: str) -> int | float | None:
 def parse_percent(text: str) -> int | float | None:
     """Brightness/position/volume 0–100; "full"/"max" → 100, "half" → 50, "off"/"min" → 0."""
     toks = _tokens(text)
+    low = " ".join(toks)
+    for phrase, val in (("three quarters", 75), ("three quarter", 75), ("a quarter", 25), ("one quarter", 25),
+                        ("quarter", 25), ("a third", 33), ("two thirds", 67), ("half", 50)):
+        if re.search(rf"\b{phrase}\b", low) and "percent" not in toks and "%" not in toks:
+            return val
     if any(t in ("full", "max", "maximum", "fully", "all") for t in toks) and not find_numbers(text):
         return 100
     if any(t in ("minimum", "min") for t in toks) and not find_numbers(text):

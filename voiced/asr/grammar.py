@@ -1,0 +1,122 @@
+"""The home's command sentences → ASR grammars (JSGF for PocketSphinx, a phrase list for Vosk).
+
+The sentences come from the caller (``voiced.nlu.generate.command_sentences`` wired in by
+``voiced/commands`` or the pipeline): asr/ never imports the NLU.  A flat list of whole commands
+is used on purpose: on these machines it beat a compositional grammar and an n-gram LM (field
+notes).  Because Vosk's grammar is only a bigram over the phrases, ``SentenceMatcher`` checks a
+result against the allowed sentences afterwards and snaps near misses.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+from rapidfuzz.distance import Levenshtein
+
+_PUNCT = re.compile(r"[^\w' ]+", re.UNICODE)
+_SPACE = re.compile(r"\s+")
+
+
+def normalize(text: str) -> str:
+    """Lower case, punctuation out (apostrophes kept: "children's"), single spaces."""
+    t = _PUNCT.sub(" ", text.lower().replace("-", " "))
+    return _SPACE.sub(" ", t).strip()
+
+
+def unique_sentences(sentences: Iterable[str]) -> list[str]:
+    seen: dict[str, None] = {}
+    for s in sentences:
+        n = normalize(s)
+        if n:
+            seen.setdefault(n, None)
+    return list(seen)
+
+
+def vocabulary(sentences: Iterable[str]) -> set[str]:
+    return {w for s in sentences for w in normalize(s).split()}
+
+
+@dataclass(frozen=True)
+class GrammarBuild:
+    sentences: tuple[str, ...]  # what the grammar accepts
+    dropped: tuple[str, ...]  # sentences with words the recogniser cannot say
+    oov: tuple[str, ...]  # those words
+
+
+def filter_known(sentences: Sequence[str], known: Callable[[str], bool]) -> GrammarBuild:
+    """Keep sentences whose every word the recogniser knows (no grapheme-to-phoneme here)."""
+    kept: list[str] = []
+    dropped: list[str] = []
+    oov: set[str] = set()
+    cache: dict[str, bool] = {}
+    for s in unique_sentences(sentences):
+        bad = [w for w in s.split() if not cache.setdefault(w, known(w))]
+        if bad:
+            dropped.append(s)
+            oov.update(bad)
+        else:
+            kept.append(s)
+    return GrammarBuild(tuple(kept), tuple(dropped), tuple(sorted(oov)))
+
+
+def _jsgf_token(word: str) -> str:
+    # JSGF tokens may not contain grammar syntax characters; quote anything unusual
+    return word if re.fullmatch(r"[\w']+", word) else '"' + word.replace('"', "") + '"'
+
+
+def jsgf(sentences: Sequence[str], name: str = "commands") -> str:
+    """A JSGF grammar whose public rule is exactly the alternatives of the given sentences."""
+    if not sentences:
+        raise ValueError("no sentences for the grammar")
+    alts = "\n  | ".join(" ".join(_jsgf_token(w) for w in s.split()) for s in sentences)
+    return f"#JSGF V1.0;\ngrammar {name};\npublic <{name}> = (\n    {alts}\n  );\n"
+
+
+def vosk_phrases(sentences: Sequence[str], unk: str | None) -> list[str]:
+    """Vosk grammar: the phrases plus the model's unknown-word token (absorbs other speech)."""
+    out = list(sentences)
+    if unk:
+        out.append(unk)
+    return out
+
+
+class SentenceMatcher:
+    """Check a recognised text against the allowed sentences; snap close ones.
+
+    Similarity is word-level normalised Levenshtein, so "turn of the kitchen light" →
+    "turn off the kitchen light" (one substituted word) snaps, an unrelated phrase does not.
+    """
+
+    def __init__(self, sentences: Sequence[str], min_similarity: float = 0.75) -> None:
+        self.sentences = unique_sentences(sentences)
+        self._set = set(self.sentences)
+        self._tokens = [s.split() for s in self.sentences]
+        self.min_similarity = min_similarity
+
+    def match(self, text: str) -> tuple[str, float]:
+        """(best allowed sentence, similarity 0..1); exact matches give 1.0, none gives ("", 0)."""
+        t = normalize(text)
+        if t in self._set:
+            return t, 1.0
+        words = t.split()
+        if not words or not self._tokens:
+            return "", 0.0
+        best_i, best = -1, 0.0
+        for i, cand in enumerate(self._tokens):
+            if abs(len(cand) - len(words)) > max(len(cand), len(words)) * (1 - self.min_similarity) + 1:
+                continue
+            sim = float(Levenshtein.normalized_similarity(words, cand))
+            if sim > best:
+                best_i, best = i, sim
+        return (self.sentences[best_i], best) if best_i >= 0 else ("", 0.0)
+
+    def snap(self, text: str) -> tuple[str, float, bool]:
+        """(text to pass on, similarity, in_grammar): snapped when similar enough, else unchanged."""
+        best, sim = self.match(text)
+        if sim >= 1.0:
+            return best, 1.0, True
+        if sim >= self.min_similarity:
+            return best, sim, True
+        return normalize(text), sim, False

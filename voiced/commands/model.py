@@ -1,0 +1,35 @@
+"""`voiced model install NAME` / `voiced model list`: Vosk models in models/asr."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+
+from voiced.asr.install import REGISTRY, install, list_models, resolve
+from voiced.asr.select import DEFAULT_ASR_DIR
+from voiced.errors import ModelError
+
+
+def cmd_model(args: argparse.Namespace) -> int:
+    models_dir = args.dir or str(DEFAULT_ASR_DIR)
+    if args.model_command == "list":
+        for e in list_models(models_dir):
+            print(json.dumps({"name": e.name, "dir": e.dirname, "installed": e.installed,
+                              "path": e.path, "note": e.note}))
+        return 0
+    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+    url = getattr(args, "url", None)
+    sha = getattr(args, "sha256", None)
+    if resolve(args.name) is None and url is None:
+        print(f"voiced model: unknown model {args.name!r} (known: {', '.join(REGISTRY)}; "
+              "or give --url and --sha256)", file=sys.stderr)
+        return 2
+    try:
+        path = install(args.name, models_dir, url=url, sha256=sha, progress=True)
+    except ModelError as exc:
+        print(f"voiced model install: {exc}", file=sys.stderr)
+        return 1
+    print(path)
+    return 0

@@ -1,0 +1,104 @@
+"""``voiced run``: load config, home and models, connect, serve until SIGTERM/SIGINT."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import logging
+import signal
+import threading
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from voiced import logs
+from voiced.config import DEFAULT_MODELS, Settings, default_config_path
+from voiced.errors import ConfigError, ModelError
+
+log = logging.getLogger("voiced.run")
+
+
+def _apply_args(settings: Settings, args: argparse.Namespace) -> Settings:
+    if getattr(args, "site", None):
+        site = args.site
+        if not site or any(c in site for c in "/#+ "):
+            raise ConfigError(f"(command line):1: --site: must be an id without '/', '#', '+' or spaces, not {site!r}")
+        settings = dataclasses.replace(settings, site=site)
+    if getattr(args, "broker", None):
+        url = args.broker
+        if not url.startswith(("mqtt://", "mqtts://")) or "@" in url:
+            raise ConfigError(f"(command line):1: --broker: expected mqtt://HOST:PORT or mqtts://HOST:PORT, not {url!r}")
+        settings = dataclasses.replace(settings, mqtt=dataclasses.replace(settings.mqtt, url=url))
+    if getattr(args, "state_dir", None):
+        settings = dataclasses.replace(settings, state_dir=args.state_dir)
+    return settings
+
+
+def microphone_available() -> bool:
+    """Whether PortAudio sees an input device (no sound card: False)."""
+    try:
+        import sounddevice as sd  # lazily: the text-only daemon never needs it
+
+        sd.query_devices(kind="input")
+        return True
+    except Exception:  # noqa: BLE001 - missing library, no device, PortAudio errors
+        return False
+
+
+def load_stages(settings: Settings, home: Any) -> tuple[Any, Any]:
+    """The NLU parser and reply generator (the shipped models unless the config names others)."""
+    try:
+        from voiced.nlu.parser import Parser
+        from voiced.reply.generate import ReplyGenerator
+    except ImportError as exc:
+        raise ModelError(f"the NLU or reply stage is not installed: {exc}") from exc
+    nlu_dir = Path(settings.nlu.model_dir) if settings.nlu.model_dir else DEFAULT_MODELS / "nlu"
+    reply_dir = Path(settings.reply.model_dir) if settings.reply.model_dir else DEFAULT_MODELS / "reply"
+    parser = Parser.load(nlu_dir, home, threshold=settings.nlu.confidence_threshold)
+    replier = ReplyGenerator.load(reply_dir, use_model=settings.reply.use_model)
+    return parser, replier
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from voiced.reload import load_files
+    from voiced.service import LocalBroker, Service, broker_url
+
+    config_path = default_config_path(getattr(args, "config", None))
+    settings, home = load_files(config_path, getattr(args, "devices", None))
+    settings = _apply_args(settings, args)
+    logs.setup_logging(settings.log_level)
+    devices_path = getattr(args, "devices", None) or settings.devices
+    log.info("voiced %s: site %s, %d entities from %s", __import__("voiced").__version__, settings.site,
+             len(home.entities), home.source)
+
+    parser, replier = load_stages(settings, home)
+    speaker = None
+    if not args.no_audio and settings.audio.enabled:
+        if not microphone_available():
+            log.warning("no microphone: serving text commands over MQTT only")
+        else:
+            log.warning("audio front end not wired in this build: serving text commands over MQTT only")
+
+    local = LocalBroker()
+    service: Service | None = None
+    try:
+        url = broker_url(settings, local)
+        service = Service(settings, home, nlu=parser, replier=replier, url=url, speaker=speaker,
+                          devices_path=str(devices_path))
+        if threading.current_thread() is threading.main_thread():
+            svc = service
+
+            def on_signal(signum: int, _frame: FrameType | None) -> None:
+                svc.stop(signal.Signals(signum).name)
+
+            signal.signal(signal.SIGTERM, on_signal)
+            signal.signal(signal.SIGINT, on_signal)
+        if not service.start():
+            log.warning("broker %s not reachable yet; commands are queued until it is", url)
+        log.info("ready: text commands on voiced/%s/text", settings.site)
+        service.run()
+        return 0
+    finally:
+        if service is not None:
+            service.close()
+        local.stop()

@@ -1,0 +1,200 @@
+"""Spoken names → the home's entities, areas and floors.
+
+Exact display names and aliases first (case-insensitive, articles ignored), then structure
+("kitchen lights" = the lights in the Kitchen, "lamp" inside a known area), then fuzzy matching
+(rapidfuzz) for ASR slips ("bedroom lamb").  Shared by the NLU and the daemon's MQTT discovery
+(``Resolver`` is cheap to rebuild when the home changes).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz, process
+
+from voiced.home.model import Area, Entity, Floor, Home
+
+_WORD = re.compile(r"\d+(?:[.,]\d+)?|[^\W\d_]+(?:['’][^\W\d_]+)*")
+_LEADING = {"the", "my", "our", "a", "an", "all", "every", "both", "this", "that", "these", "those", "of"}
+
+# spoken domain words → (domain, device_class or None)
+DOMAIN_WORDS: dict[str, tuple[str, str | None]] = {
+    "light": ("light", None), "lights": ("light", None), "lamp": ("light", None), "lamps": ("light", None),
+    "lighting": ("light", None), "bulb": ("light", None), "bulbs": ("light", None),
+    "switch": ("switch", None), "switches": ("switch", None), "plug": ("switch", None), "plugs": ("switch", None),
+    "socket": ("switch", None), "sockets": ("switch", None),
+    "fan": ("fan", None), "fans": ("fan", None),
+    "blind": ("cover", "blind"), "blinds": ("cover", "blind"), "curtain": ("cover", "curtain"),
+    "curtains": ("cover", "curtain"), "shade": ("cover", "shade"), "shades": ("cover", "shade"),
+    "shutter": ("cover", "shutter"), "shutters": ("cover", "shutter"), "cover": ("cover", None),
+    "covers": ("cover", None), "drapes": ("cover", "curtain"), "awning": ("cover", "awning"),
+    "lock": ("lock", None), "locks": ("lock", None),
+    "door": ("binary_sensor", "door"), "doors": ("binary_sensor", "door"),
+    "window": ("binary_sensor", "window"), "windows": ("binary_sensor", "window"),
+    "thermostat": ("climate", None), "thermostats": ("climate", None), "heating": ("climate", None),
+    "heater": ("climate", None), "heaters": ("climate", None), "radiator": ("climate", None),
+    "radiators": ("climate", None), "ac": ("climate", None), "aircon": ("climate", None),
+    "tv": ("media_player", None), "television": ("media_player", None), "speaker": ("media_player", None),
+    "speakers": ("media_player", None), "radio": ("media_player", None), "music": ("media_player", None),
+    "vacuum": ("vacuum", None), "hoover": ("vacuum", None), "robot": ("vacuum", None),
+    "valve": ("valve", None), "valves": ("valve", None),
+    "sensor": ("sensor", None), "sensors": ("sensor", None),
+    "motion": ("binary_sensor", "motion"), "smoke": ("binary_sensor", "smoke"),
+    "temperature": ("sensor", "temperature"), "humidity": ("sensor", "humidity"),
+}
+
+
+def norm(text: str) -> str:
+    """Lower-case words joined by single spaces; leading articles/quantifiers dropped."""
+    words = [w.replace("’", "'") for w in _WORD.findall(text.lower())]
+    while words and words[0] in _LEADING:
+        words.pop(0)
+    return " ".join(words)
+
+
+@dataclass(frozen=True)
+class NameMatch:
+    """How a spoken name resolved: entities, or an area/floor (+ domain word) it turned out to be."""
+
+    entities: tuple[Entity, ...] = ()
+    area: Area | None = None
+    floor: Floor | None = None
+    domain: str | None = None
+    device_class: str | None = None
+    how: str = "none"  # exact | structure | partial | fuzzy | none
+
+
+class Resolver:
+    """Indexes one home's names; build a new one when the home changes (cheap: no model involved)."""
+
+    def __init__(self, home: Home, fuzzy_cutoff: float = 85.0) -> None:
+        self.home = home
+        self.fuzzy_cutoff = fuzzy_cutoff
+        self._entities: dict[str, list[Entity]] = {}
+        for e in home.entities:
+            for n in e.names:
+                self._entities.setdefault(norm(n), []).append(e)
+        self._areas: dict[str, Area] = {norm(n): a for a in home.areas for n in a.names}
+        self._floors: dict[str, Floor] = {norm(n): f for f in home.floors for n in f.names}
+        self._entity_keys = list(self._entities)
+        self._area_keys = list(self._areas)
+        self._floor_keys = list(self._floors)
+
+    # -------------------------------------------------------------- areas and floors
+    def area(self, text: str, fuzzy: bool = True) -> Area | None:
+        key = norm(text)
+        if key in self._areas:
+            return self._areas[key]
+        stripped = re.sub(r"\b(room|area)$", "", key).strip()
+        for k, a in self._areas.items():
+            if stripped and re.sub(r"\b(room|area)$", "", k).strip() == stripped:
+                return a
+        if fuzzy and key and self._area_keys:
+            best = process.extractOne(key, self._area_keys, scorer=fuzz.ratio, score_cutoff=self.fuzzy_cutoff)
+            if best:
+                return self._areas[best[0]]
+        return None
+
+    def floor(self, text: str, fuzzy: bool = True) -> Floor | None:
+        key = norm(text)
+        if key in self._floors:
+            return self._floors[key]
+        if fuzzy and key and self._floor_keys:
+            best = process.extractOne(key, self._floor_keys, scorer=fuzz.ratio, score_cutoff=self.fuzzy_cutoff)
+            if best:
+                return self._floors[best[0]]
+        return None
+
+    def area_floor(self, area: Area | None) -> Floor | None:
+        return self.home.floor(area.floor) if area else None
+
+    # -------------------------------------------------------------- entities
+    def entities_in(self, area: Area | None = None, floor: Floor | None = None,
+                    domains: Iterable[str] | None = None, device_class: str | None = None) -> list[Entity]:
+        doms = set(domains) if domains is not None else None
+        out = []
+        for e in self.home.entities:
+            if doms is not None and e.domain not in doms:
+                continue
+            if device_class and e.device_class and e.device_class != device_class:
+                continue
+            if area is not None and e.area != area.id:
+                continue
+            if floor is not None:
+                a = self.home.area(e.area)
+                if a is None or a.floor != floor.id:
+                    continue
+            out.append(e)
+        return out
+
+    def name(self, text: str, area: Area | None = None, domains: Iterable[str] | None = None) -> NameMatch:
+        """Resolve a spoken entity name; ``area`` (spoken or the satellite's) and ``domains`` narrow it."""
+        key = norm(text)
+        if not key:
+            return NameMatch()
+        doms = set(domains) if domains else None
+        if key in self._entities:
+            return NameMatch(entities=tuple(self._entities[key]), how="exact")
+        words = key.split()
+        # an area or a floor said where a name was expected, with or without a domain word
+        tail = words[-1] if words else ""
+        dw = DOMAIN_WORDS.get(tail)
+        head = " ".join(words[:-1]) if dw else key
+        if key in self._areas or (dw and head in self._areas):
+            a = self._areas[key] if key in self._areas else self._areas[head]
+            return NameMatch(area=a, domain=dw[0] if dw else None, device_class=dw[1] if dw else None,
+                             how="structure")
+        if key in self._floors or (dw and head in self._floors):
+            f = self._floors[key] if key in self._floors else self._floors[head]
+            return NameMatch(floor=f, domain=dw[0] if dw else None, device_class=dw[1] if dw else None,
+                             how="structure")
+        if dw and len(words) == 1:
+            return NameMatch(domain=dw[0], device_class=dw[1], how="structure")
+        # words of a longer name, inside a known area: "the lamp" in the bedroom → Bedroom Lamp
+        wset = set(words)
+        partial: list[Entity] = []
+        for e in self.home.entities:
+            if any(wset <= set(norm(n).split()) for n in e.names):
+                partial.append(e)
+        if partial and area is not None:
+            in_area = [e for e in partial if e.area == area.id]
+            if in_area:
+                return NameMatch(entities=tuple(in_area), how="partial")
+        if partial and doms:
+            in_dom = [e for e in partial if e.domain in doms]
+            if len(in_dom) == 1:
+                return NameMatch(entities=tuple(in_dom), how="partial")
+        if len(partial) == 1:
+            return NameMatch(entities=tuple(partial), how="partial")
+        # ASR slips
+        if self._entity_keys:
+            best = process.extractOne(key, self._entity_keys, scorer=fuzz.ratio, score_cutoff=self.fuzzy_cutoff)
+            if best:
+                return NameMatch(entities=tuple(self._entities[best[0]]), how="fuzzy")
+        # "<area words> <domain word>" with a fuzzy area ("kichen lights")
+        if dw and head:
+            a2 = self.area(head)
+            if a2:
+                return NameMatch(area=a2, domain=dw[0], device_class=dw[1], how="structure")
+        return NameMatch()
+
+    def narrow(self, entities: Iterable[Entity], domains: Iterable[str] | None = None,
+               device_class: str | None = None, area: Area | None = None,
+               floor: Floor | None = None) -> list[Entity]:
+        """Keep the entities that fit each hint in turn, skipping a hint that would leave none."""
+        cur = list(entities)
+        doms = set(domains) if domains else None
+        for keep in (
+            (lambda e: e.domain in doms) if doms else None,
+            (lambda e: e.device_class == device_class) if device_class else None,
+            (lambda e: e.area == area.id) if area else None,
+            (lambda e: (self.home.area(e.area) or Area("", "")).floor == floor.id) if floor else None,
+        ):
+            if keep is None or len(cur) <= 1:
+                continue
+            nxt = [e for e in cur if keep(e)]
+            if nxt:
+                cur = nxt
+        return cur

@@ -1,0 +1,525 @@
+"""Home + sentence templates → tagged training examples (tokens, BIO tags, intent).
+
+Names come half from the home (display names and aliases) and half from a generator of plausible
+fake names ("the amber uplighter", "marlow room"), so the tagger learns that a name is whatever
+sits where a name goes, not a list by heart; that is what lets the shipped model cope with a home
+it was never trained on.  Sentences are dressed the way people talk to a speaker: fillers,
+politeness, digits or number words, with or without punctuation and capitals.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from voiced.home.model import Entity, Home
+from voiced.nlu import numbers
+from voiced.nlu.slots import span_slots
+from voiced.nlu.text import tokenize
+
+TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
+STOPWORDS = frozenset({"the", "a", "an", "of", "in", "on", "my", "our", "and", "to", "'s", "s"})
+
+# ---------------------------------------------------------------- template syntax
+
+
+@dataclass(frozen=True)
+class _Alt:
+    options: tuple[tuple[Any, ...], ...]
+
+
+@dataclass(frozen=True)
+class _Slot:
+    kind: str
+
+
+@dataclass(frozen=True)
+class _Macro:
+    name: str
+
+
+def _parse(src: str) -> tuple[Any, ...]:
+    """Template text → sequence of str / _Alt / _Slot / _Macro nodes."""
+    pos = 0
+
+    def seq(stop: str) -> tuple[tuple[Any, ...], ...]:
+        nonlocal pos
+        options: list[tuple[Any, ...]] = []
+        cur: list[Any] = []
+        buf = ""
+        while pos < len(src):
+            ch = src[pos]
+            if ch in stop:
+                break
+            pos += 1
+            if ch == "|" and stop:
+                if buf:
+                    cur.append(buf)
+                options.append(tuple(cur))
+                cur, buf = [], ""
+            elif ch in "([":
+                if buf:
+                    cur.append(buf)
+                    buf = ""
+                inner = seq(")" if ch == "(" else "]")
+                pos += 1  # closing bracket
+                cur.append(_Alt(inner + (((),) if ch == "[" else ())))
+            elif ch in "{<":
+                end = src.index("}" if ch == "{" else ">", pos)
+                if buf:
+                    cur.append(buf)
+                    buf = ""
+                name = src[pos:end]
+                cur.append(_Slot(name) if ch == "{" else _Macro(name))
+                pos = end + 1
+            else:
+                buf += ch
+        if buf:
+            cur.append(buf)
+        options.append(tuple(cur))
+        return tuple(options)
+
+    return seq("")[0]
+
+
+@dataclass
+class Templates:
+    macros: dict[str, list[tuple[Any, ...]]]
+    intents: dict[str | None, list[tuple[Any, ...]]]
+    prefix: list[str]
+    suffix: list[str]
+
+
+@lru_cache(maxsize=4)
+def load_templates(path: Path = TEMPLATES_DIR / "intents.yaml") -> Templates:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    macros = {k: [_parse(str(v)) for v in vs] for k, vs in data["macros"].items()}
+    intents: dict[str | None, list[tuple[Any, ...]]] = {
+        k: [_parse(t) for t in ts] for k, ts in data["intents"].items()}
+    intents[None] = [_parse(t) for t in data[None]]
+    return Templates(macros, intents, list(data["fillers"]["prefix"]), list(data["fillers"]["suffix"]))
+
+
+# ---------------------------------------------------------------- fake names
+
+_MODIFIERS = (
+    "amber oak corner window reading big small little tall brass paper hanging north south east west front "
+    "back side sofa desk bed piano mirror wall table floor cabinet shelf bookshelf vanity aquarium porch "
+    "garden patio stair staircase island dining fireplace bay arch tv accent mood main upper lower left "
+    "right copper glass wicker velvet walnut pine linen retro vintage cosy bright white blue green red "
+    "yellow rose ivy willow marlow maple cedar birch harbour orchard bronze silver golden moon star"
+).split()
+_NOUNS = {
+    "light": ("lamp light lights uplighter spotlight spots strip bulb chandelier pendant sconce lantern "
+              "downlights fairy_lights led_strip floor_lamp table_lamp globe").split(),
+    "switch": ("plug socket kettle heater dehumidifier air_purifier christmas_tree printer monitor towel_rail "
+               "boiler pump extractor espresso_machine dishwasher washing_machine fountain charger humidifier "
+               "fridge amplifier outlet").split(),
+    "fan": "fan ceiling_fan pedestal_fan tower_fan extractor_fan desk_fan".split(),
+    "cover": "blinds blind curtains shutters shades awning skylight garage_door roller_shutter gate drapes".split(),
+    "lock": "door door_lock gate lock deadbolt side_door patio_door gate_lock".split(),
+    "valve": "valve water_valve gas_valve irrigation_valve tap".split(),
+    "climate": "thermostat heater radiator air_conditioner heat_pump underfloor_heating trv aircon".split(),
+    "media_player": "tv television speaker radio soundbar stereo sonos chromecast projector hifi".split(),
+    "vacuum": "robot vacuum hoover mopper robot_vacuum cleaner".split(),
+    "sensor": "temperature humidity temperature_sensor air_quality power_usage energy_meter thermometer".split(),
+    "binary_sensor": "window door door_sensor window_sensor motion_sensor smoke_alarm contact_sensor".split(),
+    "alarm": "smoke_alarm fire_alarm smoke_detector leak_sensor gas_alarm co_alarm flood_sensor".split(),
+}
+_SCENES = ("evening glow|dinner party|relax|reading time|cinema|party mode|romantic|focus|wake up|night mode|"
+           "sunset|cosy evening|game night|all off|away|welcome home|date night|chill out|bright|concentrate|"
+           "lazy sunday|breakfast").split("|")
+_SCRIPTS = ("leaving home|arriving home|goodnight routine|morning routine|feed the fish|water the plants|"
+            "bath time|lockdown|school run|holiday mode|warm up the car|tea time").split("|")
+_AREA_A = ("marlow willow ash birch maple cedar rose ivy orchard harbour blue green red yellow north south east "
+           "west guest games utility laundry dining sun music boot box play tv spare family craft sewing media "
+           "drawing morning breakfast plant wine gym lily ruby oak river pine emma jack tom lucy").split()
+_AREA_B = ("room room room lounge den study porch loft suite nook bedroom bathroom kitchen office hall corner "
+           "snug").split()
+_AREA_SINGLE = ("attic cellar basement conservatory porch patio balcony pantry laundry utility loft landing "
+                "driveway shed workshop gym sunroom studio annex veranda terrace playroom nursery library den "
+                "foyer lobby mudroom cloakroom scullery toilet ensuite dining_room family_room guest_room "
+                "spare_room games_room utility_room back_garden front_garden greenhouse summer_house").split()
+_FLOORS = ("basement|ground floor|first floor|second floor|third floor|attic|loft|upstairs|downstairs|"
+           "main floor|lower level|upper level|top floor|cellar|mezzanine|lower ground floor|level one|"
+           "level two|garden level").split("|")
+_TODO = ("shopping list|grocery list|to do list|chores list|hardware list|packing list|christmas list|"
+         "wish list|groceries|todo list|work list|party list").split("|")
+
+
+def _fake_entity(rng: random.Random, domain: str) -> str:
+    if domain == "scene":
+        return rng.choice(_SCENES)
+    if domain == "script":
+        return rng.choice(_SCRIPTS)
+    if domain == "todo":
+        return rng.choice(_TODO)
+    noun = rng.choice(_NOUNS.get(domain, _NOUNS["switch"])).replace("_", " ")
+    r = rng.random()
+    if r < 0.2:
+        return noun
+    if r < 0.5:
+        return f"{_fake_area(rng)} {noun}"
+    if r < 0.6:
+        return f"{rng.choice(_MODIFIERS)} {rng.choice(_MODIFIERS)} {noun}"
+    return f"{rng.choice(_MODIFIERS)} {noun}"
+
+
+def _fake_area(rng: random.Random) -> str:
+    if rng.random() < 0.45:
+        return rng.choice(_AREA_SINGLE).replace("_", " ")
+    return f"{rng.choice(_AREA_A)} {rng.choice(_AREA_B)}"
+
+
+# ---------------------------------------------------------------- classes of entities a slot accepts
+
+_CLASS_DOMAINS: dict[str, tuple[str, ...]] = {
+    "light": ("light",), "switch": ("switch",), "fan": ("fan",), "cover": ("cover",), "lock": ("lock",),
+    "valve": ("valve",), "climate": ("climate",), "media": ("media_player",), "vacuum": ("vacuum",),
+    "scene": ("scene",), "script": ("script",), "sensor": ("sensor",), "todo": ("todo",),
+    "weather": ("weather",), "onoff": ("light", "switch", "fan", "media_player"),
+    "toggleable": ("light", "switch", "fan"), "openable": ("cover", "valve"),
+    "contact": ("binary_sensor",), "activatable": ("scene", "script"), "alarm": ("binary_sensor",),
+    "any": ("light", "switch", "fan", "cover", "lock", "climate", "media_player", "sensor", "binary_sensor"),
+}
+_STATES = {
+    "lock": ["locked", "unlocked", "locked", "locked"],
+    "openable": ["open", "closed", "open", "closed", "shut"],
+    "contact": ["open", "closed", "open", "shut"],
+    "onoff": ["on", "off", "on", "off", "still on", "left on", "running"],
+    "alarm": ["going off", "on", "ringing", "beeping", "triggered"],
+}
+_COMMANDS = ("turn off the lights|turn on the fan|switch off the tv|lock the front door|close the blinds|"
+             "turn off the oven|start the coffee maker|turn the heating down|turn on the porch light|"
+             "switch the kettle off|open the garage door|turn the music off|dim the lights").split("|")
+
+
+@dataclass
+class Example:
+    text: str
+    tokens: list[str]
+    tags: list[str]
+    intent: str | None
+    gaz: list[int]  # per token: bit 1 entity-name word, 2 area word, 4 floor word
+    slots: dict[str, Any] = field(default_factory=dict)  # raw frame: tagged spans normalised
+
+
+@dataclass
+class _Ctx:
+    rng: random.Random
+    home: Home
+    words_only: bool  # ASR style: numbers as words, no real/fake mixing (only the home's own names)
+    fake_p: float
+    known_entity: set[str] = field(default_factory=set)
+    known_area: set[str] = field(default_factory=set)
+    known_floor: set[str] = field(default_factory=set)
+
+
+def _name_words(name: str) -> set[str]:
+    return {t.text for t in tokenize(name)} - STOPWORDS
+
+
+def _num(ctx: _Ctx, n: float) -> str:
+    if ctx.words_only or ctx.rng.random() < 0.45:
+        return numbers.number_to_words(n)
+    return str(int(n)) if float(n).is_integer() else str(n)
+
+
+def _slot_text(ctx: _Ctx, kind: str) -> tuple[str, str]:
+    """(surface text, tag label) for one slot placeholder."""
+    rng = ctx.rng
+    base, _, cls = kind.partition(":")
+    if base == "name":
+        domains = _CLASS_DOMAINS.get(cls, ("light",))
+        pool = [e for e in ctx.home.entities if e.domain in domains]
+        if cls == "contact":
+            pool = [e for e in pool if e.device_class in ("door", "window", "garage_door", "opening", None)]
+        if cls == "alarm":
+            pool = [e for e in pool if e.device_class in ("smoke", "gas", "moisture", "carbon_monoxide", "motion")]
+        if cls == "weather" and pool and rng.random() < 0.7:
+            pool = [e for e in pool if True]
+        if pool and (ctx.fake_p == 0 or rng.random() > ctx.fake_p):
+            ent: Entity = rng.choice(pool)
+            name = rng.choice(ent.names)
+            ctx.known_entity |= _name_words(name)
+        else:
+            name = _fake_entity(rng, "alarm" if cls == "alarm" else rng.choice(domains))
+            if rng.random() < 0.9:
+                ctx.known_entity |= _name_words(name)
+        return name.lower() if rng.random() < 0.8 else name, "name"
+    if base == "list":
+        pool = [e for e in ctx.home.entities if e.domain == "todo"]
+        if pool and (ctx.fake_p == 0 or rng.random() > ctx.fake_p):
+            name = rng.choice(rng.choice(pool).names).lower()
+        else:
+            name = rng.choice(_TODO)
+        ctx.known_entity |= _name_words(name)
+        return name, "list"
+    if base == "area":
+        if ctx.home.areas and (ctx.fake_p == 0 or rng.random() > ctx.fake_p):
+            name = rng.choice(rng.choice(ctx.home.areas).names)
+            ctx.known_area |= _name_words(name)
+        else:
+            name = _fake_area(rng)
+            if rng.random() < 0.9:
+                ctx.known_area |= _name_words(name)
+        return name.lower() if rng.random() < 0.8 else name, "area"
+    if base == "floor":
+        if ctx.home.floors and (ctx.fake_p == 0 or rng.random() > ctx.fake_p):
+            name = rng.choice(rng.choice(ctx.home.floors).names)
+        else:
+            name = rng.choice(_FLOORS)
+        ctx.known_floor |= _name_words(name)
+        return name.lower(), "floor"
+    if base in ("brightness", "position", "volume"):
+        label = "volume_level" if base == "volume" else base
+        r = rng.random()
+        if r < 0.06 and base != "volume":
+            return rng.choice(["full", "maximum", "full brightness" if base == "brightness" else "fully open"]), label
+        if r < 0.1 and base == "position":
+            return rng.choice(["halfway", "half way"]), label
+        v = rng.choice([rng.randrange(0, 101, 5), rng.randrange(1, 101), rng.randrange(10, 101, 10)])
+        form = rng.random()
+        if form < 0.3:
+            return (f"{v}%" if not ctx.words_only else f"{numbers.number_to_words(v)} percent"), label
+        if form < 0.75:
+            return f"{_num(ctx, v)} percent", label
+        return _num(ctx, v), label
+    if base == "bstep":
+        v = rng.choice([5, 10, 15, 20, 25, 30, 40, 50])
+        return (f"{_num(ctx, v)} percent" if rng.random() < 0.7 or ctx.words_only else f"{v}%"), "brightness"
+    if base == "color":
+        return rng.choice(numbers.COLORS[:20]), "color"
+    if base == "temperature":
+        v = rng.choice(range(15, 29)) + (0.5 if rng.random() < 0.25 else 0)
+        unit = rng.choice([" degrees", " degrees", " degrees celsius", "", "°" if not ctx.words_only else ""])
+        return f"{_num(ctx, v)}{unit}", "temperature"
+    if base == "tstep":
+        return rng.choice(["a degree", "one degree", "two degrees", "a couple of degrees", "a few degrees",
+                           "three degrees", f"{_num(ctx, rng.choice([1, 2, 3, 4, 5]))} degrees", "half a degree",
+                           "a couple degrees"]), "temperature"
+    if base in ("duration", "start_duration"):
+        return _duration_text(ctx), base
+    if base == "timer_name":
+        return rng.choice(_TIMER_NAMES), "timer_name"
+    if base == "item":
+        return rng.choice(_ITEMS), "item"
+    if base == "command":
+        if rng.random() < 0.5:
+            return rng.choice(_COMMANDS), "conversation_command"
+        verb = rng.choice(["turn on", "turn off", "switch off", "switch on"])
+        return f"{verb} the {_fake_entity(rng, rng.choice(['light', 'switch', 'fan']))}", "conversation_command"
+    if base == "message":
+        return rng.choice(_MESSAGES), "message"
+    if base == "state":
+        return rng.choice(_STATES.get(cls, ["on", "off"])), "state"
+    raise KeyError(f"unknown slot kind {kind!r}")
+
+
+def _duration_text(ctx: _Ctx) -> str:
+    rng = ctx.rng
+    n = lambda v: _num(ctx, v)  # noqa: E731
+    unit = lambda v, u: f"{n(v)} {u}{'' if v == 1 else 's'}"  # noqa: E731
+    forms = [
+        lambda: unit(rng.choice([1, 2, 3, 5, 10, 15, 20, 25, 30, 40, 45, 90, rng.randint(1, 59)]), "minute"),
+        lambda: unit(rng.choice([10, 15, 20, 30, 45, 90, rng.randint(1, 59)]), "second"),
+        lambda: unit(rng.choice([1, 2, 3]), "hour"),
+        lambda: rng.choice(["a minute", "an hour", "half an hour", "a minute and a half", "an hour and a half",
+                            "a quarter of an hour", "a second", "half a minute"]),
+        lambda: f"{unit(rng.randint(1, 3), 'hour')} {rng.choice(['', 'and '])}{unit(rng.randint(1, 59), 'minute')}",
+        lambda: f"{unit(rng.randint(1, 20), 'minute')} {rng.choice(['', 'and '])}{unit(rng.randint(1, 59), 'second')}",
+        lambda: f"{n(rng.randint(1, 10))} and a half minutes",
+        lambda: f"{n(rng.randint(2, 50))} {rng.choice(['min', 'mins'])}" if not ctx.words_only else unit(7, "minute"),
+    ]
+    weights = [5, 2, 1, 2, 1, 1, 1, 1]
+    return str(rng.choices(forms, weights)[0]())
+
+
+_TIMER_NAMES = ("pizza pasta egg eggs oven laundry tea cake rice bread chicken workout nap homework parking potato "
+                "roast cookies steak meditation soup pie washing kids").split()
+_ITEMS = ("milk|eggs|bread|butter|cheese|apples|bananas|coffee|tea|toilet paper|washing up liquid|dog food|"
+          "cat litter|olive oil|pasta|rice|tomatoes|onions|garlic|chicken|orange juice|batteries|light bulbs|"
+          "paper towels|shampoo|toothpaste|cereal|yoghurt|a loaf of bread|two pints of milk|call the plumber|"
+          "fix the fence|mow the lawn|clean the gutters|book the dentist|sugar|flour|lemons|nappies|bin bags|"
+          "wine|beer|ice cream|strawberries|carrots|potatoes|salmon|a birthday card|new socks").split("|")
+_MESSAGES = ("dinner is ready|it's time for bed|we're leaving in five minutes|the taxi is here|"
+             "come downstairs please|breakfast is on the table|time to go to school|someone is at the door|"
+             "turn off the tv and go to sleep|the movie starts now|please tidy your rooms|grandma is here|"
+             "lunch is ready|shoes on we are going out|the pizza has arrived|bath time in ten minutes|"
+             "happy birthday dad|lights out in five minutes|the car is ready|homework time").split("|")
+_NULL_FILL = {
+    "topic": ("paris|the eiffel tower|the president|einstein|the moon|mount everest|france|the queen|the sun|"
+              "a black hole|spain|shakespeare|the world cup|london|japan|the ocean|dinosaurs|bitcoin|"
+              "the kitchen sink|my neighbour|the best pizza place|lady gaga|the nile").split("|"),
+    "word": ("serendipity|ephemeral|lamp|light|door|window|kitchen|table|banana|bicycle|house|garden|music|"
+             "cloud|bedroom|curtain|fan|lock|timer|weather|temperature").split("|"),
+    "person": "mom|mum|dad|john|sarah|grandma|the office|my boss|alex|emma|the doctor|the plumber".split("|"),
+    "music": ("jazz|some jazz|the beatles|taylor swift|classical music|relaxing music|rock|my workout playlist|"
+              "lo fi beats|the news podcast|bohemian rhapsody|something upbeat|christmas songs").split("|"),
+    "thing": ("pizza|a new phone|batteries|coffee|a cake|pancakes|the car|dishwasher|the washing machine|apple|"
+              "tesla|the fridge|the boiler|the oven|a lamp|the heater|the lights|the tv").split("|"),
+    "chore": ("call mom|take out the trash|buy milk|water the plants|pick up the kids|pay the bills|"
+              "lock the door|turn off the oven").split("|"),
+    "clock": "7 am|seven thirty|six o'clock|noon|8:30|tomorrow morning|nine pm|midnight".split("|"),
+    "num": "two|seven|12|fifty|100|three hundred|9".split("|"),
+}
+
+
+def _expand(ctx: _Ctx, tpl: Templates, node: tuple[Any, ...], out: list[tuple[str, str | None]],
+            null: bool) -> None:
+    for part in node:
+        if isinstance(part, str):
+            out.append((part, None))
+        elif isinstance(part, _Alt):
+            _expand(ctx, tpl, ctx.rng.choice(part.options), out, null)
+        elif isinstance(part, _Macro):
+            _expand(ctx, tpl, ctx.rng.choice(tpl.macros[part.name]), out, null)
+        elif null and part.kind in _NULL_FILL:
+            out.append((ctx.rng.choice(_NULL_FILL[part.kind]), None))
+        else:
+            text, label = _slot_text(ctx, part.kind)
+            out.append((text, label))
+
+
+def _render(ctx: _Ctx, tpl: Templates, intent: str | None, style_asr: bool) -> Example | None:
+    rng = ctx.rng
+    node = rng.choice(tpl.intents[intent])
+    segs: list[tuple[str, str | None]] = []
+    _expand(ctx, tpl, node, segs, null=intent is None)
+    if not style_asr and rng.random() < 0.25:
+        segs.insert(0, (rng.choice(tpl.prefix) + rng.choice([" ", ", "]), None))
+    if not style_asr and rng.random() < 0.12 and intent not in ("VoicedConfirm", "VoicedDeny", "HassNevermind"):
+        segs.append((rng.choice([" ", ", "]) + rng.choice(tpl.suffix), None))
+    # join, remembering each slot's character range
+    text = ""
+    spans: list[tuple[int, int, str]] = []
+    for s, label in segs:
+        chunk = " ".join(s.split())
+        if not chunk:
+            continue
+        if text and not chunk.startswith(","):
+            text += " "
+        if label is not None:
+            spans.append((len(text), len(text) + len(chunk), label))
+        text += chunk
+    if not style_asr:
+        r = rng.random()
+        if r < 0.2:
+            text = text[:1].upper() + text[1:] + rng.choice(["?", ".", "!", ""])
+        elif r < 0.25:
+            text = text + rng.choice([".", "?"])
+    toks = tokenize(text)
+    if not toks:
+        return None
+    tags = ["O"] * len(toks)
+    slots: dict[str, Any] = {}
+    for start, end, label in spans:
+        first = True
+        for i, t in enumerate(toks):
+            if t.start >= start and t.end <= end:
+                tags[i] = ("B-" if first else "I-") + label
+                first = False
+        slots.update(span_slots(label, text[start:end]))
+    gaz = gazetteer_flags([t.text for t in toks], ctx.known_entity, ctx.known_area, ctx.known_floor)
+    return Example(text, [t.text for t in toks], tags, intent, gaz, slots)
+
+
+def gazetteer_flags(tokens: list[str], entity: set[str], area: set[str], floor: set[str]) -> list[int]:
+    """Per token, which kinds of home names contain it (bit 1 entity, 2 area, 4 floor)."""
+    return [(1 if t in entity else 0) | (2 if t in area else 0) | (4 if t in floor else 0) for t in tokens]
+
+
+def home_name_words(home: Home) -> tuple[set[str], set[str], set[str]]:
+    ent: set[str] = set()
+    for e in home.entities:
+        for n in e.names:
+            ent |= _name_words(n)
+    area: set[str] = set()
+    for a in home.areas:
+        for n in a.names:
+            area |= _name_words(n)
+    floor: set[str] = set()
+    for f in home.floors:
+        for n in f.names:
+            floor |= _name_words(n)
+    return ent, area, floor
+
+
+# share of the data per intent (null gets a large share: acting on chatter is the worst error)
+_WEIGHTS: dict[str | None, float] = {
+    "HassTurnOn": 4, "HassTurnOff": 4, "HassToggle": 1, "HassLightSet": 3, "VoicedLightBrighten": 1.5,
+    "VoicedLightDim": 1.5, "HassClimateSetTemperature": 2, "VoicedClimateWarmer": 1, "VoicedClimateCooler": 1,
+    "HassClimateGetTemperature": 1.5, "HassGetState": 4, "HassSetPosition": 1.5, "HassStartTimer": 2.5,
+    "HassCancelTimer": 1, "HassCancelAllTimers": 0.6, "HassPauseTimer": 0.6, "HassUnpauseTimer": 0.6,
+    "HassIncreaseTimer": 0.8, "HassDecreaseTimer": 0.8, "HassTimerStatus": 1, "HassGetCurrentTime": 0.7,
+    "HassGetCurrentDate": 0.7, "HassGetWeather": 0.9, "HassMediaPause": 1, "HassMediaUnpause": 1,
+    "HassMediaNext": 0.8, "HassMediaPrevious": 0.8, "HassSetVolume": 1.2, "HassVacuumStart": 1,
+    "HassVacuumReturnToBase": 1, "HassListAddItem": 1.2, "HassBroadcast": 1, "HassNevermind": 0.8,
+    "VoicedConfirm": 0.6, "VoicedDeny": 0.6, None: 6,
+}
+
+
+def generate(home: Home, n: int = 6000, seed: int = 0, fake_p: float = 0.5,
+             templates: Templates | None = None) -> list[Example]:
+    """``n`` tagged examples for ``home``; deterministic for a given seed."""
+    tpl = templates or load_templates()
+    rng = random.Random(seed)
+    ent, area, floor = home_name_words(home)
+    intents = list(tpl.intents)
+    weights = [_WEIGHTS.get(i, 1.0) for i in intents]
+    out: list[Example] = []
+    tries = 0
+    while len(out) < n and tries < n * 3:
+        tries += 1
+        intent = rng.choices(intents, weights)[0]
+        ctx = _Ctx(rng, home, words_only=rng.random() < 0.35, fake_p=fake_p,
+                   known_entity=set(ent), known_area=set(area), known_floor=set(floor))
+        ex = _render(ctx, tpl, intent, style_asr=ctx.words_only)
+        if ex is not None:
+            out.append(ex)
+    return out
+
+
+def command_sentences(home: Home, limit: int = 2000, seed: int = 0) -> list[str]:
+    """Lower-case, number-words commands for THIS home (names and aliases only), for an ASR grammar.
+
+    Every entity and area appears; deterministic for a given seed."""
+    tpl = load_templates()
+    rng = random.Random(seed)
+    seen: dict[str, None] = {}
+    intents = [i for i in tpl.intents if i is not None]
+
+    def one(intent: str) -> str | None:
+        ctx = _Ctx(rng, home, words_only=True, fake_p=0.0)
+        ex = _render(ctx, tpl, intent, style_asr=True)
+        return " ".join(ex.tokens) if ex else None
+
+    # coverage first: every intent a few times, then every entity/area name inside some sentence
+    for intent in intents:
+        for _ in range(3):
+            s = one(intent)
+            if s:
+                seen.setdefault(s)
+    names = [n.lower() for e in home.entities for n in e.names] + [n.lower() for a in home.areas for n in a.names]
+    for name in names:
+        for _ in range(40):
+            s = one(rng.choice(intents[:12]))
+            if s and f" {name} " in f" {s} ":
+                seen.setdefault(s)
+                break
+        else:
+            seen.setdefault(f"turn on the {name}")
+    weights = [_WEIGHTS.get(i, 1.0) for i in intents]
+    tries = 0
+    while len(seen) < limit and tries < limit * 5:
+        tries += 1
+        s = one(rng.choices(intents, weights)[0])
+        if s:
+            seen.setdefault(s)
+    return list(seen)[:limit]

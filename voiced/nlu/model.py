@@ -1,0 +1,68 @@
+"""The joint intent/slot network: config dataclass and ``nn.Module`` only.
+
+Each token is a word embedding, a character CNN (so a name never seen in training still gets
+features from its spelling) and three gazetteer bits (is this word part of an entity, area or floor
+name of the current home — computed at parse time, so a new home helps without retraining).
+A bidirectional GRU reads them; one head tags BIO slots per token, the other classifies the intent
+from the pooled sequence.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import torch
+from torch import nn
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+
+
+@dataclass(frozen=True)
+class NluConfig:
+    n_words: int
+    n_chars: int
+    n_intents: int
+    n_tags: int
+    word_dim: int = 64
+    char_dim: int = 24
+    char_channels: int = 48
+    gaz_dim: int = 3
+    hidden: int = 96
+    dropout: float = 0.2
+    max_word_len: int = 16
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class JointNlu(nn.Module):
+    def __init__(self, cfg: NluConfig) -> None:
+        super().__init__()
+        self.cfg = cfg
+        self.word_emb = nn.Embedding(cfg.n_words, cfg.word_dim, padding_idx=0)
+        self.char_emb = nn.Embedding(cfg.n_chars, cfg.char_dim, padding_idx=0)
+        self.char_cnn = nn.Conv1d(cfg.char_dim, cfg.char_channels, kernel_size=3, padding=1)
+        self.drop = nn.Dropout(cfg.dropout)
+        self.gru = nn.GRU(cfg.word_dim + cfg.char_channels + cfg.gaz_dim, cfg.hidden,
+                          batch_first=True, bidirectional=True)
+        self.tag_head = nn.Linear(2 * cfg.hidden, cfg.n_tags)
+        self.intent_head = nn.Sequential(nn.Linear(4 * cfg.hidden, cfg.hidden), nn.ReLU(),
+                                         nn.Linear(cfg.hidden, cfg.n_intents))
+
+    def forward(self, words: torch.Tensor, chars: torch.Tensor, gaz: torch.Tensor,
+                lengths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """words (B,T), chars (B,T,C), gaz (B,T,3) float, lengths (B,) → intent logits (B,I), tag logits (B,T,K)."""
+        b, t, c = chars.shape
+        ch = self.char_emb(chars.view(b * t, c)).transpose(1, 2)  # (B*T, D, C)
+        ch = torch.relu(self.char_cnn(ch)).max(dim=2).values.view(b, t, -1)
+        x = torch.cat([self.word_emb(words), ch, gaz], dim=2)
+        x = self.drop(x)
+        packed = pack_padded_sequence(x, lengths.cpu(), batch_first=True, enforce_sorted=False)
+        out, h = self.gru(packed)
+        seq, _ = pad_packed_sequence(out, batch_first=True, total_length=t)
+        seq = self.drop(seq)
+        mask = (torch.arange(t, device=words.device)[None, :] < lengths[:, None]).unsqueeze(2)
+        pooled = seq.masked_fill(~mask, -1e4).max(dim=1).values
+        final = torch.cat([h[0], h[1]], dim=1)
+        intent = self.intent_head(torch.cat([pooled, final], dim=1))
+        return intent, self.tag_head(seq)

@@ -1,0 +1,258 @@
+"""Text → ``Parse``: the tagger's intent and spans, normalised and resolved against the home.
+
+The network only says *what kind* of thing each span is; everything that depends on the home
+(display names, aliases, areas, which entities a command reaches) happens here, so a new home or
+new MQTT-discovered devices only need ``set_home`` — never retraining.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from voiced.config import DEFAULT_MODELS
+from voiced.events import Parse, Span
+from voiced.home.model import Area, Entity, Floor, Home
+from voiced.home.resolve import DOMAIN_WORDS, Resolver, norm
+from voiced.nlu import checkpoint, numbers
+from voiced.nlu.generate import gazetteer_flags, home_name_words
+from voiced.nlu.slots import span_slots
+from voiced.nlu.text import tokenize
+from voiced.nlu.train import spans_from_tags
+
+# intents whose slots may name home entities, and the domains each can act on
+INTENT_DOMAINS: dict[str, tuple[str, ...] | None] = {
+    "HassTurnOn": None, "HassTurnOff": None, "HassToggle": ("light", "switch", "fan", "media_player"),
+    "HassLightSet": ("light",), "VoicedLightBrighten": ("light",), "VoicedLightDim": ("light",),
+    "HassClimateSetTemperature": ("climate",), "VoicedClimateWarmer": ("climate",),
+    "VoicedClimateCooler": ("climate",), "HassClimateGetTemperature": ("climate", "sensor"),
+    "HassGetState": None, "HassSetPosition": ("cover", "valve"),
+    "HassMediaPause": ("media_player",), "HassMediaUnpause": ("media_player",),
+    "HassMediaNext": ("media_player",), "HassMediaPrevious": ("media_player",),
+    "HassSetVolume": ("media_player",), "HassVacuumStart": ("vacuum",), "HassVacuumReturnToBase": ("vacuum",),
+    "HassGetWeather": ("weather",), "HassListAddItem": ("todo",),
+}
+# what an area-only command reaches when no domain word was said
+_AREA_DEFAULT: dict[str, tuple[str, ...]] = {
+    "HassTurnOn": ("light",), "HassTurnOff": ("light",), "HassToggle": ("light",),
+    "HassGetState": ("light", "switch", "fan", "media_player", "cover", "lock"),
+    "HassClimateGetTemperature": ("climate",),
+}
+_DOMAIN_SLOT = {"HassTurnOn", "HassTurnOff", "HassToggle", "HassGetState", "HassSetPosition"}
+_CLASS_SLOT = {"HassTurnOn", "HassTurnOff", "HassToggle", "HassGetState"}
+# intents that take the satellite's own area when none is said
+_CONTEXT_AREA = {"HassTurnOn", "HassTurnOff", "HassToggle", "HassLightSet", "VoicedLightBrighten",
+                 "VoicedLightDim", "HassClimateSetTemperature", "VoicedClimateWarmer", "VoicedClimateCooler",
+                 "HassClimateGetTemperature", "HassSetPosition", "HassMediaPause", "HassMediaUnpause",
+                 "HassMediaNext", "HassMediaPrevious", "HassSetVolume"}
+_TIMER_INTENTS = {"HassStartTimer", "HassCancelTimer", "HassCancelAllTimers", "HassPauseTimer",
+                  "HassUnpauseTimer", "HassIncreaseTimer", "HassDecreaseTimer", "HassTimerStatus"}
+_HERE = re.compile(r"\b(in here|here|this room|in this room|where i am)\b")
+_ALL = re.compile(r"\b(all|every|everything|everywhere|whole house|any)\b")
+_EXTRA_WORDS = {"humid": ("sensor", "humidity"), "humidity": ("sensor", "humidity"),
+                "motion": ("binary_sensor", "motion"), "movement": ("binary_sensor", "motion")}
+
+
+class Parser:
+    """Loaded NLU model + the current home.  ``parse`` is safe to call from one thread at a time."""
+
+    def __init__(self, model: checkpoint.NluModel, home: Home, threshold: float = 0.5) -> None:
+        self.model = model
+        self.threshold = threshold
+        self.set_home(home)
+
+    @classmethod
+    def load(cls, model_dir: Path | None, home: Home, threshold: float = 0.5) -> Parser:
+        """Load a checkpoint (default: the shipped ``models/nlu``); ModelError when it cannot."""
+        torch.set_num_threads(1)  # batch-1 inference: one thread avoids multi-ms scheduling spikes
+        directory = Path(model_dir) if model_dir is not None else DEFAULT_MODELS / "nlu"
+        if not (directory / "meta.json").exists() and (directory / "nlu" / "meta.json").exists():
+            directory = directory / "nlu"  # --model models/ means the shipped set
+        return cls(checkpoint.load(directory), home, threshold)
+
+    def set_home(self, home: Home) -> None:
+        """Switch to a new home (e.g. after MQTT discovery): new names resolve at once, no retraining."""
+        self.home = home
+        self.resolver = Resolver(home)
+        self._gaz = home_name_words(home)
+
+    def known_words(self) -> set[str]:
+        """Words the model has embeddings for plus every word of the home's names."""
+        return {w for w in self.model.vocab.words if not w.startswith("<")} | self.home.vocabulary()
+
+    # ------------------------------------------------------------------ parse
+    def parse(self, text: str, area: str | None = None) -> Parse:
+        toks = tokenize(text)
+        words = [t.text for t in toks]
+        gaz = gazetteer_flags(words, *self._gaz)
+        intent, conf, tags, _dist = self.model.predict(words, gaz)
+        spans: list[tuple[str, int, int, str]] = []  # (label, start, end, text)
+        for label, i, j in spans_from_tags(words, tags):
+            start, end = toks[i].start, toks[j - 1].end
+            spans.append((label, start, end, text[start:end]))
+        raw: dict[str, Any] = {}
+        for label, _s, _e, span_text in spans:
+            raw.update(span_slots(label, span_text))
+        extra: dict[str, Any] = {"slots_raw": dict(raw), "numbers": numbers.find_numbers(text)}
+        if not toks or intent is None or conf < self.threshold:
+            return Parse(text=text, intent=None, confidence=conf, extra=extra)
+        return self._resolve(text, words, intent, conf, spans, raw, extra, area)
+
+    def _satellite_area(self, area: str | None) -> Area | None:
+        if not area:
+            return None
+        found = self.home.area(area)
+        return found if found else self.resolver.area(area, fuzzy=False)
+
+    def _resolve(self, text: str, words: list[str], intent: str, conf: float,
+                 spans: list[tuple[str, int, int, str]], raw: dict[str, Any], extra: dict[str, Any],
+                 satellite: str | None) -> Parse:
+        sat_area = self._satellite_area(satellite)
+        slots: dict[str, Any] = {}
+        out_spans: list[Span] = []
+        unresolved: list[Span] = []
+        targets: list[str] = []
+        allowed = INTENT_DOMAINS.get(intent)
+        low = " ".join(words)
+
+        # domain words said outside name spans ("the kitchen lights", "any windows")
+        inside = set()
+        for label, s, e, _t in spans:
+            if label in ("name", "area", "floor", "item", "message", "list", "timer_name"):
+                inside.update(range(s, e))
+        domain: str | None = None
+        device_class: str | None = None
+        for t in tokenize(text):
+            if t.start in inside:
+                continue
+            hit = DOMAIN_WORDS.get(t.text) or _EXTRA_WORDS.get(t.text)
+            if hit and hit[0] not in ("sensor",) or (hit and intent == "HassGetState"):
+                if hit and (domain is None or domain == "light"):
+                    domain, device_class = hit
+        if domain == "media_player" and intent not in ("HassTurnOn", "HassTurnOff", "HassGetState"):
+            domain = None
+
+        name_span: tuple[str, int, int, str] | None = None
+        area_obj: Area | None = None
+        floor_obj: Floor | None = None
+        here = bool(_HERE.search(low))
+        for label, s, e, t in spans:
+            slot_label = {"timer_name": "name", "list": "name"}.get(label, label)
+            out_spans.append(Span(slot_label, s, e, t))
+            if label in ("name", "list") and intent not in _TIMER_INTENTS:
+                name_span = (label, s, e, t)
+            elif label == "area":
+                a = self.resolver.area(t)
+                if a:
+                    area_obj = a
+                else:
+                    f = self.resolver.floor(t)
+                    if f:
+                        floor_obj = f
+                    else:
+                        unresolved.append(Span("area", s, e, t))
+                        slots["area"] = norm(t)
+            elif label == "floor":
+                f = self.resolver.floor(t)
+                if f:
+                    floor_obj = f
+                else:
+                    a = self.resolver.area(t)
+                    if a:
+                        area_obj = a
+                    else:
+                        unresolved.append(Span("floor", s, e, t))
+                        slots["floor"] = norm(t)
+            else:
+                key = list(span_slots(label, t))
+                if key:
+                    for k in key:
+                        slots[k] = raw.get(k)
+        for k, v in raw.items():  # numbers/durations/colour etc. already normalised
+            if k not in ("name", "area", "floor") and v is not None:
+                slots[k] = v
+        if intent in _TIMER_INTENTS and "name" in raw:
+            slots["name"] = raw["name"]
+
+        # lock verbs and locked/unlocked states make "doors" mean locks
+        state = raw.get("state")
+        if domain == "binary_sensor" and device_class == "door" and (
+                state in ("locked", "unlocked") or re.search(r"\b(un)?lock", low)):
+            domain, device_class = "lock", None
+        if intent == "HassGetState" and device_class == "motion" and "state" not in slots:
+            slots["state"] = "on"
+
+        entities: list[Entity] = []
+        if name_span is not None:
+            _l, s, e, t = name_span
+            doms = allowed or ((domain,) if domain else None)
+            context_area = area_obj or (sat_area if not floor_obj else None)
+            m = self.resolver.name(t, area=context_area, domains=doms)
+            if m.entities:
+                entities = self.resolver.narrow(m.entities, doms, device_class, area_obj or sat_area, floor_obj)
+                if intent == "HassGetState" and state and len(entities) > 1:
+                    entities = self.resolver.narrow(entities, _STATE_DOMAINS.get(state))
+                if len(entities) > 1 and len({x.id for x in entities}) > 1:
+                    extra["ambiguous_slot"] = "name"
+                    extra["candidates"] = [
+                        {"id": x.id, "name": x.name, "area": (self.home.area(x.area).name  # type: ignore[union-attr]
+                                                              if self.home.area(x.area) else None)}
+                        for x in entities]
+                    slots["name"] = entities[0].name if len({x.name for x in entities}) == 1 else norm(t)
+                else:
+                    slots["name"] = entities[0].name
+                    targets = [entities[0].id]
+            elif m.area or m.floor or m.domain:
+                area_obj = m.area or area_obj
+                floor_obj = m.floor or floor_obj
+                if m.domain:
+                    domain, device_class = m.domain, m.device_class
+            else:
+                unresolved.append(Span("name", s, e, t))
+                slots["name"] = norm(t)
+
+        if area_obj is None and floor_obj is None and "name" not in slots and sat_area is not None and (
+                here or (intent in _CONTEXT_AREA and not _ALL.search(low))):
+            area_obj = sat_area
+        if area_obj is not None:
+            slots["area"] = area_obj.name
+        if floor_obj is not None:
+            slots["floor"] = floor_obj.name
+
+        # area/floor/domain targets
+        if not entities and "name" not in slots and intent in INTENT_DOMAINS:
+            doms2: tuple[str, ...] | None
+            if domain:
+                doms2 = (domain,)
+            else:
+                doms2 = allowed or _AREA_DEFAULT.get(intent)
+            if intent == "HassGetState" and domain is None and state is None:
+                doms2 = None
+            if area_obj or floor_obj or domain or intent not in ("HassTurnOn", "HassTurnOff", "HassToggle",
+                                                                  "HassGetState"):
+                found = self.resolver.entities_in(area_obj, floor_obj, doms2, device_class)
+                if intent == "HassClimateGetTemperature" and not found:
+                    found = self.resolver.entities_in(area_obj, floor_obj, ("sensor",), "temperature")
+                targets = [x.id for x in found]
+            if domain and intent in _DOMAIN_SLOT:
+                slots["domain"] = domain
+                if device_class and (intent in _CLASS_SLOT):
+                    slots["device_class"] = device_class
+        if intent in ("HassGetCurrentTime", "HassGetCurrentDate", "HassNevermind", "VoicedConfirm",
+                      "VoicedDeny", "HassBroadcast") or intent in _TIMER_INTENTS:
+            targets = []
+        extra["slots_raw"] = dict(raw)
+        if domain:
+            extra["domain_hint"] = domain
+        return Parse(text=text, intent=intent, confidence=conf, slots=slots, targets=tuple(targets),
+                     spans=tuple(out_spans), unresolved=tuple(unresolved), extra=extra)
+
+
+_STATE_DOMAINS: dict[str, tuple[str, ...]] = {
+    "locked": ("lock",), "unlocked": ("lock",), "open": ("cover", "valve", "binary_sensor", "lock"),
+    "closed": ("cover", "valve", "binary_sensor", "lock"), "on": ("light", "switch", "fan", "media_player"),
+    "off": ("light", "switch", "fan", "media_player"),
+}

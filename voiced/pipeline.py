@@ -1,0 +1,202 @@
+"""The wiring: Transcript → NLU → actions → device commands → reply → publish (and speak).
+
+Stages are injected, so the daemon, ``voiced listen --act`` and tests can swap any of them; this
+module holds no stage logic of its own.  A typed stage error (``voiced.errors``) becomes an
+``ErrorEvent`` in the log plus a short fallback reply, published like any other: the daemon never
+goes silent because one stage failed.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from voiced.errors import VoicedError
+from voiced.events import (
+    ERROR,
+    NOT_UNDERSTOOD,
+    Command,
+    ErrorEvent,
+    Outcome,
+    Parse,
+    Reply,
+    ReplyFrame,
+    Transcript,
+)
+from voiced.home.model import Home
+from voiced.home.state import StateView
+from voiced.mqtt import hermes, topics
+
+log = logging.getLogger("voiced.pipeline")
+
+# what is said when a stage fails (no model involved: these must always work)
+FALLBACK = {
+    "nlu": "Sorry, I could not understand that.",
+    "action": "Sorry, I could not do that.",
+    "reply": "Sorry, something went wrong.",
+    "internal": "Sorry, something went wrong.",
+}
+DROPPED_TEXT = "Sorry, I could not reach the {names} in time."
+
+
+class Publisher(Protocol):
+    def publish(self, topic: str, payload: str | bytes, qos: int = 0, retain: bool = False, *,
+                entity_id: str = "", command: bool = False) -> bool: ...
+
+
+class NluStage(Protocol):
+    def parse(self, text: str, area: str | None = None) -> Parse: ...
+
+
+class ReplyStage(Protocol):
+    def generate(self, frame: ReplyFrame) -> Reply: ...
+
+
+class SpeakStage(Protocol):
+    def speak(self, text: str) -> None: ...
+
+
+Planner = Callable[..., Outcome]  # actions.plan(parse, home, states, now=, site=, sites=)
+
+
+@dataclass
+class Pipeline:
+    """One utterance's way through the house; ``handle_transcript`` is the whole job."""
+
+    site: str
+    nlu: NluStage
+    planner: Planner
+    replier: ReplyStage
+    publisher: Publisher
+    home: Callable[[], Home]
+    states: StateView
+    speaker: SpeakStage | None = None
+    hermes: bool = True
+    sites: Callable[[], Sequence[str]] = lambda: ()
+    clock: Callable[[], datetime] = datetime.now
+    muted: Callable[[], bool] = lambda: False
+    on_error: Callable[[ErrorEvent], None] | None = None
+    last: dict[str, Any] = field(default_factory=dict)  # the last parse/outcome/reply, for tests and logs
+
+    # ------------------------------------------------------------------ helpers
+
+    def _pub(self, topic: str, obj: Any, qos: int = 0) -> None:
+        text = obj if isinstance(obj, str) else json.dumps(obj, ensure_ascii=False)
+        self.publisher.publish(topic, text, qos=qos)
+
+    def _error(self, stage: str, exc: BaseException, session_id: str) -> ErrorEvent:
+        code = exc.code if isinstance(exc, VoicedError) else "internal"
+        event = ErrorEvent(stage=stage, code=code, message=str(exc) or type(exc).__name__, session_id=session_id)
+        if isinstance(exc, VoicedError):
+            log.error("%s error (%s) in session %s: %s", stage, code, session_id, event.message)
+        else:
+            log.exception("unexpected %s failure in session %s", stage, session_id)
+        if self.on_error is not None:
+            self.on_error(event)
+        return event
+
+    def publish_commands(self, commands: Sequence[Command]) -> None:
+        for c in commands:
+            self.publisher.publish(c.topic, c.payload, qos=c.qos, retain=c.retain, entity_id=c.entity_id,
+                                   command=True)
+
+    def say(self, text: str, session_id: str = "") -> float:
+        """Publish a reply and speak it (unless muted); returns the ms spent speaking."""
+        self._pub(topics.reply(self.site), {"text": text, "session_id": session_id}, qos=1)
+        if self.speaker is None or self.muted():
+            return 0.0
+        t = time.perf_counter()
+        try:
+            self.speaker.speak(text)
+        except VoicedError as exc:
+            self._error("tts", exc, session_id)
+        return (time.perf_counter() - t) * 1000
+
+    # ------------------------------------------------------------------ the way through
+
+    def handle_transcript(self, transcript: Transcript, timings: dict[str, float] | None = None) -> Reply:
+        """NLU → actions → commands → reply → publish; ``timings`` may carry the audio stages' ms
+        (vad, asr) and ``t_end_of_speech`` (a ``perf_counter`` stamp) from the audio front end."""
+        t0 = time.perf_counter()
+        metrics: dict[str, float] = {k: v for k, v in (timings or {}).items() if not k.startswith("t_")}
+        start = (timings or {}).get("t_end_of_speech", t0)
+        session_id = transcript.session_id or uuid.uuid4().hex[:12]
+        text = transcript.text.strip()
+        self._pub(topics.transcript(self.site), {**transcript.to_json(), "session_id": session_id})
+        if self.hermes:
+            topic, payload = hermes.text_captured(transcript, self.site)
+            self._pub(topic, payload)
+
+        reply: Reply | None = None
+        outcome: Outcome | None = None
+        parse: Parse | None = None
+        t = time.perf_counter()
+        try:
+            parse = self.nlu.parse(text, transcript.area)
+        except Exception as exc:  # noqa: BLE001 - any stage failure becomes a spoken fallback
+            self._error("nlu", exc, session_id)
+            reply = Reply(FALLBACK["nlu"], fallback=True, session_id=session_id)
+        metrics["nlu"] = (time.perf_counter() - t) * 1000
+
+        if parse is not None:
+            self._pub(topics.intent(self.site), {**parse.to_json(), "session_id": session_id, "site": self.site})
+            if self.hermes:
+                topic, payload = hermes.intent(parse, self.site, session_id)
+                self._pub(topic, payload)
+            t = time.perf_counter()
+            try:
+                outcome = self.planner(parse, self.home(), self.states, now=self.clock(), site=self.site,
+                                       sites=self.sites())
+                self.publish_commands(outcome.commands)
+            except Exception as exc:  # noqa: BLE001
+                self._error("action", exc, session_id)
+                outcome = Outcome(parse.intent, ERROR, values={"message": str(exc)}, message=str(exc))
+                reply = Reply(FALLBACK["action"], fallback=True, session_id=session_id)
+            metrics["act"] = (time.perf_counter() - t) * 1000
+            metrics["command_published"] = (time.perf_counter() - start) * 1000
+
+        if reply is None:
+            assert parse is not None and outcome is not None
+            frame = ReplyFrame(intent=outcome.intent, status=outcome.status, slots=dict(parse.slots),
+                               values=dict(outcome.values))
+            t = time.perf_counter()
+            try:
+                generated = self.replier.generate(frame)
+                reply = Reply(generated.text, generated.fallback, session_id, generated.end_session)
+            except Exception as exc:  # noqa: BLE001
+                self._error("reply", exc, session_id)
+                reply = Reply(FALLBACK["reply"], fallback=True, session_id=session_id)
+            metrics["reply"] = (time.perf_counter() - t) * 1000
+
+        metrics["tts"] = self.say(reply.text, session_id)
+        metrics["end_of_speech_to_publish"] = (time.perf_counter() - start) * 1000
+        self._pub(topics.metrics(self.site), {k: round(v, 3) for k, v in metrics.items()})
+        status = outcome.status if outcome else NOT_UNDERSTOOD
+        log.info("session %s: %r → %s %s → %s: %r", session_id, text, parse.intent if parse else None,
+                 status, ",".join(c.entity_id or c.topic for c in (outcome.commands if outcome else ())) or "-",
+                 reply.text)
+        self.last = {"parse": parse, "outcome": outcome, "reply": reply, "metrics": metrics}
+        return reply
+
+    def handle_dropped(self, entity_ids: Sequence[str], session_id: str = "") -> Reply:
+        """Commands dropped after waiting too long for the broker: say so (mqtt.md delivery rules)."""
+        home = self.home()
+        names = [e.name if (e := home.entity(i)) else i for i in entity_ids]
+        frame = ReplyFrame(intent=None, status=ERROR, values={
+            "message": "the broker was unreachable", "unavailable_names": names, "names": names,
+            "count": len(names)})
+        text = DROPPED_TEXT.format(names=" and ".join(names) or "devices")
+        try:
+            generated = self.replier.generate(frame)
+            if all(n.lower() in generated.text.lower() for n in names):
+                text = generated.text
+        except Exception as exc:  # noqa: BLE001
+            self._error("reply", exc, session_id)
+        self.say(text, session_id)
+        return Reply(text, fallback=True, session_id=session_id)

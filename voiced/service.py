@@ -1,0 +1,442 @@
+"""The daemon: one main-loop thread owns the event queue; everything else only posts to it.
+
+paho's network thread turns broker traffic into events (``voiced.mqtt.client``); the discovery
+worker posts "home updated"; signal handlers post "stop".  The main loop handles one event at a
+time (text commands, state updates, discovery, Hermes, reload) and runs periodic chores (expiring
+queued commands), so no lock is needed around the home, the pipeline or the dialogue.  Bad input
+on any topic is logged and ignored: a handler's exception never leaves the loop.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import os
+import queue
+import shutil
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from voiced import __version__
+from voiced.act.actions import plan
+from voiced.config import Settings
+from voiced.errors import ConfigError, MqttError
+from voiced.events import Transcript
+from voiced.home.loader import load_home
+from voiced.home.model import Entity, Home
+from voiced.home.state import StateStore
+from voiced.mqtt import discovery, hermes, topics
+from voiced.mqtt.client import Connected, Disconnected, Dropped, Message, MqttClient
+from voiced.pipeline import NluStage, Pipeline, ReplyStage, SpeakStage
+
+log = logging.getLogger("voiced.service")
+
+MAX_TEXT_PAYLOAD = 4096  # a typed command is a sentence, not a document
+MAX_TEXT_CHARS = 500
+DISCOVERY_SETTLE = 0.3  # s of quiet before a burst of retained discovery messages is applied
+TICK = 0.2  # s between periodic chores
+
+
+@dataclasses.dataclass(frozen=True)
+class _Stop:
+    reason: str
+
+
+@dataclasses.dataclass(frozen=True)
+class _Call:
+    """Run ``fn`` on the main loop (posted by worker threads)."""
+
+    fn: Callable[[], None]
+
+
+# ----------------------------------------------------------------------------- local broker
+
+
+def port_open(host: str, port: int, timeout: float = 0.3) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+class LocalBroker:
+    """A private Mosquitto for a standalone install ("a local broker is started if none is
+    configured"): on 1883 when free, else on any free loopback port."""
+
+    def __init__(self) -> None:
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.dir: tempfile.TemporaryDirectory[str] | None = None
+        self.port = 0
+
+    def start(self) -> str:
+        exe = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
+        if not Path(exe).exists():
+            raise MqttError("no broker configured and mosquitto is not installed (apt install mosquitto, "
+                            "or set mqtt.url / --broker)")
+        self.port = 1883
+        try:
+            with socket.socket() as s:
+                s.bind(("127.0.0.1", 1883))
+        except OSError:
+            with socket.socket() as s:
+                s.bind(("127.0.0.1", 0))
+                self.port = int(s.getsockname()[1])
+        self.dir = tempfile.TemporaryDirectory(prefix="voiced-mosquitto-")
+        conf = Path(self.dir.name) / "mosquitto.conf"
+        conf.write_text(f"listener {self.port} 127.0.0.1\nallow_anonymous true\npersistence false\n")
+        self.proc = subprocess.Popen([exe, "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if port_open("127.0.0.1", self.port, 0.2):
+                log.info("started a private mosquitto on 127.0.0.1:%d", self.port)
+                return f"mqtt://127.0.0.1:{self.port}"
+            if self.proc.poll() is not None:
+                break
+            time.sleep(0.05)
+        self.stop()
+        raise MqttError("could not start a local mosquitto")
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc = None
+        if self.dir is not None:
+            self.dir.cleanup()
+            self.dir = None
+
+
+def broker_url(settings: Settings, local: LocalBroker) -> str:
+    """The configured broker, else one on 127.0.0.1:1883, else a private one (when allowed)."""
+    if settings.mqtt.url:
+        return settings.mqtt.url
+    if port_open("127.0.0.1", 1883) or not settings.mqtt.start_local:
+        return "mqtt://127.0.0.1:1883"
+    return local.start()
+
+
+# ----------------------------------------------------------------------------- the service
+
+
+class Service:
+    """Owns the broker client, the home, its state and the pipeline; ``run()`` is the main loop."""
+
+    def __init__(self, settings: Settings, home: Home, *, nlu: NluStage, replier: ReplyStage,
+                 url: str, speaker: SpeakStage | None = None, devices_path: str | None = None) -> None:
+        self.settings = settings
+        self.site = settings.site
+        self.base_home = home  # from the devices file; discovery never overrides its entities
+        self.home = home
+        self.discovered: dict[str, Entity] = {}
+        self.nlu = nlu
+        self.devices_path = devices_path or settings.devices
+        self.events: queue.Queue[Any] = queue.Queue()
+        self.states = StateStore(home)
+        self.sites: set[str] = {self.site}
+        self.muted = False
+        self.client = MqttClient(settings.mqtt, url, self.events, client_id=settings.mqtt.client_id or
+                                 f"voiced-{self.site}-{os.getpid()}", will=(topics.status(self.site), "offline"))
+        self.pipeline = Pipeline(site=self.site, nlu=nlu, planner=plan, replier=replier, publisher=self.client,
+                                 home=lambda: self.home, states=self.states, speaker=speaker,
+                                 hermes=settings.hermes.enabled, sites=lambda: sorted(self.sites),
+                                 muted=lambda: self.muted)
+        self.speaker = speaker
+        self._stop = threading.Event()
+        self._pending_discovery: dict[str, Entity] = {}
+        self._discovery_due: float | None = None
+        self._dropped: list[str] = []
+        self._worker: threading.Thread | None = None
+        self._worker_home: Home | None = None
+        self._worker_lock = threading.Lock()
+        self.handled = 0  # messages handled (for tests and stats)
+
+    # ------------------------------------------------------------------ subscriptions
+
+    def _subscribe_all(self) -> None:
+        s, site = self.settings, self.site
+        for t in (topics.text(site), topics.say(site), topics.listen(site), topics.reload(site),
+                  topics.mute_set(site), topics.ALL_STATUS, topics.BROADCAST):
+            self.client.subscribe(t, 1 if t == topics.text(site) else 0)
+        if s.hermes.enabled:
+            self.client.subscribe(topics.HERMES_TTS_SAY)
+        if s.discovery.publish_assistant:
+            self.client.subscribe(topics.HA_STATUS)
+        if s.discovery.import_home:
+            self.client.subscribe(topics.Z2M_DEVICES)
+            for t in topics.HA_CONFIG:
+                self.client.subscribe(t)
+        self._subscribe_states()
+
+    def _subscribe_states(self) -> None:
+        for t in self.states.topics():
+            self.client.subscribe(t)
+
+    def _publish_assistant(self) -> None:
+        if self.settings.discovery.publish_assistant:
+            topic, payload = discovery.assistant_config(self.site, __version__)
+            self.client.publish(topic, payload, qos=1, retain=True)
+            self.client.publish(topics.mute(self.site), "ON" if self.muted else "OFF", qos=1, retain=True)
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def start(self, timeout: float = 10.0) -> bool:
+        """Subscribe and connect; True when connected (False: still retrying in the background)."""
+        self._subscribe_all()
+        ok = self.client.connect(timeout)
+        if ok:
+            self._publish_assistant()
+        return ok
+
+    def stop(self, reason: str = "stop") -> None:
+        """Thread- and signal-safe: ask the main loop to finish."""
+        self._stop.set()
+        self.events.put(_Stop(reason))
+
+    def close(self) -> None:
+        self.client.close(publish_offline=True)
+        log.info("stopped; status offline")
+
+    def run(self) -> None:
+        """The main loop (blocks until ``stop()``)."""
+        next_tick = time.monotonic() + TICK
+        while not self._stop.is_set():
+            try:
+                item = self.events.get(timeout=max(0.0, next_tick - time.monotonic()))
+            except queue.Empty:
+                item = None
+            if item is not None:
+                if isinstance(item, _Stop):
+                    log.info("stopping (%s)", item.reason)
+                    break
+                self.dispatch(item)
+            if time.monotonic() >= next_tick:
+                self.tick()
+                next_tick = time.monotonic() + TICK
+
+    def tick(self) -> None:
+        """Periodic chores on the main loop (a place for watchdog pings too)."""
+        try:
+            self.client.expire()
+            if self._dropped:
+                ids, self._dropped = self._dropped, []
+                self.pipeline.handle_dropped(ids)
+            if self._discovery_due is not None and time.monotonic() >= self._discovery_due:
+                self._discovery_due = None
+                self._apply_discovery()
+        except Exception:  # noqa: BLE001 - a chore failing must not stop the daemon
+            log.exception("periodic task failed")
+
+    def dispatch(self, item: Any) -> None:
+        try:
+            if isinstance(item, Message):
+                self.on_message(item)
+                self.handled += 1
+            elif isinstance(item, Connected):
+                if not item.first:
+                    self._publish_assistant()
+            elif isinstance(item, Disconnected):
+                pass  # logged by the client; commands queue until it is back
+            elif isinstance(item, Dropped):
+                if item.command:
+                    self._dropped.append(item.entity_id or item.topic)
+            elif isinstance(item, _Call):
+                item.fn()
+        except Exception:  # noqa: BLE001 - bad input is logged and ignored
+            log.exception("ignored an event that failed: %s", type(item).__name__)
+
+    # ------------------------------------------------------------------ messages
+
+    def on_message(self, msg: Message) -> None:
+        t, site = msg.topic, self.site
+        if t == topics.text(site):
+            self._on_text(msg.payload)
+        elif t == topics.say(site) or t == topics.BROADCAST:
+            text = _text_of(msg.payload)
+            if text is None:
+                log.warning("ignored a malformed say message on %s", t)
+                return
+            self._speak(text)
+        elif t == topics.HERMES_TTS_SAY:
+            parsed = hermes.parse_tts_say(msg.payload)
+            if parsed is None:
+                log.warning("ignored a malformed hermes/tts/say message")
+                return
+            text, site_id, ident = parsed
+            if site_id in (None, site):
+                self._speak(text)
+                topic, payload = hermes.say_finished(site, ident)
+                self.client.publish(topic, payload)
+        elif t == topics.listen(site):
+            log.info("listen requested, but there is no microphone here: send text on %s", topics.text(site))
+        elif t == topics.reload(site):
+            self.reload_home()
+        elif t == topics.mute_set(site):
+            value = msg.payload.decode("utf-8", "replace").strip().upper()
+            if value in ("ON", "OFF"):
+                self.muted = value == "ON"
+                self.client.publish(topics.mute(site), value, qos=1, retain=True)
+                log.info("mute %s", value)
+            else:
+                log.warning("ignored mute payload %r (expected ON or OFF)", value[:20])
+        elif t == topics.HA_STATUS:
+            if msg.payload.strip() == b"online":
+                log.info("Home Assistant is back online: re-publishing discovery")
+                self._publish_assistant()
+        elif (other := topics.site_of_status(t)) is not None:
+            if msg.payload == b"online":
+                self.sites.add(other)
+            elif other != site:
+                self.sites.discard(other)
+        elif t == topics.Z2M_DEVICES and self.settings.discovery.import_home:
+            entities, problems = discovery.parse_z2m_devices(msg.payload, self.base_home, t.split("/")[0])
+            self._queue_discovery(t, entities, problems)
+        elif t.startswith("homeassistant/") and t.endswith("/config") and self.settings.discovery.import_home:
+            entities, problems = discovery.parse_ha_config(t, msg.payload, self.base_home)
+            self._queue_discovery(t, entities, problems)
+        else:
+            changed = self.states.update(t, msg.payload)
+            if changed:
+                log.debug("state %s", ", ".join(f"{i}={(s.state if (s := self.states.get(i)) else None)}"
+                                                for i in changed))
+
+    def _on_text(self, payload: bytes) -> None:
+        if len(payload) > MAX_TEXT_PAYLOAD:
+            log.warning("ignored a %d-byte text command (limit %d)", len(payload), MAX_TEXT_PAYLOAD)
+            return
+        area = self.settings.area
+        session_id = ""
+        text = _text_of(payload)
+        if text is not None and payload.lstrip().startswith(b"{"):
+            data = json.loads(payload)
+            if isinstance(data.get("area"), str):
+                area = data["area"]
+            if isinstance(data.get("session_id"), str):
+                session_id = data["session_id"][:64]
+        if text is None or len(text) > MAX_TEXT_CHARS:
+            log.warning("ignored a malformed text command on %s", topics.text(self.site))
+            return
+        self.pipeline.handle_transcript(Transcript(text=text, session_id=session_id, area=area))
+
+    def _speak(self, text: str) -> None:
+        if self.speaker is None or self.muted:
+            log.info("say (not spoken: %s): %r", "muted" if self.muted else "no speaker", text[:200])
+            return
+        try:
+            self.speaker.speak(text)
+        except Exception:  # noqa: BLE001
+            log.exception("speaking failed")
+
+    # ------------------------------------------------------------------ discovery and reload
+
+    def _queue_discovery(self, topic: str, entities: list[Entity], problems: list[str]) -> None:
+        for p in problems[:5]:
+            log.warning("discovery %s: %s (ignored)", topic, p)
+        base_ids = {e.id for e in self.base_home.entities}
+        for e in entities:
+            if e.id in base_ids:
+                continue  # the devices file describes it already
+            self._pending_discovery[e.id] = e
+        if self._pending_discovery:
+            self._discovery_due = time.monotonic() + DISCOVERY_SETTLE
+
+    def _apply_discovery(self) -> None:
+        new = {k: v for k, v in self._pending_discovery.items() if self.discovered.get(k) != v}
+        self._pending_discovery = {}
+        if not new:
+            return
+        self.discovered.update(new)
+        self._set_home(self.base_home.with_entities(list(self.discovered.values())))
+        log.info("discovery: %d entities added or updated (%s)", len(new), ", ".join(sorted(new)[:10]))
+
+    def _set_home(self, home: Home) -> None:
+        """Actions and state see the new home at once; the NLU learns the names in a worker."""
+        self.home = home
+        self.states.set_home(home)
+        self._subscribe_states()
+        self._refresh_nlu(home)
+
+    def _refresh_nlu(self, home: Home) -> None:
+        setter = getattr(self.nlu, "set_home", None)
+        if setter is None:
+            return
+        with self._worker_lock:
+            self._worker_home = home
+            if self._worker is not None and self._worker.is_alive():
+                return  # the running worker picks the newest home up when it finishes
+
+            def work() -> None:
+                while True:
+                    with self._worker_lock:
+                        target, self._worker_home = self._worker_home, None
+                        if target is None:
+                            self._worker = None
+                            return
+                    t = time.perf_counter()
+                    try:
+                        setter(target)
+                        log.info("NLU vocabulary refreshed for %d entities in %.0f ms", len(target.entities),
+                                 (time.perf_counter() - t) * 1000)
+                    except Exception:  # noqa: BLE001
+                        log.exception("NLU refresh failed; keeping the previous vocabulary")
+
+            self._worker = threading.Thread(target=work, name="voiced-nlu-refresh", daemon=True)
+            self._worker.start()
+
+    def wait_nlu_refresh(self, timeout: float = 30.0) -> bool:
+        """For tests and shutdown: wait until the background NLU refresh is idle."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._worker_lock:
+                if self._worker is None and self._worker_home is None:
+                    return True
+            time.sleep(0.02)
+        return False
+
+    def reload_home(self) -> None:
+        """Re-read the devices file; a bad file is refused and the running home kept."""
+        try:
+            base = load_home(self.devices_path)
+        except ConfigError as exc:
+            log.error("reload refused, keeping the running home: %s", exc)
+            return
+        self.base_home = base
+        ids = {e.id for e in base.entities}
+        self._set_home(base.with_entities([e for k, e in self.discovered.items() if k not in ids]))
+        log.info("reloaded %s: %d entities", base.source, len(self.home.entities))
+
+
+def _text_of(payload: bytes) -> str | None:
+    """``{"text": ...}`` JSON or plain UTF-8 text; None for anything else."""
+    try:
+        raw = payload.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    raw = raw.strip()
+    if not raw or "\x00" in raw:
+        return None
+    if raw.startswith("{"):
+        try:
+            data = json.loads(raw)
+        except (ValueError, RecursionError):
+            return None
+        text = data.get("text") if isinstance(data, dict) else None
+        return text.strip() if isinstance(text, str) and text.strip() else None
+    if raw.startswith("[") or raw.startswith('"'):
+        try:
+            data = json.loads(raw)
+        except (ValueError, RecursionError):
+            return raw
+        return data.strip() if isinstance(data, str) and data.strip() else None
+    return raw
