@@ -9,7 +9,7 @@ import pytest
 from tests.conftest import EXAMPLE_HOME
 from voiced.config import DialogueSettings
 from voiced.dialogue import Decision, DialogueManager
-from voiced.events import AMBIGUOUS, ANSWER, DONE, NOT_UNDERSTOOD, Parse
+from voiced.events import AMBIGUOUS, DONE, NOT_UNDERSTOOD, Parse
 from voiced.home import Entity, Home, load_home
 
 LAMPS = [
@@ -151,8 +151,9 @@ def test_max_turns_three_allows_two_reasks(dm: DialogueManager) -> None:
 def test_new_command_during_question_switches_topic(dm: DialogueManager) -> None:
     ask_which(dm)
     p = P("what time is it", "HassGetCurrentTime")
-    d = dm.on_parse(SITE, p, 102.0)
+    d = dm.on_parse(SITE, p, 102.0, session_id="s9")
     assert d.execute is p and not dm.in_session(SITE)
+    assert d.session_id == "s9"  # a new request: its own session id
     ask_which(dm, 200.0)
     p = P("turn off the kitchen spots", "HassTurnOff", {"name": "Kitchen Spots"}, ("light.kitchen_spots",))
     d = dm.on_parse(SITE, p, 202.0)
@@ -162,7 +163,7 @@ def test_new_command_during_question_switches_topic(dm: DialogueManager) -> None
 def test_deny_during_question_cancels(dm: DialogueManager) -> None:
     ask_which(dm)
     d = dm.on_parse(SITE, P("no", "VoicedDeny"), 101.0)
-    assert d.frame is not None and d.frame.intent == "HassNevermind" and d.frame.status == DONE
+    assert d.frame is not None and d.frame.intent == "VoicedDeny" and d.frame.status == DONE
     assert d.execute is None and not dm.in_session(SITE)
 
 
@@ -281,7 +282,7 @@ def unlock_front_door() -> Parse:
 def test_unlock_asks_confirmation_then_yes_executes(dm: DialogueManager) -> None:
     d = dm.on_parse(SITE, unlock_front_door(), 0.0)
     assert d.execute is None and d.listen_again
-    assert d.frame is not None and d.frame.status == ANSWER and d.frame.intent == "HassTurnOff"
+    assert d.frame is not None and d.frame.status == AMBIGUOUS and d.frame.intent == "HassTurnOff"
     assert d.frame.values == {"question": "confirm", "action": "unlock", "names": ["Front Door"]}
     d = dm.on_parse(SITE, P("yes", "VoicedConfirm"), 2.0)
     assert d.execute is not None and d.execute.targets == ("lock.front_door",)
@@ -294,7 +295,7 @@ def test_unlock_denied_or_garbage_cancels(dm: DialogueManager, answer: Parse) ->
     dm.on_parse(SITE, unlock_front_door(), 0.0)
     d = dm.on_parse(SITE, answer, 1.0)
     assert d.execute is None and not d.listen_again
-    assert d.frame is not None and d.frame.intent == "HassNevermind" and d.frame.status == DONE
+    assert d.frame is not None and d.frame.intent == "VoicedDeny" and d.frame.status == DONE
     assert not dm.in_session(SITE)
 
 

@@ -74,7 +74,7 @@ def test_start_timer_reply_and_event(dm: DialogueManager) -> None:
     d = dm.on_parse(SITE, T("HassStartTimer", minutes=5), clock(), area="kitchen")
     assert d.execute is None and not d.listen_again
     assert d.frame is not None and d.frame.intent == "HassStartTimer" and d.frame.status == DONE
-    assert d.frame.values == {"timer": {"name": None, "hours": 0, "minutes": 5, "seconds": 0}, "action": "start"}
+    assert d.frame.values == {"timer": {"name": None, "hours": 0, "minutes": 5, "seconds": 0}}
     [(topic, payload)] = d.events
     assert topic == "timer/started"
     assert payload["end"] == T0 + 300 and payload["duration"] == 300 and payload["site"] == SITE
@@ -87,8 +87,8 @@ def test_timer_fires_at_the_right_tick(dm: DialogueManager) -> None:
     assert dm.tick(clock.advance(89.9)) == []
     [d] = dm.tick(clock.advance(0.2))
     assert d.site == SITE and d.execute is None and not d.listen_again
-    assert d.frame is not None and d.frame.status == DONE
-    assert d.frame.values == {"timer": {"name": None, "hours": 0, "minutes": 1, "seconds": 30}, "action": "finished"}
+    assert d.frame is not None and d.frame.status == DONE and d.frame.intent == "VoicedTimerFinished"
+    assert d.frame.values == {"timer": {"name": None, "hours": 0, "minutes": 1, "seconds": 30}}
     [(topic, payload)] = d.events
     assert topic == "timer/finished" and payload["remaining"] == 0 and payload["late"] == pytest.approx(0.1)
     assert dm.tick(clock.advance(100)) == []  # fires once
@@ -170,11 +170,12 @@ def test_cancel_by_name(dm: DialogueManager) -> None:
     start(dm, clock, minutes=5, name="pizza")
     d = dm.on_parse(SITE, T("HassCancelTimer", name="pizza"), clock.advance(10))
     assert d.frame is not None and d.frame.status == DONE
-    assert d.frame.values == {"timer": {"name": "pizza", "hours": 0, "minutes": 5, "seconds": 0}, "action": "cancel"}
+    assert d.frame.values == {"timer": {"name": "pizza", "hours": 0, "minutes": 5, "seconds": 0}}
     assert d.events[0][0] == "timer/cancelled"
     assert [t.name for t in dm.timers.all()] == ["pasta"]
-    d = dm.on_parse(SITE, T("HassCancelTimer", name="cake"), clock())
+    d = dm.on_parse(SITE, T("HassCancelTimer", name="the cake timer"), clock())
     assert d.frame is not None and d.frame.status == NOT_FOUND
+    assert d.frame.values == {"count": 0, "timer": {"name": "cake"}}
 
 
 def test_cancel_by_start_duration(dm: DialogueManager) -> None:
@@ -243,7 +244,7 @@ def test_cancel_all(dm: DialogueManager) -> None:
     start(dm, clock, minutes=2)
     start(dm, clock, site="office", area="office", minutes=3)
     d = dm.on_parse(SITE, T("HassCancelAllTimers"), clock())
-    assert d.frame is not None and d.frame.values == {"count": 3, "action": "cancel"}
+    assert d.frame is not None and d.frame.values == {"count": 3}
     assert [e[0] for e in d.events] == ["timer/cancelled"] * 3
     assert len(dm.timers) == 0 and dm.tick(clock.advance(1000)) == []
 
@@ -252,7 +253,7 @@ def test_pause_unpause(dm: DialogueManager) -> None:
     clock = Clock()
     start(dm, clock, minutes=2, name="tea")
     d = dm.on_parse(SITE, T("HassPauseTimer"), clock.advance(30))
-    assert d.frame is not None and d.frame.status == DONE and d.frame.values["action"] == "pause"
+    assert d.frame is not None and d.frame.status == DONE and d.frame.intent == "HassPauseTimer"
     assert d.frame.values["timer"] == {"name": "tea", "hours": 0, "minutes": 1, "seconds": 30}
     assert d.events[0][0] == "timer/paused"
     assert dm.next_wakeup() is None
@@ -274,8 +275,7 @@ def test_increase_decrease(dm: DialogueManager) -> None:
     start(dm, clock, minutes=5, name="pizza")
     start(dm, clock, minutes=8, name="pasta")
     d = dm.on_parse(SITE, T("HassIncreaseTimer", minutes=2, name="pizza"), clock.advance(60))
-    assert d.frame is not None and d.frame.values == {
-        "timer": {"name": "pizza", "hours": 0, "minutes": 6, "seconds": 0}, "action": "increase"}
+    assert d.frame is not None and d.frame.values == {"timer": {"name": "pizza", "hours": 0, "minutes": 6, "seconds": 0}}
     assert d.events[0][0] == "timer/updated"
     # amounts are not read as the starting duration: "take a minute off the pizza timer"
     d = dm.on_parse(SITE, T("HassDecreaseTimer", minutes=1, name="pizza"), clock())
@@ -382,3 +382,9 @@ def test_zero_negative_or_garbage_duration_is_asked(dm: DialogueManager, slots: 
     d = dm.on_parse(SITE, T("HassStartTimer", **slots), T0)
     assert d.listen_again and d.frame is not None and d.frame.values == {"question": "duration"}
     assert len(dm.timers) == 0
+
+
+def test_full_request_as_answer_keeps_its_name(dm: DialogueManager) -> None:
+    dm.on_parse(SITE, T("HassStartTimer", "start a timer"), T0)
+    d = dm.on_parse(SITE, T("HassStartTimer", "a pizza timer for five minutes", minutes=5, name="pizza"), T0 + 1)
+    assert d.frame is not None and d.frame.values == {"timer": {"name": "pizza", "hours": 0, "minutes": 5, "seconds": 0}}

@@ -202,18 +202,24 @@ def check_asr(settings: Settings) -> Check:
             notes.append("no Vosk model installed (`voiced model install NAME`, or set asr.vosk_model)")
         else:
             path = candidates[0]
+            if not path.is_dir():
+                notes.append(f"asr.vosk_model: no such directory {path}; install a model with "
+                             "`voiced model install NAME` or fix the key")
+                return Check("asr", False, "; ".join(notes)) if engine == "vosk" else _pocketsphinx(notes)
             try:
                 import vosk
 
                 vosk.SetLogLevel(-1)
-                if not path.is_dir():
-                    raise FileNotFoundError(f"no such directory {path}")
                 vosk.Model(str(path))
                 return Check("asr", True, f"Vosk model {path} loads")
             except Exception as exc:  # vosk raises plain Exception on a bad model
                 notes.append(f"Vosk model {path} does not load ({exc}); reinstall it with `voiced model install`")
         if engine == "vosk":
             return Check("asr", False, "; ".join(notes))
+    return _pocketsphinx(notes)
+
+
+def _pocketsphinx(notes: list[str]) -> Check:
     try:
         import pocketsphinx
 

@@ -151,7 +151,7 @@ class DialogueManager:
                 return Decision(site, sid, stop_speech=True)
             return Decision(site, sid, frame=ReplyFrame(NEVERMIND, DONE))
         if pending is not None:
-            return self._answer(site, pending, parse, now, area)
+            return self._answer(site, pending, parse, now, area, session_id)
         return self._new(site, parse, now, sid, area, turns=0)
 
     def on_timeout(self, site: str, now: float) -> Decision | None:
@@ -219,8 +219,10 @@ class DialogueManager:
         return Decision(site, sid, frame=frame, listen_again=True)
 
     # ------------------------------------------------------------------ answers
-    def _answer(self, site: str, p: _Pending, parse: Parse, now: float, area: str | None) -> Decision:
+    def _answer(self, site: str, p: _Pending, parse: Parse, now: float, area: str | None,
+                session_id: str) -> Decision:
         intent = parse.intent
+        new_sid = session_id or self._new_id(site)  # for an answer that turns out to be a new request
         if p.kind == "confirm":
             del self._sessions[site]
             if intent == CONFIRM:
@@ -228,7 +230,7 @@ class DialogueManager:
                 return self._advance(site, done, now, p.session_id, p.area, p.turns, confirmed=True)
             if intent is None or intent == DENY:
                 return Decision(site, p.session_id, frame=ReplyFrame(DENY, DONE))
-            return self._new(site, parse, now, self._new_id(site), area, turns=0)
+            return self._new(site, parse, now, new_sid, area, turns=0)
         if intent == DENY:
             del self._sessions[site]
             return Decision(site, p.session_id, frame=ReplyFrame(DENY, DONE))
@@ -248,7 +250,9 @@ class DialogueManager:
                 got = followup.value_from_answer(p.question, parse)
                 if got is not None:
                     del self._sessions[site]
-                    filled = dataclasses.replace(p.parse, slots={**p.parse.slots, **got})
+                    # "set a pizza timer for five minutes" as the answer: keep everything it says
+                    said = dict(parse.slots) if parse.intent == p.parse.intent else {}
+                    filled = dataclasses.replace(p.parse, slots={**p.parse.slots, **said, **got})
                     return self._advance(site, filled, now, p.session_id, p.area, p.turns)
         elif p.kind == "timer":
             merged = self._timer_answer(p.parse, parse)
@@ -257,7 +261,7 @@ class DialogueManager:
                 return self._timer(site, merged, now, p.session_id, p.area, p.turns)
         if self._is_new_command(parse):
             del self._sessions[site]
-            return self._new(site, parse, now, self._new_id(site), area, turns=0)
+            return self._new(site, parse, now, new_sid, area, turns=0)
         return self._retry(site, p, now)
 
     def _retry(self, site: str, p: _Pending, now: float) -> Decision:

@@ -21,7 +21,7 @@ import yaml
 from voiced.home.model import Entity, Home
 from voiced.nlu import numbers
 from voiced.nlu.slots import span_slots
-from voiced.nlu.text import tokenize
+from voiced.nlu.text import normalise, tokenize
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 STOPWORDS = frozenset({"the", "a", "an", "of", "in", "on", "my", "our", "and", "to", "'s", "s"})
@@ -128,7 +128,9 @@ _NOUNS = {
     "climate": "thermostat heater radiator air_conditioner heat_pump underfloor_heating trv aircon".split(),
     "media_player": "tv television speaker radio soundbar stereo sonos chromecast projector hifi".split(),
     "vacuum": "robot vacuum hoover mopper robot_vacuum cleaner".split(),
-    "sensor": "temperature humidity temperature_sensor air_quality power_usage energy_meter thermometer".split(),
+    "sensor": "humidity humidity_sensor air_quality power_usage energy_meter co2_level battery pressure".split(),
+    "temp_sensor": ("temperature temperature_sensor thermometer outside_temperature outdoor_temperature "
+                    "indoor_temperature").split(),
     "binary_sensor": "window door door_sensor window_sensor motion_sensor smoke_alarm contact_sensor".split(),
     "alarm": "smoke_alarm fire_alarm smoke_detector leak_sensor gas_alarm co_alarm flood_sensor".split(),
 }
@@ -162,9 +164,9 @@ def _fake_entity(rng: random.Random, domain: str) -> str:
         return rng.choice(_TODO)
     noun = rng.choice(_NOUNS.get(domain, _NOUNS["switch"])).replace("_", " ")
     r = rng.random()
-    if r < 0.2:
+    if r < 0.35:
         return noun
-    if r < 0.5:
+    if r < 0.6:
         return f"{_fake_area(rng)} {noun}"
     if r < 0.6:
         return f"{rng.choice(_MODIFIERS)} {rng.choice(_MODIFIERS)} {noun}"
@@ -182,7 +184,7 @@ def _fake_area(rng: random.Random) -> str:
 _CLASS_DOMAINS: dict[str, tuple[str, ...]] = {
     "light": ("light",), "switch": ("switch",), "fan": ("fan",), "cover": ("cover",), "lock": ("lock",),
     "valve": ("valve",), "climate": ("climate",), "media": ("media_player",), "vacuum": ("vacuum",),
-    "scene": ("scene",), "script": ("script",), "sensor": ("sensor",), "todo": ("todo",),
+    "scene": ("scene",), "script": ("script",), "sensor": ("sensor",), "temp_sensor": ("sensor",), "todo": ("todo",),
     "weather": ("weather",), "onoff": ("light", "switch", "fan", "media_player"),
     "toggleable": ("light", "switch", "fan"), "openable": ("cover", "valve"),
     "contact": ("binary_sensor",), "activatable": ("scene", "script"), "alarm": ("binary_sensor",),
@@ -222,7 +224,7 @@ class _Ctx:
 
 
 def _name_words(name: str) -> set[str]:
-    return {t.text for t in tokenize(name)} - STOPWORDS
+    return {normalise(name)}
 
 
 def _num(ctx: _Ctx, n: float) -> str:
@@ -240,6 +242,10 @@ def _slot_text(ctx: _Ctx, kind: str) -> tuple[str, str]:
         pool = [e for e in ctx.home.entities if e.domain in domains]
         if cls == "contact":
             pool = [e for e in pool if e.device_class in ("door", "window", "garage_door", "opening", None)]
+        if cls == "temp_sensor":
+            pool = [e for e in pool if e.device_class == "temperature"]
+        if cls == "sensor":
+            pool = [e for e in pool if e.device_class != "temperature"]
         if cls == "alarm":
             pool = [e for e in pool if e.device_class in ("smoke", "gas", "moisture", "carbon_monoxide", "motion")]
         if cls == "weather" and pool and rng.random() < 0.7:
@@ -249,8 +255,9 @@ def _slot_text(ctx: _Ctx, kind: str) -> tuple[str, str]:
             name = rng.choice(ent.names)
             ctx.known_entity |= _name_words(name)
         else:
-            name = _fake_entity(rng, "alarm" if cls == "alarm" else rng.choice(domains))
-            if rng.random() < 0.9:
+            fake_dom = cls if cls in ("alarm", "temp_sensor") else rng.choice(domains)
+            name = _fake_entity(rng, fake_dom)
+            if rng.random() < 0.8:
                 ctx.known_entity |= _name_words(name)
         return name.lower() if rng.random() < 0.8 else name, "name"
     if base == "list":
@@ -267,7 +274,7 @@ def _slot_text(ctx: _Ctx, kind: str) -> tuple[str, str]:
             ctx.known_area |= _name_words(name)
         else:
             name = _fake_area(rng)
-            if rng.random() < 0.9:
+            if rng.random() < 0.85:
                 ctx.known_area |= _name_words(name)
         return name.lower() if rng.random() < 0.8 else name, "area"
     if base == "floor":
@@ -291,6 +298,9 @@ def _slot_text(ctx: _Ctx, kind: str) -> tuple[str, str]:
         if form < 0.75:
             return f"{_num(ctx, v)} percent", label
         return _num(ctx, v), label
+    if base == "bfull":
+        return rng.choice(["full brightness", "full", "maximum", "maximum brightness", "max", "full power",
+                           "a hundred percent", "one hundred percent", "100%"]), "brightness"
     if base == "bstep":
         v = rng.choice([5, 10, 15, 20, 25, 30, 40, 50])
         return (f"{_num(ctx, v)} percent" if rng.random() < 0.7 or ctx.words_only else f"{v}%"), "brightness"
@@ -347,12 +357,16 @@ _ITEMS = ("milk|eggs|bread|butter|cheese|apples|bananas|coffee|tea|toilet paper|
           "cat litter|olive oil|pasta|rice|tomatoes|onions|garlic|chicken|orange juice|batteries|light bulbs|"
           "paper towels|shampoo|toothpaste|cereal|yoghurt|a loaf of bread|two pints of milk|call the plumber|"
           "fix the fence|mow the lawn|clean the gutters|book the dentist|sugar|flour|lemons|nappies|bin bags|"
-          "wine|beer|ice cream|strawberries|carrots|potatoes|salmon|a birthday card|new socks").split("|")
+          "wine|beer|ice cream|strawberries|carrots|potatoes|salmon|a birthday card|new socks|"
+          "take out the bins|water the garden|walk the dog|wash the car|pay the gas bill|call the bank|"
+          "tidy the garage|a bag of flour|some lemons|the big bag of rice").split("|")
 _MESSAGES = ("dinner is ready|it's time for bed|we're leaving in five minutes|the taxi is here|"
              "come downstairs please|breakfast is on the table|time to go to school|someone is at the door|"
              "turn off the tv and go to sleep|the movie starts now|please tidy your rooms|grandma is here|"
              "lunch is ready|shoes on we are going out|the pizza has arrived|bath time in ten minutes|"
-             "happy birthday dad|lights out in five minutes|the car is ready|homework time").split("|")
+             "happy birthday dad|lights out in five minutes|the car is ready|homework time|the film is starting|"
+             "the taxi is outside|the bath is ready|the shop closes at six|a parcel has arrived|"
+             "the dog needs a walk|the game is about to start|my friends are coming over").split("|")
 _NULL_FILL = {
     "topic": ("paris|the eiffel tower|the president|einstein|the moon|mount everest|france|the queen|the sun|"
               "a black hole|spain|shakespeare|the world cup|london|japan|the ocean|dinosaurs|bitcoin|"
@@ -367,6 +381,11 @@ _NULL_FILL = {
     "chore": ("call mom|take out the trash|buy milk|water the plants|pick up the kids|pay the bills|"
               "lock the door|turn off the oven").split("|"),
     "clock": "7 am|seven thirty|six o'clock|noon|8:30|tomorrow morning|nine pm|midnight".split("|"),
+    "devnoun": ("lights|kitchen lights|thermostat|blinds|curtains|tv|heating|fan|lamp|front door|garage door|"
+                "speaker|lamps|radiator|kettle|robot vacuum|bedroom lights|smoke alarm|log burner|windows|"
+                "sofa|carpet|fridge|shutters|doorbell|ceiling fan").split("|"),
+    "room": "kitchen|lounge|study|bedroom|office|garden|bathroom|hallway|attic|living room|den".split("|"),
+    "filler": "so|um|uh|well|hmm|er|like|you know|okay so|i mean|erm|right so|and|but".split("|"),
     "num": "two|seven|12|fifty|100|three hundred|9".split("|"),
 }
 
@@ -430,25 +449,28 @@ def _render(ctx: _Ctx, tpl: Templates, intent: str | None, style_asr: bool) -> E
     return Example(text, [t.text for t in toks], tags, intent, gaz, slots)
 
 
-def gazetteer_flags(tokens: list[str], entity: set[str], area: set[str], floor: set[str]) -> list[int]:
-    """Per token, which kinds of home names contain it (bit 1 entity, 2 area, 4 floor)."""
-    return [(1 if t in entity else 0) | (2 if t in area else 0) | (4 if t in floor else 0) for t in tokens]
+def gazetteer_flags(tokens: list[str], entity: set[str], area: set[str], floor: set[str],
+                    max_len: int = 6) -> list[int]:
+    """Per token, which kinds of the home's full names (or aliases) it is part of, found as whole
+    word sequences in the sentence (bit 1 entity, 2 area, 4 floor)."""
+    flags = [0] * len(tokens)
+    for bit, names in ((1, entity), (2, area), (4, floor)):
+        if not names:
+            continue
+        for i in range(len(tokens)):
+            for j in range(min(len(tokens), i + max_len), i, -1):
+                if " ".join(tokens[i:j]) in names:
+                    for k in range(i, j):
+                        flags[k] |= bit
+                    break
+    return flags
 
 
-def home_name_words(home: Home) -> tuple[set[str], set[str], set[str]]:
-    ent: set[str] = set()
-    for e in home.entities:
-        for n in e.names:
-            ent |= _name_words(n)
-    area: set[str] = set()
-    for a in home.areas:
-        for n in a.names:
-            area |= _name_words(n)
-    floor: set[str] = set()
-    for f in home.floors:
-        for n in f.names:
-            floor |= _name_words(n)
-    return ent, area, floor
+def home_names(home: Home) -> tuple[set[str], set[str], set[str]]:
+    """Normalised names and aliases of the home's entities, areas and floors (for gazetteer_flags)."""
+    return ({normalise(n) for e in home.entities for n in e.names},
+            {normalise(n) for a in home.areas for n in a.names},
+            {normalise(n) for f in home.floors for n in f.names})
 
 
 # share of the data per intent (null gets a large share: acting on chatter is the worst error)
@@ -470,7 +492,7 @@ def generate(home: Home, n: int = 6000, seed: int = 0, fake_p: float = 0.5,
     """``n`` tagged examples for ``home``; deterministic for a given seed."""
     tpl = templates or load_templates()
     rng = random.Random(seed)
-    ent, area, floor = home_name_words(home)
+    ent, area, floor = home_names(home)
     intents = list(tpl.intents)
     weights = [_WEIGHTS.get(i, 1.0) for i in intents]
     out: list[Example] = []

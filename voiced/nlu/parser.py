@@ -18,7 +18,7 @@ from voiced.events import Parse, Span
 from voiced.home.model import Area, Entity, Floor, Home
 from voiced.home.resolve import DOMAIN_WORDS, Resolver, norm
 from voiced.nlu import checkpoint, numbers
-from voiced.nlu.generate import gazetteer_flags, home_name_words
+from voiced.nlu.generate import gazetteer_flags, home_names
 from voiced.nlu.slots import span_slots
 from voiced.nlu.text import tokenize
 from voiced.nlu.train import spans_from_tags
@@ -77,7 +77,7 @@ class Parser:
         """Switch to a new home (e.g. after MQTT discovery): new names resolve at once, no retraining."""
         self.home = home
         self.resolver = Resolver(home)
-        self._gaz = home_name_words(home)
+        self._gaz = home_names(home)
 
     def known_words(self) -> set[str]:
         """Words the model has embeddings for plus every word of the home's names."""
