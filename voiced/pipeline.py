@@ -8,6 +8,7 @@ goes silent because one stage failed.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import time
@@ -127,8 +128,10 @@ class Pipeline:
         metrics: dict[str, float] = {k: v for k, v in (timings or {}).items() if not k.startswith("t_")}
         start = (timings or {}).get("t_end_of_speech", t0)
         session_id = transcript.session_id or uuid.uuid4().hex[:12]
+        if transcript.session_id != session_id:
+            transcript = dataclasses.replace(transcript, session_id=session_id)
         text = transcript.text.strip()
-        self._pub(topics.transcript(self.site), {**transcript.to_json(), "session_id": session_id})
+        self._pub(topics.transcript(self.site), transcript.to_json())
         if self.hermes:
             topic, payload = hermes.text_captured(transcript, self.site)
             self._pub(topic, payload)

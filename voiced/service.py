@@ -161,6 +161,8 @@ class Service:
         self._worker_home: Home | None = None
         self._worker_lock = threading.Lock()
         self.handled = 0  # messages handled (for tests and stats)
+        self._one_shot = {topics.text(self.site), topics.say(self.site), topics.listen(self.site),
+                          topics.reload(self.site), topics.HERMES_TTS_SAY, topics.BROADCAST}
 
     # ------------------------------------------------------------------ subscriptions
 
@@ -200,9 +202,14 @@ class Service:
         return ok
 
     def stop(self, reason: str = "stop") -> None:
-        """Thread- and signal-safe: ask the main loop to finish."""
+        """Thread-safe: ask the main loop to finish now."""
         self._stop.set()
         self.events.put(_Stop(reason))
+
+    def request_stop(self) -> None:
+        """Signal-handler-safe (takes no lock the main thread may hold): the loop notices within
+        one tick."""
+        self._stop.set()
 
     def close(self) -> None:
         self.client.close(publish_offline=True)
@@ -224,6 +231,7 @@ class Service:
             if time.monotonic() >= next_tick:
                 self.tick()
                 next_tick = time.monotonic() + TICK
+        log.info("main loop finished")
 
     def tick(self) -> None:
         """Periodic chores on the main loop (a place for watchdog pings too)."""
@@ -260,6 +268,10 @@ class Service:
 
     def on_message(self, msg: Message) -> None:
         t, site = msg.topic, self.site
+        if msg.retain and t in self._one_shot:
+            log.warning("ignored a retained message on %s (commands must not be retained: it would "
+                        "repeat on every restart)", t)
+            return
         if t == topics.text(site):
             self._on_text(msg.payload)
         elif t == topics.say(site) or t == topics.BROADCAST:
@@ -267,6 +279,8 @@ class Service:
             if text is None:
                 log.warning("ignored a malformed say message on %s", t)
                 return
+            if t == topics.BROADCAST and _site_of(msg.payload) == site:
+                return  # our own announcement
             self._speak(text)
         elif t == topics.HERMES_TTS_SAY:
             parsed = hermes.parse_tts_say(msg.payload)
@@ -415,6 +429,15 @@ class Service:
         ids = {e.id for e in base.entities}
         self._set_home(base.with_entities([e for k, e in self.discovered.items() if k not in ids]))
         log.info("reloaded %s: %d entities", base.source, len(self.home.entities))
+
+
+def _site_of(payload: bytes) -> str | None:
+    try:
+        data = json.loads(payload)
+    except (ValueError, RecursionError):
+        return None
+    site = data.get("site") if isinstance(data, dict) else None
+    return site if isinstance(site, str) else None
 
 
 def _text_of(payload: bytes) -> str | None:

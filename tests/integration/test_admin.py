@@ -104,32 +104,20 @@ def test_check_config_ok_and_errors(tmp_path: Path, example_home_path: Path) -> 
     assert f"{bad_home}:4: entities[0].area: unknown area 'nowhere'" in res.stderr
 
 
-def _tiny_checkpoint(directory: Path) -> None:
-    import json
-
-    import torch
-
-    directory.mkdir(parents=True)
-    torch.save({"w": torch.zeros(2, 2)}, directory / "model.pt")
-    (directory / "meta.json").write_text(json.dumps({"format": 1}))
-
-
 def test_doctor_all_ok(tmp_path: Path, broker: Broker, example_home_path: Path) -> None:
-    _tiny_checkpoint(tmp_path / "nlu")
+    """With the shipped models (models/nlu, models/reply) and no audio, everything is OK."""
     cfg = tmp_path / "voiced.yaml"
     cfg.write_text(f"""devices: {example_home_path}
 mqtt: {{url: "{broker.url}"}}
 audio: {{enabled: false}}
 asr: {{engine: pocketsphinx}}
-nlu: {{model_dir: {tmp_path / 'nlu'}}}
-reply: {{use_model: false}}
 tts: {{voice: en-us}}
 """)
     load_settings_text(cfg.read_text(), str(cfg))  # the test's own config is valid
     res = voiced("doctor", "--config", str(cfg))
     assert res.returncode == 0, res.stdout + res.stderr
     lines = res.stdout.splitlines()
-    for name in ("config", "audio", "nlu model", "asr", "broker", "tts"):
+    for name in ("config", "audio", "nlu model", "reply model", "asr", "broker", "tts"):
         assert any(line.startswith("OK") and f" {name} " in line for line in lines), (name, res.stdout)
     assert lines[-1] == "all checks passed"
 
@@ -153,7 +141,7 @@ tts: {{voice: klingon-xx}}
     fails = {line.split()[1]: line for line in out.splitlines() if line.startswith("FAIL")}
     assert set(fails) >= {"audio", "nlu", "reply", "asr", "broker", "tts"}, out
     assert "audio.enabled: false" in fails["audio"] or "audio.input_device" in fails["audio"]
-    assert "does not load" in fails["nlu"] and "voiced train" in fails["nlu"]
+    assert "does not load" in fails["nlu"] and "voiced train --only nlu" in fails["nlu"]
     assert "no model directory" in fails["reply"]
     assert "voiced model install" in fails["asr"]
     assert "mqtt.username" in fails["broker"]

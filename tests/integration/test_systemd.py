@@ -164,3 +164,21 @@ def test_install_into_the_live_root_needs_root_or_dry_run() -> None:
     if os.geteuid() != 0:
         res = install()
         assert res.returncode == 1 and "needs root" in res.stderr
+
+
+def test_install_with_an_existing_environment_gives_a_verifiable_unit(tmp_path: Path,
+                                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    """``--venv``: no tree copy, no venv build; the installed unit runs that environment's voiced."""
+    import argparse
+
+    from voiced.commands.admin import cmd_install
+
+    root = tmp_path / "stage"
+    venv = VOICED.parent.parent
+    assert cmd_install(argparse.Namespace(prefix=str(root), dry_run=False, venv=str(venv))) == 0
+    assert not (root / "opt").exists()
+    unit = root / "etc/systemd/system/voiced.service"
+    assert f"ExecStart={VOICED} run --config /etc/voiced/voiced.yaml" in unit.read_text()
+    res = subprocess.run([tool("systemd-analyze"), "verify", str(unit)], capture_output=True, text=True, timeout=60)
+    assert res.returncode == 0 and res.stderr.strip() == "", res.stderr
+    assert "install the unit" in capsys.readouterr().out

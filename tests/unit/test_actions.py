@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import EXAMPLE_HOME
 from voiced.act.actions import plan
 from voiced.events import (
     ALREADY,
@@ -25,7 +26,6 @@ from voiced.events import (
 from voiced.home import load_home
 from voiced.home.model import Home
 from voiced.home.state import StateStore
-from tests.conftest import EXAMPLE_HOME
 
 NOW = datetime(2026, 11, 28, 14, 5)
 
@@ -263,3 +263,16 @@ def test_list_add_and_broadcast(home: Home, states: StateStore) -> None:
     o = run(home, states, "HassBroadcast", message="dinner is ready")
     body = {"text": "dinner is ready", "site": "kitchen"}
     assert sent(o) == [("voiced/broadcast", body), ("voiced/bedroom/say", body)]
+
+
+def test_question_without_a_state_word(home: Home, states: StateStore) -> None:
+    """'what about the windows' asks whether they are open; locks whether they are locked."""
+    states.update("zigbee2mqtt/kitchen_window", b'{"contact":false}')
+    states.update("zigbee2mqtt/bedroom_window", b'{"contact":true}')
+    o = run(home, states, "HassGetState", ("binary_sensor.kitchen_window", "binary_sensor.bedroom_window"),
+            device_class="window")
+    assert o.values == {"state": "open", "names": ["Kitchen Window"], "count": 1, "all": False}
+    states.update("zigbee2mqtt/front_door_lock", b'{"state":"LOCK"}')
+    states.update("zigbee2mqtt/back_door_lock", b'{"state":"LOCK"}')
+    o = run(home, states, "HassGetState", ("lock.front_door", "lock.back_door"), domain="lock")
+    assert o.values["state"] == "locked" and o.values["all"] is True and o.values["count"] == 2

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
@@ -10,7 +11,8 @@ from voiced.act.protocols import Unsupported, encode, rgb_to_hsb, rgb_to_xy
 from voiced.home.model import Entity, MqttSettings
 
 
-def z2m(eid: str, features: tuple[str, ...] = (), **options: object) -> Entity:
+def z2m(eid: str, **options: Any) -> Entity:
+    features = tuple(options.pop("features", ()))
     return Entity(eid, eid, features=features, mqtt=MqttSettings("zigbee2mqtt", topic=f"zigbee2mqtt/{eid.split('.')[1]}",
                                                                  options=dict(options)))
 
@@ -19,7 +21,8 @@ def tas(eid: str, features: tuple[str, ...] = ()) -> Entity:
     return Entity(eid, eid, features=features, mqtt=MqttSettings("tasmota", topic=eid.split(".")[1]))
 
 
-def ha(eid: str, features: tuple[str, ...] = (), **options: object) -> Entity:
+def ha(eid: str, **options: Any) -> Entity:
+    features = tuple(options.pop("features", ()))
     return Entity(eid, eid, features=features, mqtt=MqttSettings("homeassistant", options=dict(options)))
 
 

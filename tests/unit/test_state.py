@@ -6,10 +6,10 @@ import threading
 
 import pytest
 
+from tests.conftest import EXAMPLE_HOME
 from voiced.home import load_home
 from voiced.home.model import Home
 from voiced.home.state import StateStore, state_topics
-from tests.conftest import EXAMPLE_HOME
 
 
 @pytest.fixture(scope="module")

@@ -316,13 +316,24 @@ def _get_state(parse: Parse, home: Home, states: StateView, entities: list[Entit
     if not known:
         return Outcome(intent, UNAVAILABLE, unavailable=tuple(no_state), values=values)
     if wanted is None:
-        wanted = "on"
+        wanted = _default_state(entities[0])
     matching = [e.id for e, st in known if st.state == wanted]
     values["state"] = wanted
     values["names"] = _names(home, matching)
     values["count"] = len(matching)
     values["all"] = len(matching) == len(known) and not no_state
     return Outcome(intent, ANSWER, done=(), unavailable=tuple(no_state), values=values)
+
+
+def _default_state(e: Entity) -> str:
+    """The state a question without one asks about ("are the windows ..." → open)."""
+    if e.domain == "lock":
+        return "locked"
+    if e.domain in ("cover", "valve") or e.device_class in ("door", "window", "garage_door", "opening"):
+        return "open"
+    if e.domain == "binary_sensor":
+        return "detected" if e.device_class not in (None, "") else "on"
+    return "on"
 
 
 def _get_temperature(parse: Parse, home: Home, states: StateView, entities: list[Entity],

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import functools
-import json
+import importlib
 import os
 import shutil
 import subprocess
@@ -156,32 +156,29 @@ _WEIGHTS = ("*.onnx", "*.pt", "*.pth", "*.safetensors", "*.bin")
 
 
 def check_model_dir(name: str, directory: Path, configured_key: str) -> Check:
-    """A model directory: present, with metadata and weights that load (ONNX or a torch checkpoint)."""
+    """A model directory: present, and loadable by its stage's own loader (``voiced.<name>.checkpoint.load``,
+    which checks format version, vocabulary and weights); a generic weights check if there is none."""
     fix = f"run `voiced train --only {name}` or set {configured_key}"
     if not directory.is_dir():
         return Check(f"{name} model", False, f"no model directory {directory}: {fix}")
-    weights = sorted(p for pattern in _WEIGHTS for p in directory.glob(pattern))
-    metas = sorted(directory.glob("*.json"))
+    weights = sorted(p.name for pattern in _WEIGHTS for p in directory.glob(pattern))
     if not weights:
         return Check(f"{name} model", False, f"{directory} holds no checkpoint ({', '.join(_WEIGHTS)}): {fix}")
-    for meta in metas:
-        try:
-            json.loads(meta.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            return Check(f"{name} model", False, f"{meta} is not valid JSON ({exc}): {fix}")
-    for w in weights:
-        try:
-            if w.suffix == ".onnx":
-                import onnxruntime
-
-                onnxruntime.InferenceSession(str(w), providers=["CPUExecutionProvider"])
-            elif w.suffix in (".pt", ".pth"):
+    try:
+        loader = importlib.import_module(f"voiced.{name}.checkpoint").load
+    except (ImportError, AttributeError):
+        loader = None
+    try:
+        if loader is not None:
+            loader(directory)
+        else:
+            for w in directory.glob("*.pt"):
                 import torch
 
-                torch.load(w, map_location="cpu", weights_only=False)
-        except Exception as exc:  # any loader error means the file is unusable
-            return Check(f"{name} model", False, f"{w} does not load ({type(exc).__name__}: {exc}): {fix}")
-    return Check(f"{name} model", True, f"{directory} ({', '.join(p.name for p in weights)})")
+                torch.load(w, map_location="cpu", weights_only=True)
+    except Exception as exc:  # ModelError, or whatever a damaged file makes torch raise
+        return Check(f"{name} model", False, f"{directory} does not load ({exc}): {fix}")
+    return Check(f"{name} model", True, f"{directory} loads ({', '.join(weights)})")
 
 
 def _vosk_candidates(settings: Settings) -> list[Path]:
@@ -307,6 +304,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
 APP_DIR = Path("/opt/voiced")  # the source tree; the venv is APP_DIR/venv, installed editable from it
 VENV_DIR = APP_DIR / "venv"
+TORCH_CPU_INDEX = "https://download.pytorch.org/whl/cpu"  # PyPI's default torch wheel is the CUDA build
 _TREE = ("voiced", "devices", "models", "systemd", "docs", "pyproject.toml", "README.md")
 _ENV_TEMPLATE = """\
 # Environment for voiced.service (mode 0600, read by systemd as root). Secrets go here, not in
@@ -362,7 +360,9 @@ def plan_install(prefix: Path, venv: Path | None = None, systemd_running: bool |
     steps: list[Step] = []
     if venv is None:
         app = _under(prefix, APP_DIR)
-        for name in _TREE:
+        if app.resolve() == REPO_ROOT.resolve():  # re-run from the installed tree: nothing to copy
+            steps.append(Step(f"keep the source tree in place ({app})", lambda: None))
+        for name in _TREE if app.resolve() != REPO_ROOT.resolve() else ():
             src = REPO_ROOT / name
             if src.exists():
                 steps.append(Step(f"copy {src} → {app / name}", functools.partial(_copy_tree, src, app / name)))
@@ -375,13 +375,14 @@ def plan_install(prefix: Path, venv: Path | None = None, systemd_running: bool |
             # torch first, pinned: otherwise a dependency pulls a multi-GB CUDA build
 
             def pip_install() -> None:
-                _run([pip, "install", "-q", "torch==2.13.0"])
+                _run([pip, "install", "-q", "--extra-index-url", TORCH_CPU_INDEX, "torch==2.13.0"])
                 _run([pip, "install", "-q", "-e", str(APP_DIR)])
 
             steps.append(Step("pip install torch==2.13.0 (CPU) and voiced into it", pip_install))
         else:
             steps.append(Step(f"skip the virtual environment in a staging root; on the target run: "
-                              f"python3 -m venv {VENV_DIR} && {VENV_DIR}/bin/pip install torch==2.13.0 "
+                              f"python3 -m venv {VENV_DIR} && {VENV_DIR}/bin/pip install --extra-index-url "
+                              f"{TORCH_CPU_INDEX} torch==2.13.0 "
                               f"&& {VENV_DIR}/bin/pip install -e {APP_DIR}", lambda: None))
     else:
         exec_voiced = venv / "bin" / "voiced"

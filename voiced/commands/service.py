@@ -89,7 +89,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             svc = service
 
             def on_signal(signum: int, _frame: FrameType | None) -> None:
-                svc.stop(signal.Signals(signum).name)
+                svc.request_stop()  # no logging here: a handler must not take the log's lock
 
             signal.signal(signal.SIGTERM, on_signal)
             signal.signal(signal.SIGINT, on_signal)

@@ -46,6 +46,12 @@ DOMAIN_WORDS: dict[str, tuple[str, str | None]] = {
 }
 
 
+def stem(key: str) -> str:
+    """Plural-insensitive form of a normalised name ("garden light" ~ "garden lights")."""
+    return " ".join(w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w
+                    for w in key.split())
+
+
 def norm(text: str) -> str:
     """Lower-case words joined by single spaces; leading articles/quantifiers dropped."""
     words = [w.replace("’", "'") for w in _WORD.findall(text.lower())]
@@ -79,6 +85,9 @@ class Resolver:
         self._areas: dict[str, Area] = {norm(n): a for a in home.areas for n in a.names}
         self._floors: dict[str, Floor] = {norm(n): f for f in home.floors for n in f.names}
         self._entity_keys = list(self._entities)
+        self._stems: dict[str, list[Entity]] = {}
+        for k, es in self._entities.items():
+            self._stems.setdefault(stem(k), []).extend(x for x in es if x not in self._stems.get(stem(k), []))
         self._area_keys = list(self._areas)
         self._floor_keys = list(self._floors)
 
@@ -135,8 +144,9 @@ class Resolver:
         if not key:
             return NameMatch()
         doms = set(domains) if domains else None
-        if key in self._entities:
-            return NameMatch(entities=tuple(self._entities[key]), how="exact")
+        exact = self.exact(key)
+        if exact:
+            return NameMatch(entities=tuple(exact), how="exact")
         words = key.split()
         # an area or a floor said where a name was expected, with or without a domain word
         tail = words[-1] if words else ""
@@ -179,6 +189,28 @@ class Resolver:
             if a2:
                 return NameMatch(area=a2, domain=dw[0], device_class=dw[1], how="structure")
         return NameMatch()
+
+    def exact(self, text: str) -> list[Entity]:
+        """Entities whose name or alias is ``text`` (articles and plurals ignored)."""
+        key = norm(text)
+        if key in self._entities:
+            return list(self._entities[key])
+        return list(self._stems.get(stem(key), []))
+
+    def find_in_text(self, text: str, domains: Iterable[str] | None = None) -> tuple[list[Entity], int, int]:
+        """The longest entity name/alias said anywhere in ``text`` (whole words): (entities, start, end)."""
+        doms = set(domains) if domains else None
+        low = text.lower().replace("’", "'")
+        best: tuple[list[Entity], int, int] = ([], -1, -1)
+        for key, es in self._entities.items():
+            if doms is not None:
+                es = [e for e in es if e.domain in doms]
+            if not es or len(key) <= best[2] - best[1]:
+                continue
+            m = re.search(rf"(?<![\w']){re.escape(key)}(?![\w'])", low)
+            if m:
+                best = (es, m.start(), m.end())
+        return best
 
     def narrow(self, entities: Iterable[Entity], domains: Iterable[str] | None = None,
                device_class: str | None = None, area: Area | None = None,

@@ -92,6 +92,13 @@ _AUTH_HINT = {
 }
 
 
+class _QuietPaho(logging.Filter):
+    """paho logs an ERROR on every loop pass while the socket is closed; we log disconnects ourselves."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("Client is not connected")
+
+
 class MqttClient:
     """A paho client with voiced's delivery rules; thread-safe ``publish``/``subscribe``."""
 
@@ -115,7 +122,10 @@ class MqttClient:
         self._closing = False
         self._client = paho.Client(CallbackAPIVersion.VERSION2, client_id=client_id or settings.client_id,
                                    clean_session=True)
-        self._client.enable_logger(logging.getLogger("voiced.mqtt.paho"))
+        paho_log = logging.getLogger("voiced.mqtt.paho")
+        if not any(isinstance(f, _QuietPaho) for f in paho_log.filters):
+            paho_log.addFilter(_QuietPaho())
+        self._client.enable_logger(paho_log)
         if settings.username:
             password = settings.password()  # ConfigError when the file/env var is missing
             self._client.username_pw_set(settings.username, password)
@@ -235,7 +245,8 @@ class MqttClient:
     def _drop(self, p: _Pending, why: str) -> None:
         age = self.clock() - p.created
         what = f"command for {p.entity_id}" if p.entity_id else "message"
-        log.error("dropped %s on %s after %.1f s without a broker (%s)", what, p.topic, age, why)
+        log.log(logging.ERROR if p.command else logging.WARNING, "dropped %s on %s after %.1f s without a broker (%s)",
+                what, p.topic, age, why)
         self.events.put(Dropped(p.topic, p.payload, age, p.entity_id, p.command))
 
     def _flush(self) -> None:

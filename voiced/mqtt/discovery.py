@@ -315,6 +315,18 @@ def parse_ha_config(topic: str, payload: bytes, home: Home) -> tuple[list[Entity
                 out.append(entity)
             elif problem:
                 problems.append(problem)
-        return out, problems
+        return _not_known(home, out), problems
     entity, problem = _ha_entity(component, object_id, data, home, None)
-    return ([entity] if entity else []), ([problem] if problem else [])
+    return _not_known(home, [entity] if entity else []), ([problem] if problem else [])
+
+
+def _not_known(home: Home, entities: list[Entity]) -> list[Entity]:
+    """Drop entities whose topics the devices file already uses (the file wins)."""
+    known = _known_topics(home)
+    out = []
+    for e in entities:
+        m = e.mqtt
+        topics = {m.state_topic, str(m.options.get("command_topic", ""))} - {""} if m else set()
+        if not topics & known:
+            out.append(e)
+    return out

@@ -10,7 +10,6 @@ politeness, digits or number words, with or without punctuation and capitals.
 from __future__ import annotations
 
 import random
-import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -108,51 +107,29 @@ def load_templates(path: Path = TEMPLATES_DIR / "intents.yaml") -> Templates:
 
 # ---------------------------------------------------------------- fake names
 
-_MODIFIERS = (
-    "amber oak corner window reading big small little tall brass paper hanging north south east west front "
-    "back side sofa desk bed piano mirror wall table floor cabinet shelf bookshelf vanity aquarium porch "
-    "garden patio stair staircase island dining fireplace bay arch tv accent mood main upper lower left "
-    "right copper glass wicker velvet walnut pine linen retro vintage cosy bright white blue green red "
-    "yellow rose ivy willow marlow maple cedar birch harbour orchard bronze silver golden moon star"
-).split()
+_MODIFIERS = ["amber", "oak", "corner", "window", "reading", "big", "small", "little", "tall", "brass", "paper", "hanging", "north", "south", "east", "west", "front", "back", "side", "sofa", "desk", "bed", "piano", "mirror", "wall", "table", "floor", "cabinet", "shelf", "bookshelf", "vanity", "aquarium", "porch", "garden", "patio", "stair", "staircase", "island", "dining", "fireplace", "bay", "arch", "tv", "accent", "mood", "main", "upper", "lower", "left", "right", "copper", "glass", "wicker", "velvet", "walnut", "pine", "linen", "retro", "vintage", "cosy", "bright", "white", "blue", "green", "red", "yellow", "rose", "ivy", "willow", "marlow", "maple", "cedar", "birch", "harbour", "orchard", "bronze", "silver", "golden", "moon", "star"]
 _NOUNS = {
-    "light": ("lamp light lights uplighter spotlight spots strip bulb chandelier pendant sconce lantern "
-              "downlights fairy_lights led_strip floor_lamp table_lamp globe").split(),
-    "switch": ("plug socket kettle heater dehumidifier air_purifier christmas_tree printer monitor towel_rail "
-               "boiler pump extractor espresso_machine dishwasher washing_machine fountain charger humidifier "
-               "fridge amplifier outlet").split(),
-    "fan": "fan ceiling_fan pedestal_fan tower_fan extractor_fan desk_fan".split(),
-    "cover": "blinds blind curtains shutters shades awning skylight garage_door roller_shutter gate drapes".split(),
-    "lock": "door door_lock gate lock deadbolt side_door patio_door gate_lock".split(),
-    "valve": "valve water_valve gas_valve irrigation_valve tap".split(),
-    "climate": "thermostat heater radiator air_conditioner heat_pump underfloor_heating trv aircon".split(),
-    "media_player": "tv television speaker radio soundbar stereo sonos chromecast projector hifi".split(),
-    "vacuum": "robot vacuum hoover mopper robot_vacuum cleaner".split(),
-    "sensor": "humidity humidity_sensor air_quality power_usage energy_meter co2_level battery pressure".split(),
-    "temp_sensor": ("temperature temperature_sensor thermometer outside_temperature outdoor_temperature "
-                    "indoor_temperature").split(),
-    "binary_sensor": "window door door_sensor window_sensor motion_sensor smoke_alarm contact_sensor".split(),
-    "alarm": "smoke_alarm fire_alarm smoke_detector leak_sensor gas_alarm co_alarm flood_sensor".split(),
+    "light": ["lamp", "light", "lights", "uplighter", "spotlight", "spots", "strip", "bulb", "chandelier", "pendant", "sconce", "lantern", "downlights", "fairy_lights", "led_strip", "floor_lamp", "table_lamp", "globe"],
+    "switch": ["plug", "socket", "kettle", "heater", "dehumidifier", "air_purifier", "christmas_tree", "printer", "monitor", "towel_rail", "boiler", "pump", "extractor", "espresso_machine", "dishwasher", "washing_machine", "fountain", "charger", "humidifier", "fridge", "amplifier", "outlet"],
+    "fan": ["fan", "ceiling_fan", "pedestal_fan", "tower_fan", "extractor_fan", "desk_fan"],
+    "cover": ["blinds", "blind", "curtains", "shutters", "shades", "awning", "skylight", "garage_door", "roller_shutter", "gate", "drapes"],
+    "lock": ["door", "door_lock", "gate", "lock", "deadbolt", "side_door", "patio_door", "gate_lock"],
+    "valve": ["valve", "water_valve", "gas_valve", "irrigation_valve", "tap"],
+    "climate": ["thermostat", "heater", "radiator", "air_conditioner", "heat_pump", "underfloor_heating", "trv", "aircon"],
+    "media_player": ["tv", "television", "speaker", "radio", "soundbar", "stereo", "sonos", "chromecast", "projector", "hifi"],
+    "vacuum": ["robot", "vacuum", "hoover", "mopper", "robot_vacuum", "cleaner"],
+    "sensor": ["humidity", "humidity_sensor", "air_quality", "power_usage", "energy_meter", "co2_level", "battery", "pressure"],
+    "temp_sensor": ["temperature", "temperature_sensor", "thermometer", "outside_temperature", "outdoor_temperature", "indoor_temperature"],
+    "binary_sensor": ["window", "door", "door_sensor", "window_sensor", "motion_sensor", "smoke_alarm", "contact_sensor"],
+    "alarm": ["smoke_alarm", "fire_alarm", "smoke_detector", "leak_sensor", "gas_alarm", "co_alarm", "flood_sensor"],
 }
-_SCENES = ("evening glow|dinner party|relax|reading time|cinema|party mode|romantic|focus|wake up|night mode|"
-           "sunset|cosy evening|game night|all off|away|welcome home|date night|chill out|bright|concentrate|"
-           "lazy sunday|breakfast").split("|")
-_SCRIPTS = ("leaving home|arriving home|goodnight routine|morning routine|feed the fish|water the plants|"
-            "bath time|lockdown|school run|holiday mode|warm up the car|tea time").split("|")
-_AREA_A = ("marlow willow ash birch maple cedar rose ivy orchard harbour blue green red yellow north south east "
-           "west guest games utility laundry dining sun music boot box play tv spare family craft sewing media "
-           "drawing morning breakfast plant wine gym lily ruby oak river pine emma jack tom lucy").split()
-_AREA_B = ("room room room lounge den study porch loft suite nook bedroom bathroom kitchen office hall corner "
-           "snug").split()
-_AREA_SINGLE = ("attic cellar basement conservatory porch patio balcony pantry laundry utility loft landing "
-                "driveway shed workshop gym sunroom studio annex veranda terrace playroom nursery library den "
-                "foyer lobby mudroom cloakroom scullery toilet ensuite dining_room family_room guest_room "
-                "spare_room games_room utility_room back_garden front_garden greenhouse summer_house").split()
-_FLOORS = ("basement|ground floor|first floor|second floor|third floor|attic|loft|upstairs|downstairs|"
-           "main floor|lower level|upper level|top floor|cellar|mezzanine|lower ground floor|level one|"
-           "level two|garden level").split("|")
-_TODO = ("shopping list|grocery list|to do list|chores list|hardware list|packing list|christmas list|"
-         "wish list|groceries|todo list|work list|party list").split("|")
+_SCENES = ["evening glow", "dinner party", "relax", "reading time", "cinema", "party mode", "romantic", "focus", "wake up", "night mode", "sunset", "cosy evening", "game night", "all off", "away", "welcome home", "date night", "chill out", "bright", "concentrate", "lazy sunday", "breakfast"]
+_SCRIPTS = ["leaving home", "arriving home", "goodnight routine", "morning routine", "feed the fish", "water the plants", "bath time", "lockdown", "school run", "holiday mode", "warm up the car", "tea time"]
+_AREA_A = ["marlow", "willow", "ash", "birch", "maple", "cedar", "rose", "ivy", "orchard", "harbour", "blue", "green", "red", "yellow", "north", "south", "east", "west", "guest", "games", "utility", "laundry", "dining", "sun", "music", "boot", "box", "play", "tv", "spare", "family", "craft", "sewing", "media", "drawing", "morning", "breakfast", "plant", "wine", "gym", "lily", "ruby", "oak", "river", "pine", "emma", "jack", "tom", "lucy"]
+_AREA_B = ["room", "room", "room", "lounge", "den", "study", "porch", "loft", "suite", "nook", "bedroom", "bathroom", "kitchen", "office", "hall", "corner", "snug"]
+_AREA_SINGLE = ["attic", "cellar", "basement", "conservatory", "porch", "patio", "balcony", "pantry", "laundry", "utility", "loft", "landing", "driveway", "shed", "workshop", "gym", "sunroom", "studio", "annex", "veranda", "terrace", "playroom", "nursery", "library", "den", "foyer", "lobby", "mudroom", "cloakroom", "scullery", "toilet", "ensuite", "dining_room", "family_room", "guest_room", "spare_room", "games_room", "utility_room", "back_garden", "front_garden", "greenhouse", "summer_house"]
+_FLOORS = ["basement", "ground floor", "first floor", "second floor", "third floor", "attic", "loft", "upstairs", "downstairs", "main floor", "lower level", "upper level", "top floor", "cellar", "mezzanine", "lower ground floor", "level one", "level two", "garden level"]
+_TODO = ["shopping list", "grocery list", "to do list", "chores list", "hardware list", "packing list", "christmas list", "wish list", "groceries", "todo list", "work list", "party list"]
 
 
 def _fake_entity(rng: random.Random, domain: str) -> str:
@@ -197,9 +174,7 @@ _STATES = {
     "onoff": ["on", "off", "on", "off", "still on", "left on", "running"],
     "alarm": ["going off", "on", "ringing", "beeping", "triggered"],
 }
-_COMMANDS = ("turn off the lights|turn on the fan|switch off the tv|lock the front door|close the blinds|"
-             "turn off the oven|start the coffee maker|turn the heating down|turn on the porch light|"
-             "switch the kettle off|open the garage door|turn the music off|dim the lights").split("|")
+_COMMANDS = ["turn off the lights", "turn on the fan", "switch off the tv", "lock the front door", "close the blinds", "turn off the oven", "start the coffee maker", "turn the heating down", "turn on the porch light", "switch the kettle off", "open the garage door", "turn the music off", "dim the lights"]
 
 
 @dataclass
@@ -300,16 +275,17 @@ def _slot_text(ctx: _Ctx, kind: str) -> tuple[str, str]:
         return _num(ctx, v), label
     if base == "bfull":
         return rng.choice(["full brightness", "full", "maximum", "maximum brightness", "max", "full power",
-                           "a hundred percent", "one hundred percent", "100%"]), "brightness"
+                           "a hundred percent", "one hundred percent",
+                           "one hundred percent" if ctx.words_only else "100%"]), "brightness"
     if base == "bstep":
         v = rng.choice([5, 10, 15, 20, 25, 30, 40, 50])
         return (f"{_num(ctx, v)} percent" if rng.random() < 0.7 or ctx.words_only else f"{v}%"), "brightness"
     if base == "color":
         return rng.choice(numbers.COLORS[:20]), "color"
     if base == "temperature":
-        v = rng.choice(range(15, 29)) + (0.5 if rng.random() < 0.25 else 0)
+        deg: float = rng.choice(range(15, 29)) + (0.5 if rng.random() < 0.25 else 0)
         unit = rng.choice([" degrees", " degrees", " degrees celsius", "", "°" if not ctx.words_only else ""])
-        return f"{_num(ctx, v)}{unit}", "temperature"
+        return f"{_num(ctx, deg)}{unit}", "temperature"
     if base == "tstep":
         return rng.choice(["a degree", "one degree", "two degrees", "a couple of degrees", "a few degrees",
                            "three degrees", f"{_num(ctx, rng.choice([1, 2, 3, 4, 5]))} degrees", "half a degree",
@@ -351,42 +327,21 @@ def _duration_text(ctx: _Ctx) -> str:
     return str(rng.choices(forms, weights)[0]())
 
 
-_TIMER_NAMES = ("pizza pasta egg eggs oven laundry tea cake rice bread chicken workout nap homework parking potato "
-                "roast cookies steak meditation soup pie washing kids").split()
-_ITEMS = ("milk|eggs|bread|butter|cheese|apples|bananas|coffee|tea|toilet paper|washing up liquid|dog food|"
-          "cat litter|olive oil|pasta|rice|tomatoes|onions|garlic|chicken|orange juice|batteries|light bulbs|"
-          "paper towels|shampoo|toothpaste|cereal|yoghurt|a loaf of bread|two pints of milk|call the plumber|"
-          "fix the fence|mow the lawn|clean the gutters|book the dentist|sugar|flour|lemons|nappies|bin bags|"
-          "wine|beer|ice cream|strawberries|carrots|potatoes|salmon|a birthday card|new socks|"
-          "take out the bins|water the garden|walk the dog|wash the car|pay the gas bill|call the bank|"
-          "tidy the garage|a bag of flour|some lemons|the big bag of rice").split("|")
-_MESSAGES = ("dinner is ready|it's time for bed|we're leaving in five minutes|the taxi is here|"
-             "come downstairs please|breakfast is on the table|time to go to school|someone is at the door|"
-             "turn off the tv and go to sleep|the movie starts now|please tidy your rooms|grandma is here|"
-             "lunch is ready|shoes on we are going out|the pizza has arrived|bath time in ten minutes|"
-             "happy birthday dad|lights out in five minutes|the car is ready|homework time|the film is starting|"
-             "the taxi is outside|the bath is ready|the shop closes at six|a parcel has arrived|"
-             "the dog needs a walk|the game is about to start|my friends are coming over").split("|")
+_TIMER_NAMES = ["pizza", "pasta", "egg", "eggs", "oven", "laundry", "tea", "cake", "rice", "bread", "chicken", "workout", "nap", "homework", "parking", "potato", "roast", "cookies", "steak", "meditation", "soup", "pie", "washing", "kids"]
+_ITEMS = ["milk", "eggs", "bread", "butter", "cheese", "apples", "bananas", "coffee", "tea", "toilet paper", "washing up liquid", "dog food", "cat litter", "olive oil", "pasta", "rice", "tomatoes", "onions", "garlic", "chicken", "orange juice", "batteries", "light bulbs", "paper towels", "shampoo", "toothpaste", "cereal", "yoghurt", "a loaf of bread", "two pints of milk", "call the plumber", "fix the fence", "mow the lawn", "clean the gutters", "book the dentist", "sugar", "flour", "lemons", "nappies", "bin bags", "wine", "beer", "ice cream", "strawberries", "carrots", "potatoes", "salmon", "a birthday card", "new socks", "take out the bins", "water the garden", "walk the dog", "wash the car", "pay the gas bill", "call the bank", "tidy the garage", "a bag of flour", "some lemons", "the big bag of rice"]
+_MESSAGES = ["dinner is ready", "it's time for bed", "we're leaving in five minutes", "the taxi is here", "come downstairs please", "breakfast is on the table", "time to go to school", "someone is at the door", "turn off the tv and go to sleep", "the movie starts now", "please tidy your rooms", "grandma is here", "lunch is ready", "shoes on we are going out", "the pizza has arrived", "bath time in ten minutes", "happy birthday dad", "lights out in five minutes", "the car is ready", "homework time", "the film is starting", "the taxi is outside", "the bath is ready", "the shop closes at six", "a parcel has arrived", "the dog needs a walk", "the game is about to start", "my friends are coming over"]
 _NULL_FILL = {
-    "topic": ("paris|the eiffel tower|the president|einstein|the moon|mount everest|france|the queen|the sun|"
-              "a black hole|spain|shakespeare|the world cup|london|japan|the ocean|dinosaurs|bitcoin|"
-              "the kitchen sink|my neighbour|the best pizza place|lady gaga|the nile").split("|"),
-    "word": ("serendipity|ephemeral|lamp|light|door|window|kitchen|table|banana|bicycle|house|garden|music|"
-             "cloud|bedroom|curtain|fan|lock|timer|weather|temperature").split("|"),
-    "person": "mom|mum|dad|john|sarah|grandma|the office|my boss|alex|emma|the doctor|the plumber".split("|"),
-    "music": ("jazz|some jazz|the beatles|taylor swift|classical music|relaxing music|rock|my workout playlist|"
-              "lo fi beats|the news podcast|bohemian rhapsody|something upbeat|christmas songs").split("|"),
-    "thing": ("pizza|a new phone|batteries|coffee|a cake|pancakes|the car|dishwasher|the washing machine|apple|"
-              "tesla|the fridge|the boiler|the oven|a lamp|the heater|the lights|the tv").split("|"),
-    "chore": ("call mom|take out the trash|buy milk|water the plants|pick up the kids|pay the bills|"
-              "lock the door|turn off the oven").split("|"),
-    "clock": "7 am|seven thirty|six o'clock|noon|8:30|tomorrow morning|nine pm|midnight".split("|"),
-    "devnoun": ("lights|kitchen lights|thermostat|blinds|curtains|tv|heating|fan|lamp|front door|garage door|"
-                "speaker|lamps|radiator|kettle|robot vacuum|bedroom lights|smoke alarm|log burner|windows|"
-                "sofa|carpet|fridge|shutters|doorbell|ceiling fan").split("|"),
-    "room": "kitchen|lounge|study|bedroom|office|garden|bathroom|hallway|attic|living room|den".split("|"),
-    "filler": "so|um|uh|well|hmm|er|like|you know|okay so|i mean|erm|right so|and|but".split("|"),
-    "num": "two|seven|12|fifty|100|three hundred|9".split("|"),
+    "topic": ["paris", "the eiffel tower", "the president", "einstein", "the moon", "mount everest", "france", "the queen", "the sun", "a black hole", "spain", "shakespeare", "the world cup", "london", "japan", "the ocean", "dinosaurs", "bitcoin", "the kitchen sink", "my neighbour", "the best pizza place", "lady gaga", "the nile"],
+    "word": ["serendipity", "ephemeral", "lamp", "light", "door", "window", "kitchen", "table", "banana", "bicycle", "house", "garden", "music", "cloud", "bedroom", "curtain", "fan", "lock", "timer", "weather", "temperature"],
+    "person": ["mom", "mum", "dad", "john", "sarah", "grandma", "the office", "my boss", "alex", "emma", "the doctor", "the plumber"],
+    "music": ["jazz", "some jazz", "the beatles", "taylor swift", "classical music", "relaxing music", "rock", "my workout playlist", "lo fi beats", "the news podcast", "bohemian rhapsody", "something upbeat", "christmas songs"],
+    "thing": ["pizza", "a new phone", "batteries", "coffee", "a cake", "pancakes", "the car", "dishwasher", "the washing machine", "apple", "tesla", "the fridge", "the boiler", "the oven", "a lamp", "the heater", "the lights", "the tv"],
+    "chore": ["call mom", "take out the trash", "buy milk", "water the plants", "pick up the kids", "pay the bills", "lock the door", "turn off the oven"],
+    "clock": ["7 am", "seven thirty", "six o'clock", "noon", "8:30", "tomorrow morning", "nine pm", "midnight"],
+    "devnoun": ["lights", "kitchen lights", "thermostat", "blinds", "curtains", "tv", "heating", "fan", "lamp", "front door", "garage door", "speaker", "lamps", "radiator", "kettle", "robot vacuum", "bedroom lights", "smoke alarm", "log burner", "windows", "sofa", "carpet", "fridge", "shutters", "doorbell", "ceiling fan"],
+    "room": ["kitchen", "lounge", "study", "bedroom", "office", "garden", "bathroom", "hallway", "attic", "living room", "den"],
+    "filler": ["so", "um", "uh", "well", "hmm", "er", "like", "you know", "okay so", "i mean", "erm", "right so", "and", "but"],
+    "num": ["two", "seven", "12", "fifty", "100", "three hundred", "9"],
 }
 
 

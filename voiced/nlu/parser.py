@@ -19,8 +19,8 @@ from voiced.home.model import Area, Entity, Floor, Home
 from voiced.home.resolve import DOMAIN_WORDS, Resolver, norm
 from voiced.nlu import checkpoint, numbers
 from voiced.nlu.generate import gazetteer_flags, home_names
-from voiced.nlu.slots import span_slots
-from voiced.nlu.text import tokenize
+from voiced.nlu.slots import STATE_WORDS, span_slots
+from voiced.nlu.text import Token, normalise, tokenize
 from voiced.nlu.train import spans_from_tags
 
 # intents whose slots may name home entities, and the domains each can act on
@@ -107,38 +107,63 @@ class Parser:
         found = self.home.area(area)
         return found if found else self.resolver.area(area, fuzzy=False)
 
+    def _domain_words(self, toks: list[Token], inside: set[int], intent: str) -> tuple[str | None, str | None]:
+        """Domain (and device class) from words like "lights", "blinds" said outside name spans."""
+        domain: str | None = None
+        device_class: str | None = None
+        for k, t in enumerate(toks):
+            if t.start in inside:
+                continue
+            hit = DOMAIN_WORDS.get(t.text) or _EXTRA_WORDS.get(t.text)
+            if not hit:
+                continue
+            if t.text in ("switch", "plug", "light") and (k == 0 or toks[k - 1].text not in _DETERMINERS):
+                continue  # "switch on ...", "light up ..." are verbs
+            if hit[0] == "sensor" and intent != "HassGetState":
+                continue
+            if domain is None:
+                domain, device_class = hit
+        if domain == "media_player" and intent not in ("HassTurnOn", "HassTurnOff", "HassGetState"):
+            domain, device_class = None, None
+        return domain, device_class
+
     def _resolve(self, text: str, words: list[str], intent: str, conf: float,
                  spans: list[tuple[str, int, int, str]], raw: dict[str, Any], extra: dict[str, Any],
                  satellite: str | None) -> Parse:
         sat_area = self._satellite_area(satellite)
+        toks = tokenize(text)
+        low = " ".join(words)
         slots: dict[str, Any] = {}
         out_spans: list[Span] = []
         unresolved: list[Span] = []
         targets: list[str] = []
         allowed = INTENT_DOMAINS.get(intent)
-        low = " ".join(words)
+        here = bool(_HERE.search(low))
 
-        # domain words said outside name spans ("the kitchen lights", "any windows")
-        inside = set()
+        # messages run to the end of the sentence
+        fixed = []
+        for label, s, e, t in spans:
+            if label == "message":
+                e = len(text.rstrip(" .!?\"'"))
+                prev = [x for x in toks if x.end <= s]
+                if prev and prev[-1].text in ("the", "a", "an", "my", "our") and len(prev) > 1 and \
+                        prev[-2].text in ("announce", "broadcast", "that", "everyone", "everybody", "house"):
+                    s = prev[-1].start
+                t = text[s:e]
+                raw["message"] = normalise(t)
+            fixed.append((label, s, e, t))
+        spans = fixed
+
+        inside: set[int] = set()
         for label, s, e, _t in spans:
-            if label in ("name", "area", "floor", "item", "message", "list", "timer_name"):
-                inside.update(range(s, e))
-        domain: str | None = None
-        device_class: str | None = None
-        for t in tokenize(text):
-            if t.start in inside:
-                continue
-            hit = DOMAIN_WORDS.get(t.text) or _EXTRA_WORDS.get(t.text)
-            if hit and hit[0] not in ("sensor",) or (hit and intent == "HassGetState"):
-                if hit and (domain is None or domain == "light"):
-                    domain, device_class = hit
-        if domain == "media_player" and intent not in ("HassTurnOn", "HassTurnOff", "HassGetState"):
-            domain = None
+            if label in ("name", "area", "floor", "item", "message", "list", "timer_name", "conversation_command"):
+                inside.update(x.start for x in toks if s <= x.start < e)
+        domain, device_class = self._domain_words(toks, inside, intent)
 
         name_span: tuple[str, int, int, str] | None = None
+        area_span: tuple[int, int] | None = None
         area_obj: Area | None = None
         floor_obj: Floor | None = None
-        here = bool(_HERE.search(low))
         for label, s, e, t in spans:
             slot_label = {"timer_name": "name", "list": "name"}.get(label, label)
             out_spans.append(Span(slot_label, s, e, t))
@@ -146,44 +171,80 @@ class Parser:
                 name_span = (label, s, e, t)
             elif label == "area":
                 a = self.resolver.area(t)
+                f = None if a else self.resolver.floor(t)
                 if a:
-                    area_obj = a
-                else:
-                    f = self.resolver.floor(t)
-                    if f:
-                        floor_obj = f
-                    else:
-                        unresolved.append(Span("area", s, e, t))
-                        slots["area"] = norm(t)
-            elif label == "floor":
-                f = self.resolver.floor(t)
-                if f:
+                    area_obj, area_span = a, (s, e)
+                elif f:
                     floor_obj = f
                 else:
-                    a = self.resolver.area(t)
-                    if a:
-                        area_obj = a
-                    else:
-                        unresolved.append(Span("floor", s, e, t))
-                        slots["floor"] = norm(t)
-            else:
-                key = list(span_slots(label, t))
-                if key:
-                    for k in key:
-                        slots[k] = raw.get(k)
-        for k, v in raw.items():  # numbers/durations/colour etc. already normalised
+                    unresolved.append(Span("area", s, e, t))
+                    slots["area"] = norm(t)
+            elif label == "floor":
+                f = self.resolver.floor(t)
+                a = None if f else self.resolver.area(t)
+                if f:
+                    floor_obj = f
+                elif a:
+                    area_obj, area_span = a, (s, e)
+                else:
+                    unresolved.append(Span("floor", s, e, t))
+                    slots["floor"] = norm(t)
+        for k, v in raw.items():  # numbers, durations, colour, state, free text: already normalised
             if k not in ("name", "area", "floor") and v is not None:
                 slots[k] = v
         if intent in _TIMER_INTENTS and "name" in raw:
             slots["name"] = raw["name"]
+        self._fix_numbers(intent, slots)
+
+        # "the garden lights" tagged as area + domain word, but it is an entity's own name
+        if name_span is None and area_span is not None:
+            after = [x for x in toks if x.start >= area_span[1]][:2]
+            for n in (2, 1):
+                if len(after) >= n and after[n - 1].text in DOMAIN_WORDS:
+                    cand = text[area_span[0]:after[n - 1].end]
+                    if self.resolver.exact(cand):
+                        name_span = ("name", area_span[0], after[n - 1].end, cand)
+                        area_obj, area_span = None, None
+                        slots.pop("area", None)
+                        domain, device_class = None, None
+                        break
+
+        # GetState: a state word the tagger folded into the name ("is the kettle on")
+        state = slots.get("state")
+        if intent == "HassGetState" and name_span is not None:
+            _l, s, e, t = name_span
+            parts = t.rsplit(" ", 1)
+            if len(parts) == 2 and parts[1].lower() in STATE_WORDS and not self.resolver.exact(t):
+                name_span = (_l, s, s + len(parts[0]), parts[0])
+                state = state or STATE_WORDS[parts[1].lower()]
+        if intent == "HassGetState" and state is None:
+            tail = _STATE_TAIL.search(low)
+            if tail:
+                state = STATE_WORDS.get(tail.group(1))
+        if state:
+            slots["state"] = state
 
         # lock verbs and locked/unlocked states make "doors" mean locks
-        state = raw.get("state")
         if domain == "binary_sensor" and device_class == "door" and (
                 state in ("locked", "unlocked") or re.search(r"\b(un)?lock", low)):
             domain, device_class = "lock", None
         if intent == "HassGetState" and device_class == "motion" and "state" not in slots:
             slots["state"] = "on"
+
+        # no name tagged: a name or alias of the home said anyway ("set the heating to 20")
+        if name_span is None and area_obj is None and floor_obj is None and "area" not in slots \
+                and intent in INTENT_DOMAINS and intent not in ("HassListAddItem",):
+            ents, s, e = self.resolver.find_in_text(text, allowed)
+            if ents and not any(s < se and ss < e for _lb, ss, se, _t in spans):
+                name_span = ("name", s, e, text[s:e])
+                out_spans.append(Span("name", s, e, text[s:e]))
+                domain, device_class = None, None
+        if name_span is None and area_obj is None and floor_obj is None and intent in INTENT_DOMAINS:
+            for x in toks:
+                f = self.resolver.floor(x.text, fuzzy=False) if x.start not in inside else None
+                if f and x.text in ("upstairs", "downstairs"):
+                    floor_obj = f
+                    break
 
         entities: list[Entity] = []
         if name_span is not None:
@@ -195,16 +256,16 @@ class Parser:
                 entities = self.resolver.narrow(m.entities, doms, device_class, area_obj or sat_area, floor_obj)
                 if intent == "HassGetState" and state and len(entities) > 1:
                     entities = self.resolver.narrow(entities, _STATE_DOMAINS.get(state))
-                if len(entities) > 1 and len({x.id for x in entities}) > 1:
+                if len({x.id for x in entities}) > 1:
                     extra["ambiguous_slot"] = "name"
                     extra["candidates"] = [
-                        {"id": x.id, "name": x.name, "area": (self.home.area(x.area).name  # type: ignore[union-attr]
-                                                              if self.home.area(x.area) else None)}
-                        for x in entities]
+                        {"id": x.id, "name": x.name,
+                         "area": a.name if (a := self.home.area(x.area)) else None} for x in entities]
                     slots["name"] = entities[0].name if len({x.name for x in entities}) == 1 else norm(t)
                 else:
                     slots["name"] = entities[0].name
                     targets = [entities[0].id]
+                domain, device_class = None, None
             elif m.area or m.floor or m.domain:
                 area_obj = m.area or area_obj
                 floor_obj = m.floor or floor_obj
@@ -214,21 +275,17 @@ class Parser:
                 unresolved.append(Span("name", s, e, t))
                 slots["name"] = norm(t)
 
-        if area_obj is None and floor_obj is None and "name" not in slots and sat_area is not None and (
-                here or (intent in _CONTEXT_AREA and not _ALL.search(low))):
+        if area_obj is None and floor_obj is None and "name" not in slots and "area" not in slots \
+                and sat_area is not None and (here or (intent in _CONTEXT_AREA and not _ALL.search(low))):
             area_obj = sat_area
         if area_obj is not None:
             slots["area"] = area_obj.name
         if floor_obj is not None:
             slots["floor"] = floor_obj.name
 
-        # area/floor/domain targets
+        # area / floor / domain targets
         if not entities and "name" not in slots and intent in INTENT_DOMAINS:
-            doms2: tuple[str, ...] | None
-            if domain:
-                doms2 = (domain,)
-            else:
-                doms2 = allowed or _AREA_DEFAULT.get(intent)
+            doms2: tuple[str, ...] | None = (domain,) if domain else (allowed or _AREA_DEFAULT.get(intent))
             if intent == "HassGetState" and domain is None and state is None:
                 doms2 = None
             if area_obj or floor_obj or domain or intent not in ("HassTurnOn", "HassTurnOff", "HassToggle",
@@ -239,18 +296,38 @@ class Parser:
                 targets = [x.id for x in found]
             if domain and intent in _DOMAIN_SLOT:
                 slots["domain"] = domain
-                if device_class and (intent in _CLASS_SLOT):
+                if device_class and intent in _CLASS_SLOT:
                     slots["device_class"] = device_class
-        if intent in ("HassGetCurrentTime", "HassGetCurrentDate", "HassNevermind", "VoicedConfirm",
-                      "VoicedDeny", "HassBroadcast") or intent in _TIMER_INTENTS:
+        if intent not in INTENT_DOMAINS:
             targets = []
-        extra["slots_raw"] = dict(raw)
         if domain:
             extra["domain_hint"] = domain
+        extra["slots_raw"] = dict(raw)
         return Parse(text=text, intent=intent, confidence=conf, slots=slots, targets=tuple(targets),
                      spans=tuple(out_spans), unresolved=tuple(unresolved), extra=extra)
 
+    @staticmethod
+    def _fix_numbers(intent: str, slots: dict[str, Any]) -> None:
+        """Put a percentage/duration in the slot this intent uses (the tagger may pick a sibling)."""
+        want = {"HassSetPosition": "position", "HassLightSet": "brightness", "VoicedLightBrighten": "brightness",
+                "VoicedLightDim": "brightness", "HassSetVolume": "volume_level"}.get(intent)
+        if want:
+            for k in ("brightness", "position", "volume_level"):
+                if k != want and k in slots and want not in slots:
+                    slots[want] = slots.pop(k)
+                elif k != want:
+                    slots.pop(k, None)
+        start = intent in ("HassCancelTimer", "HassPauseTimer", "HassUnpauseTimer", "HassTimerStatus")
+        for unit in ("hours", "minutes", "seconds"):
+            if start and unit in slots:
+                slots["start_" + unit] = slots.pop(unit)
+            if intent == "HassStartTimer" and "start_" + unit in slots:
+                slots[unit] = slots.pop("start_" + unit)
 
+
+_DETERMINERS = {"the", "a", "all", "any", "every", "this", "that", "my", "our", "those", "these", "of"}
+_STATE_TAIL = re.compile(r"\b(locked|unlocked|open|opened|closed|shut|on|off|running|going off)"
+                         r"(?: (?:right now|now|please|still|at the moment))?$")
 _STATE_DOMAINS: dict[str, tuple[str, ...]] = {
     "locked": ("lock",), "unlocked": ("lock",), "open": ("cover", "valve", "binary_sensor", "lock"),
     "closed": ("cover", "valve", "binary_sensor", "lock"), "on": ("light", "switch", "fan", "media_player"),

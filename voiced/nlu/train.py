@@ -67,7 +67,7 @@ def _batches(data: list[tuple[list[int], list[list[int]], list[list[float]], int
     order = list(range(len(data)))
     if train:
         rng.shuffle(order)
-    out = []
+    out: list[tuple[torch.Tensor, ...]] = []
     for s in range(0, len(order), batch_size):
         items = [data[i] for i in order[s:s + batch_size]]
         t_max = max(len(it[0]) for it in items)

@@ -1,0 +1,29 @@
+"""Train a small NLU from scratch on the example home, then parse with it through the real Parser."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import EXAMPLE_HOME
+from voiced.home import load_home
+from voiced.nlu.parser import Parser
+from voiced.nlu.train import train
+
+
+@pytest.mark.slow
+def test_train_small_model_and_parse(tmp_path: Path) -> None:
+    home = load_home(EXAMPLE_HOME)
+    figures = train(home, tmp_path / "nlu", epochs=4, seed=3, progress=False, sentences=3000)
+    assert (tmp_path / "nlu" / "model.pt").stat().st_size < 5_000_000
+    assert figures["n"] > 0 and figures["intent_accuracy"] > 0.8, figures
+    parser = Parser.load(tmp_path / "nlu", home)
+    p = parser.parse("turn off the bedroom lamp")
+    assert p.intent == "HassTurnOff" and p.slots.get("name") == "Bedroom Lamp"
+    assert p.targets == ("light.bedroom_lamp",)
+    p = parser.parse("set a timer for five minutes")
+    assert p.intent == "HassStartTimer" and p.slots.get("minutes") == 5
+    p = parser.parse("what time is it")
+    assert p.intent == "HassGetCurrentTime" and p.targets == ()
+    assert "bedroom" in parser.known_words()

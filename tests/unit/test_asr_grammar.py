@@ -1,0 +1,49 @@
+"""Sentences → grammars, and the check of a result against the allowed sentences."""
+
+from __future__ import annotations
+
+import pytest
+
+from voiced.asr.grammar import SentenceMatcher, filter_known, jsgf, normalize, unique_sentences, vocabulary, vosk_phrases
+
+
+def test_normalize() -> None:
+    assert normalize("  Turn ON the Kids-Room light, please! ") == "turn on the kids room light please"
+    assert normalize("the children's room") == "the children's room"
+
+
+def test_unique_and_vocabulary() -> None:
+    s = unique_sentences(["Turn on the lamp", "turn on the lamp", "", "lock the door"])
+    assert s == ["turn on the lamp", "lock the door"]
+    assert vocabulary(s) == {"turn", "on", "the", "lamp", "lock", "door"}
+
+
+def test_filter_known_drops_oov_sentences() -> None:
+    known = {"turn", "on", "the", "lamp", "roomba", "start"}.__contains__
+    b = filter_known(["turn on the lamp", "start the roomba", "start the zzyzx", "turn on the qqq lamp"], known)
+    assert b.sentences == ("turn on the lamp", "start the roomba")
+    assert b.dropped == ("start the zzyzx", "turn on the qqq lamp")
+    assert b.oov == ("qqq", "zzyzx")
+
+
+def test_jsgf_lists_whole_sentences() -> None:
+    g = jsgf(["turn on the lamp", "what's the time"])
+    assert g.startswith("#JSGF V1.0;\ngrammar commands;\npublic <commands> = (")
+    assert "turn on the lamp\n  | what's the time" in g
+    with pytest.raises(ValueError):
+        jsgf([])
+
+
+def test_vosk_phrases_add_the_model_unknown_token() -> None:
+    assert vosk_phrases(["a b"], "<UNK>") == ["a b", "<UNK>"]
+    assert vosk_phrases(["a b"], None) == ["a b"]
+
+
+def test_matcher_exact_snap_and_reject() -> None:
+    m = SentenceMatcher(["turn on the kitchen light", "turn off the kitchen light", "lock the front door"])
+    assert m.snap("Turn on the kitchen light") == ("turn on the kitchen light", 1.0, True)
+    text, sim, ok = m.snap("lock the front store")  # one word wrong of four
+    assert (text, ok) == ("lock the front door", True) and sim == pytest.approx(0.75)
+    text, sim, ok = m.snap("what is the weather like")  # unrelated: passed on unchanged, flagged
+    assert (text, ok) == ("what is the weather like", False) and sim < 0.5
+    assert m.match("") == ("", 0.0)

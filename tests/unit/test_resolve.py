@@ -1,0 +1,91 @@
+"""Name resolution against the home: display names, aliases, plurals, fuzzy slips, area+domain."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import EXAMPLE_HOME
+from voiced.home import load_home, load_home_text
+from voiced.home.resolve import Resolver, norm
+
+
+@pytest.fixture(scope="module")
+def resolver() -> Resolver:
+    return Resolver(load_home(EXAMPLE_HOME))
+
+
+def test_norm_drops_articles_and_case() -> None:
+    assert norm("The  Bedroom Lamp!") == "bedroom lamp"
+
+
+def test_display_name_and_alias(resolver: Resolver) -> None:
+    assert [e.id for e in resolver.name("bedroom lamp").entities] == ["light.bedroom_lamp"]
+    m = resolver.name("the bedside lamp")
+    assert [e.id for e in m.entities] == ["light.bedroom_lamp"] and m.how == "exact"
+
+
+def test_plural_insensitive(resolver: Resolver) -> None:
+    assert [e.id for e in resolver.name("garden light").entities] == ["light.garden_lights"]
+
+
+def test_fuzzy_asr_slip(resolver: Resolver) -> None:
+    m = resolver.name("bedroom lamb")
+    assert [e.id for e in m.entities] == ["light.bedroom_lamp"] and m.how == "fuzzy"
+
+
+def test_area_plus_domain_word(resolver: Resolver) -> None:
+    m = resolver.name("kitchen lights")
+    assert m.area is not None and m.area.name == "Kitchen" and m.domain == "light" and not m.entities
+
+
+def test_area_alias_and_floor_alias(resolver: Resolver) -> None:
+    area = resolver.area("lounge")
+    floor = resolver.floor("downstairs")
+    assert area is not None and area.name == "Living Room"
+    assert floor is not None and floor.name == "Ground Floor"
+
+
+def test_partial_name_inside_area(resolver: Resolver) -> None:
+    bedroom = resolver.area("bedroom")
+    m = resolver.name("curtains", area=bedroom, domains=["cover"])
+    # a bare domain word is a domain, not a name
+    assert m.domain == "cover" and not m.entities
+    m = resolver.name("blanket", area=bedroom)
+    assert [e.id for e in m.entities] == ["switch.electric_blanket"] and m.how == "partial"
+
+
+def test_unknown_name_matches_nothing(resolver: Resolver) -> None:
+    m = resolver.name("jacuzzi")
+    assert not m.entities and m.area is None and m.how == "none"
+
+
+def test_entities_in_area_and_floor(resolver: Resolver) -> None:
+    kitchen = resolver.area("kitchen")
+    assert {e.id for e in resolver.entities_in(area=kitchen, domains=["light"])} == {
+        "light.kitchen_spots", "light.kitchen_counter"}
+    upstairs = resolver.floor("upstairs")
+    ups = {e.id for e in resolver.entities_in(floor=upstairs, domains=["light"])}
+    assert "light.bedroom_lamp" in ups and "light.kitchen_spots" not in ups
+
+
+def test_find_in_text_prefers_longest(resolver: Resolver) -> None:
+    ents, start, end = resolver.find_in_text("please set the heating to twenty", ["climate"])
+    assert [e.id for e in ents] == ["climate.living_room_thermostat"]
+    assert "please set the heating to twenty"[start:end] == "heating"
+
+
+def test_shared_names_are_narrowed_by_domain_and_area() -> None:
+    home = load_home_text("""
+areas:
+  - {id: study, name: Study}
+  - {id: den, name: Den}
+entities:
+  - {id: light.study_lamp, name: Lamp, area: study}
+  - {id: light.den_lamp, name: Lamp, area: den}
+  - {id: switch.lamp_plug, name: Lamp, area: den}
+""")
+    r = Resolver(home)
+    both = r.name("lamp").entities
+    assert len(both) == 3
+    assert [e.id for e in r.narrow(both, domains=["light"], area=r.area("study"))] == ["light.study_lamp"]
+    assert {e.id for e in r.narrow(both, domains=["light"])} == {"light.study_lamp", "light.den_lamp"}
