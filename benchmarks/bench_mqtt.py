@@ -4,7 +4,8 @@ Starts a private Mosquitto and ``voiced run --no-audio`` (shipped models), then 
 ``voiced/bench/text`` commands one at a time ("turn on/off the bedroom lamp", alternating) and
 times each from the text's publish to the arrival of ``zigbee2mqtt/bedroom_lamp/set`` at an
 independent subscriber.  The next command is sent after the previous reply arrived, so the
-figures are per-command latency, not queueing.  Prints JSON: p50/p95/p99/mean in ms for
+figures are per-command latency, not queueing.  The broker runs with ``set_tcp_nodelay true``
+(``--stock-broker``: without; its Nagle then holds each command ~40 ms behind its own PUBACK).  Prints JSON: p50/p95/p99/mean in ms for
 text→command and text→reply, and the daemon's own ``command_published`` metric.
 
     .venv/bin/python benchmarks/bench_mqtt.py [-n 1000]
@@ -51,18 +52,26 @@ def summary(values: list[float]) -> dict[str, float]:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("-n", type=int, default=1000, help="number of commands (default 1000)")
+    ap.add_argument("--stock-broker", action="store_true",
+                    help="mosquitto without set_tcp_nodelay (its Nagle adds ~40 ms per command)")
+    ap.add_argument("--gap", type=float, default=0.0,
+                    help="seconds of pause between commands (a stock broker's Nagle needs ~0.05)")
+    ap.add_argument("--templates", action="store_true", help="template replies even when models/reply exists")
     args = ap.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="voiced-bench-"))
     port = free_port()
     conf = tmp / "mosquitto.conf"
-    conf.write_text(f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n")
+    nodelay = "" if args.stock_broker else "set_tcp_nodelay true\n"
+    conf.write_text(f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n{nodelay}")
     broker = subprocess.Popen([shutil.which("mosquitto") or "/usr/sbin/mosquitto", "-c", str(conf)],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     cfg = tmp / "voiced.yaml"
-    cfg.write_text("log_level: WARNING\nhermes:\n  enabled: true\n")
+    reply_model = (REPO / "models" / "reply").is_dir() and not args.templates
+    cfg.write_text(f"log_level: WARNING\nreply:\n  use_model: {'true' if reply_model else 'false'}\n")
     daemon: subprocess.Popen[bytes] | None = None
     client = paho.Client(paho.CallbackAPIVersion.VERSION2, client_id="bench")
+    sender = paho.Client(paho.CallbackAPIVersion.VERSION2, client_id="bench-sender")
     lock = threading.Condition()
     got: dict[str, list[tuple[float, bytes]]] = {}
 
@@ -90,10 +99,16 @@ def main() -> int:
             except OSError:
                 time.sleep(0.05)
         client.on_message = on_message
+        # no Nagle on our side (voiced's client does the same): latency, not packet count
+        client.on_socket_open = lambda _c, _u, sock: sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         client.connect("127.0.0.1", port)
         client.subscribe([(f"voiced/{SITE}/status", 1), ("zigbee2mqtt/bedroom_lamp/set", 1),
                           (f"voiced/{SITE}/reply", 1), (f"voiced/{SITE}/metrics", 0)])
         client.loop_start()
+        # the text comes from another connection, as from a chat bridge or Home Assistant
+        sender.on_socket_open = client.on_socket_open
+        sender.connect("127.0.0.1", port)
+        sender.loop_start()
         t0 = time.perf_counter()
         daemon = subprocess.Popen([sys.executable, "-m", "voiced.cli", "run", "--no-audio", "--config", str(cfg),
                                    "--broker", f"mqtt://127.0.0.1:{port}", "--site", SITE], cwd=REPO,
@@ -111,7 +126,7 @@ def main() -> int:
         startup = time.perf_counter() - t0
         texts = ["turn on the bedroom lamp", "turn off the bedroom lamp"]
         for i in range(20):  # warm-up
-            client.publish(f"voiced/{SITE}/text", texts[i % 2], qos=1)
+            sender.publish(f"voiced/{SITE}/text", texts[i % 2], qos=1)
             wait(f"voiced/{SITE}/reply", i + 1, 30)
         with lock:
             base_cmd = len(got.get("zigbee2mqtt/bedroom_lamp/set", []))
@@ -120,8 +135,10 @@ def main() -> int:
         to_command: list[float] = []
         to_reply: list[float] = []
         for i in range(args.n):
+            if args.gap:
+                time.sleep(args.gap)
             sent = time.perf_counter()
-            client.publish(f"voiced/{SITE}/text", texts[i % 2], qos=1)
+            sender.publish(f"voiced/{SITE}/text", texts[i % 2], qos=1)
             to_command.append((wait("zigbee2mqtt/bedroom_lamp/set", base_cmd + i + 1, 30) - sent) * 1000)
             to_reply.append((wait(f"voiced/{SITE}/reply", base_reply + i + 1, 30) - sent) * 1000)
         time.sleep(0.3)
@@ -136,10 +153,14 @@ def main() -> int:
             "daemon_command_published_ms": summary(internal) if internal else None,
             "daemon_nlu_ms": summary(nlu) if nlu else None,
             "daemon_startup_s": round(startup, 2),
+            "reply_model": reply_model,
+            "broker_tcp_nodelay": not args.stock_broker,
+            "gap_s": args.gap,
         }, indent=2))
         return 0
     finally:
         client.loop_stop()
+        sender.loop_stop()
         if daemon is not None and daemon.poll() is None:
             daemon.terminate()
             try:

@@ -1,7 +1,7 @@
 """`voiced run --no-audio` as a subprocess against a real Mosquitto: text in → NLU → device command →
 reply published; state questions; discovery; hostile payloads; Last Will; SIGTERM; bad password.
 
-Uses the shipped NLU and reply models (models/nlu, models/reply).
+Uses the shipped NLU model (models/nlu) and the reply stage's templates.
 """
 
 from __future__ import annotations
@@ -32,7 +32,9 @@ class Daemon:
                  env: dict[str, str] | None = None) -> None:
         self.site = site
         cfg = tmp / f"voiced-{site}.yaml"
-        cfg.write_text(config or "discovery:\n  import_home: true\nlog_level: DEBUG\n")
+        # templates-only replies: deterministic wording to assert on (the reply model has its own tests)
+        cfg.write_text((config or "discovery:\n  import_home: true\nlog_level: DEBUG\n")
+                       + "reply:\n  use_model: false\n")
         self.stderr_path = tmp / f"daemon-{site}.log"
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "voiced.cli", "run", "--no-audio", "--config", str(cfg), "--devices",

@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import os
 import queue
+import socket
 import subprocess
 import sys
 import threading
@@ -49,6 +50,7 @@ class Sub:
                 self.cond.notify_all()
 
         self.client.on_connect = on_connect
+        self.client.on_socket_open = lambda _c, _u, sock: sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.client.on_subscribe = lambda *_a: subscribed.set()
         self.client.on_message = on_message
         self.client.connect(host, port)

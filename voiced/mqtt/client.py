@@ -147,6 +147,7 @@ class MqttClient:
         self._client.on_connect = self._on_connect
         self._client.on_disconnect = self._on_disconnect
         self._client.on_message = self._on_message
+        self._client.on_socket_open = self._on_socket_open
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -293,6 +294,13 @@ class MqttClient:
         if was and not self._closing:
             log.warning("disconnected from %s:%d (%s); reconnecting", self.host, self.port, reason_code)
             self.events.put(Disconnected(str(reason_code)))
+
+    @staticmethod
+    def _on_socket_open(client: paho.Client, userdata: Any, sock: Any) -> None:
+        """No Nagle: a PUBACK followed by a small PUBLISH would otherwise wait for the broker's
+        delayed ACK (~40 ms on Linux) — measured as 90 ms text-in → command-out without this."""
+        with contextlib.suppress(OSError, AttributeError):
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def _on_message(self, client: paho.Client, userdata: Any, msg: paho.MQTTMessage) -> None:
         try:

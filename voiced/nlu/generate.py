@@ -264,8 +264,9 @@ def _slot_text(ctx: _Ctx, kind: str) -> tuple[str, str]:
         r = rng.random()
         if r < 0.06 and base != "volume":
             return rng.choice(["full", "maximum", "full brightness" if base == "brightness" else "fully open"]), label
-        if r < 0.1 and base == "position":
-            return rng.choice(["halfway", "half way"]), label
+        if r < 0.16 and base == "position":
+            return rng.choice(["halfway", "half way", "half open", "a quarter open", "three quarters open",
+                               "a quarter", "three quarters", "quarter open"]), label
         v = rng.choice([rng.randrange(0, 101, 5), rng.randrange(1, 101), rng.randrange(10, 101, 10)])
         form = rng.random()
         if form < 0.3:
@@ -277,6 +278,9 @@ def _slot_text(ctx: _Ctx, kind: str) -> tuple[str, str]:
         return rng.choice(["full brightness", "full", "maximum", "maximum brightness", "max", "full power",
                            "a hundred percent", "one hundred percent",
                            "one hundred percent" if ctx.words_only else "100%"]), "brightness"
+    if base == "position_word":
+        return rng.choice(["halfway", "half way", "half open", "a quarter open", "three quarters open",
+                           "a quarter of the way", "three quarters of the way", "part way", "half"]), "position"
     if base == "bstep":
         v = rng.choice([5, 10, 15, 20, 25, 30, 40, 50])
         return (f"{_num(ctx, v)} percent" if rng.random() < 0.7 or ctx.words_only else f"{v}%"), "brightness"
@@ -295,6 +299,10 @@ def _slot_text(ctx: _Ctx, kind: str) -> tuple[str, str]:
     if base == "timer_name":
         return rng.choice(_TIMER_NAMES), "timer_name"
     if base == "item":
+        if rng.random() < 0.2:
+            qty = rng.choice(["two", "three", "a", "six", "four", "2", "a couple of"]) if not ctx.words_only else "two"
+            unit = rng.choice(["pints", "bags", "bottles", "packs", "tins", "boxes", "kilos", "loaves", "cartons"])
+            return f"{qty} {unit} of {rng.choice(_BULK)}", "item"
         return rng.choice(_ITEMS), "item"
     if base == "command":
         if rng.random() < 0.5:
@@ -330,8 +338,13 @@ def _duration_text(ctx: _Ctx) -> str:
 _TIMER_NAMES = ["pizza", "pasta", "egg", "eggs", "oven", "laundry", "tea", "cake", "rice", "bread", "chicken", "workout", "nap", "homework", "parking", "potato", "roast", "cookies", "steak", "meditation", "soup", "pie", "washing", "kids"]
 _ITEMS = ["milk", "eggs", "bread", "butter", "cheese", "apples", "bananas", "coffee", "tea", "toilet paper", "washing up liquid", "dog food", "cat litter", "olive oil", "pasta", "rice", "tomatoes", "onions", "garlic", "chicken", "orange juice", "batteries", "light bulbs", "paper towels", "shampoo", "toothpaste", "cereal", "yoghurt", "a loaf of bread", "two pints of milk", "call the plumber", "fix the fence", "mow the lawn", "clean the gutters", "book the dentist", "sugar", "flour", "lemons", "nappies", "bin bags", "wine", "beer", "ice cream", "strawberries", "carrots", "potatoes", "salmon", "a birthday card", "new socks", "take out the bins", "water the garden", "walk the dog", "wash the car", "pay the gas bill", "call the bank", "tidy the garage", "a bag of flour", "some lemons", "the big bag of rice"]
 _MESSAGES = ["dinner is ready", "it's time for bed", "we're leaving in five minutes", "the taxi is here", "come downstairs please", "breakfast is on the table", "time to go to school", "someone is at the door", "turn off the tv and go to sleep", "the movie starts now", "please tidy your rooms", "grandma is here", "lunch is ready", "shoes on we are going out", "the pizza has arrived", "bath time in ten minutes", "happy birthday dad", "lights out in five minutes", "the car is ready", "homework time", "the film is starting", "the taxi is outside", "the bath is ready", "the shop closes at six", "a parcel has arrived", "the dog needs a walk", "the game is about to start", "my friends are coming over"]
+_MESSAGES += ["the food is getting cold", "the bus leaves in ten minutes", "it's snowing outside",
+              "the washing machine has finished", "the plumber is here", "everyone come to the kitchen",
+              "we are out of milk", "the match is on"]
+_BULK = ["milk", "cream", "rice", "flour", "beans", "tomatoes", "water", "juice", "crisps", "oats", "sugar", "pasta",
+         "coffee", "bread"]
 _NULL_FILL = {
-    "topic": ["paris", "the eiffel tower", "the president", "einstein", "the moon", "mount everest", "france", "the queen", "the sun", "a black hole", "spain", "shakespeare", "the world cup", "london", "japan", "the ocean", "dinosaurs", "bitcoin", "the kitchen sink", "my neighbour", "the best pizza place", "lady gaga", "the nile"],
+    "topic": ["the nearest petrol station", "the airport", "the supermarket", "work", "the train station", "paris", "the eiffel tower", "the president", "einstein", "the moon", "mount everest", "france", "the queen", "the sun", "a black hole", "spain", "shakespeare", "the world cup", "london", "japan", "the ocean", "dinosaurs", "bitcoin", "the kitchen sink", "my neighbour", "the best pizza place", "lady gaga", "the nile"],
     "word": ["serendipity", "ephemeral", "lamp", "light", "door", "window", "kitchen", "table", "banana", "bicycle", "house", "garden", "music", "cloud", "bedroom", "curtain", "fan", "lock", "timer", "weather", "temperature"],
     "person": ["mom", "mum", "dad", "john", "sarah", "grandma", "the office", "my boss", "alex", "emma", "the doctor", "the plumber"],
     "music": ["jazz", "some jazz", "the beatles", "taylor swift", "classical music", "relaxing music", "rock", "my workout playlist", "lo fi beats", "the news podcast", "bohemian rhapsody", "something upbeat", "christmas songs"],
@@ -341,6 +354,12 @@ _NULL_FILL = {
     "devnoun": ["lights", "kitchen lights", "thermostat", "blinds", "curtains", "tv", "heating", "fan", "lamp", "front door", "garage door", "speaker", "lamps", "radiator", "kettle", "robot vacuum", "bedroom lights", "smoke alarm", "log burner", "windows", "sofa", "carpet", "fridge", "shutters", "doorbell", "ceiling fan"],
     "room": ["kitchen", "lounge", "study", "bedroom", "office", "garden", "bathroom", "hallway", "attic", "living room", "den"],
     "filler": ["so", "um", "uh", "well", "hmm", "er", "like", "you know", "okay so", "i mean", "erm", "right so", "and", "but"],
+    "unit": ["ounces", "grams", "cups", "inches", "feet", "minutes", "seconds", "calories", "days", "people"],
+    "qnoun": ["sky", "sea", "banana", "pound", "year", "moon", "sun", "ocean", "cats", "birds", "planes", "bees",
+              "leaves", "stars", "rainbow", "week", "mountain", "egg", "country", "volcano"],
+    "qtail": ["blue", "salty", "yellow", "fly", "purr", "change colour", "so hot", "shine", "exist", "work",
+              "erupt", "float", "sleep"],
+    "role": ["prime minister", "president", "king", "queen", "capital", "mayor", "ceo", "captain", "author"],
     "num": ["two", "seven", "12", "fifty", "100", "three hundred", "9"],
 }
 
@@ -392,6 +411,8 @@ def _render(ctx: _Ctx, tpl: Templates, intent: str | None, style_asr: bool) -> E
     if not toks:
         return None
     tags = ["O"] * len(toks)
+    if intent is None:
+        spans = []  # names inside chatter are not commands: nothing to tag
     slots: dict[str, Any] = {}
     for start, end, label in spans:
         first = True

@@ -148,9 +148,12 @@ def parse_percent(text: str) -> int | float | None:
     toks = _tokens(text)
     low = " ".join(toks)
     for phrase, val in (("three quarters", 75), ("three quarter", 75), ("a quarter", 25), ("one quarter", 25),
-                        ("quarter", 25), ("a third", 33), ("two thirds", 67), ("half", 50)):
+                        ("quarter", 25), ("a third", 33), ("two thirds", 67), ("half", 50),
+                        ("part way", 50), ("partway", 50)):
         if re.search(rf"\b{phrase}\b", low) and "percent" not in toks and "%" not in toks:
             return val
+    if any(t in ("closed", "shut", "off") for t in toks) and not find_numbers(text):
+        return 0
     if any(t in ("full", "max", "maximum", "fully", "all") for t in toks) and not find_numbers(text):
         return 100
     if any(t in ("minimum", "min") for t in toks) and not find_numbers(text):

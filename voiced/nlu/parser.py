@@ -140,8 +140,11 @@ class Parser:
         allowed = INTENT_DOMAINS.get(intent)
         here = bool(_HERE.search(low))
 
-        # messages run to the end of the sentence
+        # messages run to the end of the sentence; a delayed command only belongs to a timer
         fixed = []
+        if intent != "HassStartTimer":
+            spans = [sp for sp in spans if sp[0] != "conversation_command"]
+            raw.pop("conversation_command", None)
         for label, s, e, t in spans:
             if label == "message":
                 e = len(text.rstrip(" .!?\"'"))
@@ -196,18 +199,28 @@ class Parser:
             slots["name"] = raw["name"]
         self._fix_numbers(intent, slots)
 
-        # "the garden lights" tagged as area + domain word, but it is an entity's own name
-        if name_span is None and area_span is not None:
-            after = [x for x in toks if x.start >= area_span[1]][:2]
+        # "the garden lights" tagged as area (or name) + a domain word, but it is an entity's own name
+        for span_start, span_end, is_area in ([(area_span[0], area_span[1], True)] if area_span else []) + (
+                [(name_span[1], name_span[2], False)] if name_span else []):
+            if self.resolver.exact(text[span_start:span_end]):
+                continue
+            after = [x for x in toks if x.start >= span_end][:2]
             for n in (2, 1):
                 if len(after) >= n and after[n - 1].text in DOMAIN_WORDS:
-                    cand = text[area_span[0]:after[n - 1].end]
+                    cand = text[span_start:after[n - 1].end]
                     if self.resolver.exact(cand):
-                        name_span = ("name", area_span[0], after[n - 1].end, cand)
-                        area_obj, area_span = None, None
-                        slots.pop("area", None)
+                        name_span = ("name", span_start, after[n - 1].end, cand)
+                        if is_area:
+                            area_obj, area_span = None, None
+                            slots.pop("area", None)
                         domain, device_class = None, None
                         break
+
+        # a tagged name that is part of (or overlaps) a home name said in full: "vacuum" of "vacuum cleaner"
+        if name_span is not None and not self.resolver.exact(name_span[3]):
+            ents, fs, fe = self.resolver.find_in_text(text, allowed)
+            if ents and fs < name_span[2] and name_span[1] < fe:
+                name_span = ("name", fs, fe, text[fs:fe])
 
         # GetState: a state word the tagger folded into the name ("is the kettle on")
         state = slots.get("state")
@@ -217,10 +230,13 @@ class Parser:
             if len(parts) == 2 and parts[1].lower() in STATE_WORDS and not self.resolver.exact(t):
                 name_span = (_l, s, s + len(parts[0]), parts[0])
                 state = state or STATE_WORDS[parts[1].lower()]
-        if intent == "HassGetState" and state is None:
-            tail = _STATE_TAIL.search(low)
-            if tail:
-                state = STATE_WORDS.get(tail.group(1))
+        if intent == "HassGetState" and (state is None or _ALARM.search(low)):
+            if _ALARM.search(low):
+                state = "on"
+            else:
+                said = [m for m in _STATE_ANY.finditer(low) if not low[m.end():].startswith(" the ")]
+                if said:
+                    state = STATE_WORDS.get(said[-1].group(1))
         if state:
             slots["state"] = state
 
@@ -239,6 +255,14 @@ class Parser:
                 name_span = ("name", s, e, text[s:e])
                 out_spans.append(Span("name", s, e, text[s:e]))
                 domain, device_class = None, None
+        if name_span is None and area_obj is not None and intent in INTENT_DOMAINS \
+                and intent not in ("HassListAddItem",):
+            # "the spotlights in the kitchen": an alias of something in that area, untagged
+            local = Resolver(Home(entities=tuple(self.resolver.entities_in(area=area_obj, domains=allowed))))
+            ents, s, e = local.find_in_text(text)
+            if ents and not any(s < se and ss < e for _lb, ss, se, _t in spans):
+                name_span = ("name", s, e, text[s:e])
+                out_spans.append(Span("name", s, e, text[s:e]))
         if name_span is None and area_obj is None and floor_obj is None and intent in INTENT_DOMAINS:
             for x in toks:
                 f = self.resolver.floor(x.text, fuzzy=False) if x.start not in inside else None
@@ -300,6 +324,36 @@ class Parser:
                     slots["device_class"] = device_class
         if intent not in INTENT_DOMAINS:
             targets = []
+        if entities and intent in ("HassMediaPause", "HassMediaUnpause") and \
+                all(x.domain not in ("media_player",) for x in entities):
+            intent = "HassTurnOff" if intent == "HassMediaPause" else "HassTurnOn"  # "stop the sprinkler"
+        for pair, up, down in ((("VoicedClimateWarmer", "VoicedClimateCooler"), _WARMER, _COOLER),
+                               (("VoicedLightBrighten", "VoicedLightDim"), _BRIGHTER, _DIMMER)):
+            if intent in pair:
+                said_up, said_down = bool(up.search(low)), bool(down.search(low))
+                if said_up != said_down:
+                    intent = pair[0] if said_up else pair[1]
+        if intent == "HassListAddItem" and "item" not in slots:
+            m_item = _LIST_ITEM.search(text.lower())
+            if m_item:
+                slots["item"] = normalise(m_item.group(1))
+        if intent == "HassTurnOn" and entities and all(x.domain == "vacuum" for x in entities):
+            intent = "HassVacuumStart"  # "start the dustbot": starting a vacuum is its own intent
+        if entities and len({x.domain for x in entities}) == 1:
+            # a percentage for a cover is a position, for a light a brightness, for a player a volume
+            dom = entities[0].domain
+            fix = {("HassLightSet", "cover"): "HassSetPosition", ("HassLightSet", "valve"): "HassSetPosition",
+                   ("HassSetPosition", "light"): "HassLightSet", ("HassLightSet", "media_player"): "HassSetVolume",
+                   ("HassSetVolume", "light"): "HassLightSet"}.get((intent, dom))
+            if fix:
+                intent = fix
+                self._fix_numbers(intent, slots)
+        if intent == "HassLightSet" and "color" not in slots and "brightness" not in slots:
+            named = set(range(name_span[1], name_span[2])) if name_span else set()
+            outside = "".join(ch if i not in named else " " for i, ch in enumerate(text))
+            colour = numbers.parse_color(outside)
+            if colour:
+                slots["color"] = colour
         if domain:
             extra["domain_hint"] = domain
         extra["slots_raw"] = dict(raw)
@@ -310,9 +364,11 @@ class Parser:
     def _fix_numbers(intent: str, slots: dict[str, Any]) -> None:
         """Put a percentage/duration in the slot this intent uses (the tagger may pick a sibling)."""
         want = {"HassSetPosition": "position", "HassLightSet": "brightness", "VoicedLightBrighten": "brightness",
-                "VoicedLightDim": "brightness", "HassSetVolume": "volume_level"}.get(intent)
+                "VoicedLightDim": "brightness", "HassSetVolume": "volume_level",
+                "HassClimateSetTemperature": "temperature", "VoicedClimateWarmer": "temperature",
+                "VoicedClimateCooler": "temperature"}.get(intent)
         if want:
-            for k in ("brightness", "position", "volume_level"):
+            for k in ("brightness", "position", "volume_level", "temperature"):
                 if k != want and k in slots and want not in slots:
                     slots[want] = slots.pop(k)
                 elif k != want:
@@ -326,8 +382,14 @@ class Parser:
 
 
 _DETERMINERS = {"the", "a", "all", "any", "every", "this", "that", "my", "our", "those", "these", "of"}
-_STATE_TAIL = re.compile(r"\b(locked|unlocked|open|opened|closed|shut|on|off|running|going off)"
-                         r"(?: (?:right now|now|please|still|at the moment))?$")
+_STATE_ANY = re.compile(r"\b(locked|unlocked|open|opened|closed|shut|on|off|running)\b")
+_ALARM = re.compile(r"\b(going off|ringing|beeping|sounding)\b")
+# words that fix the direction of a relative change, whatever the tagger's intent said
+_WARMER = re.compile(r"\b(warmer|hotter|heat (it )?up|warm (it |things )?up|too cold|freezing|chilly|cold in)\b")
+_COOLER = re.compile(r"\b(cooler|colder|cool (it |things )?down|too (hot|warm)|boiling|roasting)\b")
+_BRIGHTER = re.compile(r"\b(brighter|brighten|lighter|too dark|more light)\b")
+_DIMMER = re.compile(r"\b(dimmer|dim|darker|too bright|less light)\b")
+_LIST_ITEM = re.compile(r"\b(?:add|put)\s+(.+?)\s+(?:to|on|onto|in)\s+(?:the|my|our)?\s*\S")
 _STATE_DOMAINS: dict[str, tuple[str, ...]] = {
     "locked": ("lock",), "unlocked": ("lock",), "open": ("cover", "valve", "binary_sensor", "lock"),
     "closed": ("cover", "valve", "binary_sensor", "lock"), "on": ("light", "switch", "fan", "media_player"),

@@ -15,7 +15,9 @@ only have been copied from the frame.
 
 from __future__ import annotations
 
+import json
 import re
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -85,6 +87,7 @@ def realize(tokens: list[str], surface: dict[str, str]) -> str:
 @dataclass(frozen=True)
 class Case:
     where: str  # "answers.yaml:12", for messages and tests
+    key: str  # stable id from the entry's content: the model's "K:..." source token
     intents: tuple[str | None, ...] | None  # None = any intent
     statuses: tuple[str, ...]
     need: tuple[str, ...]
@@ -114,7 +117,7 @@ class Case:
 
 
 # used when no template matches (an unknown status): still a safe, honest sentence
-DEFAULT_CASE = Case("<built-in>", None, (), (), (), (), (),
+DEFAULT_CASE = Case("<built-in>", "default", None, (), (), (), (), (),
                     (("Sorry", ",", "I", "can't", "help", "with", "that", "."),), frozenset(),
                     frozenset({"sorry", "i", "can't", "help", "with", "that"}))
 
@@ -184,7 +187,9 @@ def _entry(data: Any, where: str) -> Case:
         phrasings.append(tuple(toks))
         fields_per.append(fields)
     required = frozenset(set.intersection(*fields_per))
-    return Case(where, intents, statuses, need, without, tuple(n), tuple(when), tuple(phrasings),
+    stem = where.split(".", 1)[0]
+    key = f"{stem}-{zlib.crc32(json.dumps(data, sort_keys=True).encode()):08x}"
+    return Case(where, key, intents, statuses, need, without, tuple(n), tuple(when), tuple(phrasings),
                 required, frozenset(vocab))
 
 

@@ -345,9 +345,10 @@ def placeholder(field: str) -> str:
     return f"<{field}>"
 
 
-def source_tokens(fv: FrameView, style: int) -> list[str]:
-    """The model's input: intent, status, style, categorical and plurality tokens, placeholders."""
-    toks = [f"I:{fv.intent}", f"S:{fv.status}", f"STYLE:{style}"]
+def source_tokens(fv: FrameView, style: int, case_key: str) -> list[str]:
+    """The model's input: the template case chosen by the rules (content selection), intent,
+    status, style, categorical and plurality tokens, and one placeholder per value to copy."""
+    toks = [f"K:{case_key}", f"I:{fv.intent}", f"S:{fv.status}", f"STYLE:{style}"]
     toks += [f"C:{k}={fv.categorical[k]}" for k in CATEGORICAL_FIELDS if k in fv.categorical]
     toks += [f"N:{k}={fv.plural[k]}" for k in PLURAL_FIELDS if k in fv.plural]
     toks += [placeholder(f) for f in SURFACE_FIELDS if f in fv.surface]

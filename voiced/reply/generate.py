@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from voiced.errors import ModelError
 from voiced.events import AMBIGUOUS, Reply, ReplyFrame
-from voiced.reply.cases import Casebook, casebook, check, realize
+from voiced.reply.cases import Case, Casebook, casebook, check, realize
 from voiced.reply.frames import FrameView, source_tokens, view
 
 if TYPE_CHECKING:
@@ -68,14 +68,14 @@ class ReplyGenerator:
             self._turn += 1
             return style
 
-    def model_text(self, fv: FrameView, style: int) -> str:
+    def model_text(self, fv: FrameView, style: int, case: Case) -> str:
         """The model's raw sentence for a frame view (no check)."""
         import torch
 
         from voiced.reply.model import UNK
 
         assert self.model is not None
-        ids = [self.index.get(t, UNK) for t in source_tokens(fv, style)]
+        ids = [self.index.get(t, UNK) for t in source_tokens(fv, style, case.key)]
         out = self.model.greedy(torch.tensor([ids]), torch.tensor([len(ids)]))[0]
         return realize([self.vocab[i] for i in out], fv.surface)
 
@@ -88,7 +88,7 @@ class ReplyGenerator:
             return Reply(case.say(fv, style), fallback=False, session_id=session_id, end_session=end)
         problems: list[str]
         try:
-            text = self.model_text(fv, style)
+            text = self.model_text(fv, style, case)
             problems = check(text, fv, case, self.known_names)
         except Exception as exc:  # a model failure must never cost the user a reply
             log.exception("reply model failed")

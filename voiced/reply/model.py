@@ -32,6 +32,9 @@ class ReplyModelConfig:
 
 
 class ReplySeq2Seq(nn.Module):
+    gen_mask: Tensor
+    is_copy: Tensor
+
     def __init__(self, config: ReplyModelConfig, copy_ids: list[int]) -> None:
         super().__init__()
         c = config

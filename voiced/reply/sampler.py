@@ -86,7 +86,7 @@ HELDOUT_POOL = Pool(
 
 def shape_split(tokens: list[str]) -> str:
     """'heldout' for one frame shape in HELDOUT_FRACTION, else 'train' (style ignored)."""
-    key = "|".join(t for t in tokens if not t.startswith("STYLE:"))
+    key = "|".join(t for t in tokens if not t.startswith(("STYLE:", "K:")))
     return "heldout" if zlib.crc32(key.encode()) % HELDOUT_FRACTION == 0 else "train"
 
 
@@ -228,10 +228,10 @@ class FrameSampler:
                 values.setdefault("action", rng.choice(list(allowed)))
             elif fld == "state":
                 values.setdefault("state", rng.choice(list(allowed)))
-        if rng.random() < 0.5:  # unrelated extras the reply must ignore
+        if rng.random() < 0.35:  # unrelated extras the reply must ignore
             from voiced.reply.frames import SURFACE_FIELDS
             extras = [f for f in SURFACE_FIELDS if f not in case.without]
-            for fld in rng.sample(extras, rng.randint(1, 3)):
+            for fld in rng.sample(extras, rng.randint(1, 2)):
                 self._set(fld, case, slots, values)
             if rng.random() < 0.3:
                 values["question"] = rng.choice(QUESTIONS)
@@ -246,6 +246,7 @@ class FrameSampler:
             frame = self.frame_for(case)
             style = self.rng.randrange(n_styles)
             fv = view(frame)
-            if shape_split(source_tokens(fv, style)) == split:
-                return frame, style, self.book.select(fv)
+            real = self.book.select(fv)
+            if shape_split(source_tokens(fv, style, real.key)) == split:
+                return frame, style, real
         raise RuntimeError("could not draw a frame of split " + split)

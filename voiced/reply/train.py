@@ -19,8 +19,15 @@ from torch import nn
 from voiced.events import OUTCOME_STATUSES
 from voiced.home.model import Home
 from voiced.reply import checkpoint
-from voiced.reply.cases import Case, Casebook, casebook
-from voiced.reply.frames import CATEGORICAL_FIELDS, PLURAL_FIELDS, SURFACE_FIELDS, placeholder, source_tokens, view
+from voiced.reply.cases import DEFAULT_CASE, Case, Casebook, casebook
+from voiced.reply.frames import (
+    CATEGORICAL_FIELDS,
+    PLURAL_FIELDS,
+    SURFACE_FIELDS,
+    placeholder,
+    source_tokens,
+    view,
+)
 from voiced.reply.model import BOS, EOS, PAD, SPECIALS, UNK, ReplyModelConfig, ReplySeq2Seq
 from voiced.reply.sampler import (
     HELDOUT_POOL,
@@ -33,7 +40,7 @@ from voiced.reply.sampler import (
 )
 
 RECIPE: dict[str, Any] = {
-    "epochs": 8, "examples": 12000, "batch": 64, "lr": 3e-3, "styles": 3, "embedding": 64,
+    "epochs": 10, "examples": 8000, "batch": 64, "lr": 5e-3, "styles": 3, "embedding": 64,
     "hidden": 128, "dropout": 0.1, "threads": 2, "eval_frames": 600,
 }
 
@@ -54,6 +61,7 @@ def build_vocab(book: Casebook, n_styles: int) -> list[str]:
     src += [f"C:{f}={v}" for f in CATEGORICAL_FIELDS for v in cats[f]]
     src += [f"N:{f}={p}" for f in PLURAL_FIELDS for p in ("0", "1", "many")]
     src += [placeholder(f) for f in SURFACE_FIELDS]
+    src += [f"K:{c.key}" for c in [*book.cases, DEFAULT_CASE]]
     words = sorted(book.vocabulary() - set(src))
     return [*SPECIALS, *src, *words]
 
@@ -72,7 +80,7 @@ def make_examples(sampler: FrameSampler, n: int, split: str, n_styles: int,
     out = []
     for _ in range(n):
         frame, style, case = sampler.sample(split, n_styles)
-        src = encode(source_tokens(view(frame), style), index)
+        src = encode(source_tokens(view(frame), style, case.key), index)
         out.append((src, encode(list(case.phrasing(style)), index)))
     return out
 
@@ -87,7 +95,8 @@ def evaluate(model: ReplySeq2Seq, sampler: FrameSampler, n: int, split: str, n_s
     for start in range(0, n, 128):
         chunk = items[start:start + 128]
         views = [view(f) for f, _, _ in chunk]
-        srcs = [encode(source_tokens(fv, st), index) for fv, (_, st, _) in zip(views, chunk, strict=True)]
+        srcs = [encode(source_tokens(fv, st, case.key), index)
+                for fv, (_, st, case) in zip(views, chunk, strict=True)]
         outs = model.greedy(_pad(srcs), torch.tensor([len(s) for s in srcs]))
         for fv, (_, st, case), ids in zip(views, chunk, outs, strict=True):
             toks = [vocab[i] for i in ids]
