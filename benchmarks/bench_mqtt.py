@@ -100,7 +100,7 @@ def main() -> int:
                 time.sleep(0.05)
         client.on_message = on_message
         # no Nagle on our side (voiced's client does the same): latency, not packet count
-        client.on_socket_open = lambda _c, _u, sock: sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        client.on_socket_open = lambda _c, _u, sock: sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # type: ignore[attr-defined]
         client.connect("127.0.0.1", port)
         client.subscribe([(f"voiced/{SITE}/status", 1), ("zigbee2mqtt/bedroom_lamp/set", 1),
                           (f"voiced/{SITE}/reply", 1), (f"voiced/{SITE}/metrics", 0)])

@@ -138,6 +138,7 @@ def main() -> int:
     ap.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for the last answers")
     ap.add_argument("--devices", default=str(REPO / "devices" / "home.yaml"))
     ap.add_argument("--model", help="models directory holding nlu/ and reply/ (default: the shipped ones)")
+    ap.add_argument("--no-reply-model", action="store_true", help="template replies only (reply.use_model: false)")
     ap.add_argument("--out", help="also write the JSON figures here")
     args = ap.parse_args()
     site = "soak"
@@ -148,6 +149,10 @@ def main() -> int:
     lines = [f"site: {site}", f"devices: {args.devices}", "audio: {enabled: false}", f"state_dir: {tmp / 'state'}"]
     if args.model:
         lines += [f"nlu: {{model_dir: {Path(args.model) / 'nlu'}}}", f"reply: {{model_dir: {Path(args.model) / 'reply'}}}"]
+    if args.no_reply_model:
+        lines.append("reply: {use_model: false}" if not args.model else "")
+        if args.model:
+            lines[-2] = f"reply: {{model_dir: {Path(args.model) / 'reply'}, use_model: false}}"
     config.write_text("\n".join(lines) + "\n")
     log_path = tmp / "daemon.log"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("VOICED_", "NOTIFY_SOCKET", "WATCHDOG_"))}
@@ -158,7 +163,7 @@ def main() -> int:
     client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="voiced-soak", protocol=mqtt.MQTTv311)
     client.on_message = obs.on_message
     client.max_inflight_messages_set(100)
-    result: dict[str, Any] = {"n": args.n}
+    result: dict[str, Any] = {"n": args.n, "reply_model": not args.no_reply_model}
     try:
         client.connect("127.0.0.1", port)
         client.subscribe("#", qos=1)

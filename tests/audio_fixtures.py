@@ -47,6 +47,8 @@ def synth_speech(text: str, voice: str = "en-us", speed: int = 160) -> np.ndarra
 
 def noise(n: int, rms: float, seed: int = 0, kind: str = "pink") -> np.ndarray:
     """White or pink-ish (1/f, like room/fan noise) Gaussian noise with the given RMS."""
+    if n <= 1:
+        return np.zeros(max(0, n))
     rng = np.random.default_rng(seed)
     w = rng.normal(0.0, 1.0, n)
     if kind == "pink":

@@ -53,7 +53,7 @@ class _Stop:
 class _Call:
     """Run ``fn`` on the main loop (posted by worker threads)."""
 
-    fn: Callable[[], None]
+    fn: Callable[[], object]
 
 
 # ----------------------------------------------------------------------------- local broker
@@ -199,10 +199,7 @@ class Service:
     def start(self, timeout: float = 10.0) -> bool:
         """Subscribe and connect; True when connected (False: still retrying in the background)."""
         self._subscribe_all()
-        ok = self.client.connect(timeout)
-        if ok:
-            self._publish_assistant()
-        return ok
+        return self.client.connect(timeout)  # the Connected event publishes the discovery config
 
     def stop(self, reason: str = "stop") -> None:
         """Thread-safe: ask the main loop to finish now."""
@@ -255,8 +252,7 @@ class Service:
                 self.on_message(item)
                 self.handled += 1
             elif isinstance(item, Connected):
-                if not item.first:
-                    self._publish_assistant()
+                self._publish_assistant()  # first connect (maybe late) and every reconnect
             elif isinstance(item, Disconnected):
                 pass  # logged by the client; commands queue until it is back
             elif isinstance(item, Dropped):

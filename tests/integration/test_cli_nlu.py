@@ -71,9 +71,9 @@ def test_parse_stdin_lines_answer_one_by_one_flushed() -> None:
 
 
 def test_parse_unknown_name_is_reported_unresolved() -> None:
-    out = json.loads(_voiced("parse", "turn on the jacuzzi").stdout)
+    out = json.loads(_voiced("parse", "switch on the hot tub").stdout)
     assert out["intent"] == "HassTurnOn" and out["targets"] == []
-    assert [u["text"] for u in out["unresolved"]] == ["jacuzzi"]
+    assert [u["text"] for u in out["unresolved"]] == ["hot tub"] and out["slots"] == {"name": "hot tub"}
 
 
 def test_eval_prints_metrics(tmp_path: Path) -> None:

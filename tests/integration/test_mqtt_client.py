@@ -50,7 +50,7 @@ class Sub:
                 self.cond.notify_all()
 
         self.client.on_connect = on_connect
-        self.client.on_socket_open = lambda _c, _u, sock: sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.client.on_socket_open = lambda _c, _u, sock: sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # type: ignore[attr-defined]
         self.client.on_subscribe = lambda *_a: subscribed.set()
         self.client.on_message = on_message
         self.client.connect(host, port)

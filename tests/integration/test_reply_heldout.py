@@ -23,7 +23,7 @@ N = 1500
 
 @pytest.fixture(scope="module")
 def gen() -> ReplyGenerator:
-    if not (DEFAULT_MODELS / "reply" / "reply.json").is_file():
+    if not (DEFAULT_MODELS / "reply" / "meta.json").is_file():
         pytest.fail("no shipped reply model in models/reply (train it: voiced train --only reply)")
     return ReplyGenerator.load(None)
 

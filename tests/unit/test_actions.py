@@ -181,9 +181,14 @@ def test_position_and_volume(home: Home, states: StateStore) -> None:
 
 
 def test_partial_and_unavailable(home: Home, states: StateStore) -> None:
-    o = run(home, states, "HassTurnOn", ("light.hall_light", "todo.shopping_list"))
+    # the mirror light has no brightness template: the desk lamp is dimmed, the mirror reported
+    o = run(home, states, "HassLightSet", ("light.desk_lamp", "light.mirror_light"), brightness=40)
     assert o.status == PARTIAL
-    assert o.values["names"] == ["Hall Light"] and o.values["unavailable_names"] == ["Shopping List"]
+    assert o.values["names"] == ["Desk Lamp"] and o.values["unavailable_names"] == ["Mirror Light"]
+    # an area fan-out skips what cannot be switched at all (a list, a sensor) without complaint
+    o = run(home, states, "HassTurnOn", ("light.hall_light", "todo.shopping_list", "binary_sensor.hallway_motion"),
+            area="Hallway")
+    assert o.status == DONE and o.values == {"action": "on", "names": ["Hall Light"], "count": 1}
     o = run(home, states, "HassTurnOn", ("sensor.living_room_temperature",))
     assert o.status == UNAVAILABLE
 
@@ -276,3 +281,15 @@ def test_question_without_a_state_word(home: Home, states: StateStore) -> None:
     states.update("zigbee2mqtt/back_door_lock", b'{"state":"LOCK"}')
     o = run(home, states, "HassGetState", ("lock.front_door", "lock.back_door"), domain="lock")
     assert o.values["state"] == "locked" and o.values["all"] is True and o.values["count"] == 2
+
+
+def test_reading_by_area(home: Home, states: StateStore) -> None:
+    """'what's the humidity in the bathroom': one sensor found by area, no name spoken."""
+    states.update("home/bathroom/humidity", b'{"humidity": 64}')
+    o = run(home, states, "HassGetState", ("sensor.bathroom_humidity",), area="Bathroom", device_class="humidity")
+    assert o.status == ANSWER and o.values["value"] == 64 and o.values["unit"] == "%"
+    assert o.values["entity"] == "Bathroom Humidity"
+    # a list question stays a list question with one match
+    states.update("stat/hall_light/POWER", b"ON")
+    o = run(home, states, "HassGetState", ("light.hall_light",), area="Hallway", domain="light", state="on")
+    assert o.values == {"state": "on", "names": ["Hall Light"], "count": 1, "all": True}

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from voiced.asr.grammar import SentenceMatcher, filter_known, jsgf, normalize, unique_sentences, vocabulary, vosk_phrases
+from voiced.asr.grammar import (
+    SentenceMatcher,
+    filter_known,
+    jsgf,
+    normalize,
+    unique_sentences,
+    vocabulary,
+    vosk_phrases,
+)
 
 
 def test_normalize() -> None:

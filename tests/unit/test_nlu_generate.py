@@ -75,7 +75,7 @@ def test_generation_is_deterministic(home: Home) -> None:
 
 
 def test_gazetteer_flags_whole_names_only() -> None:
-    flags = gazetteer_flags("turn on the bedroom lamp in the kitchen".split(), {"bedroom lamp"}, {"kitchen"}, set())
+    flags = gazetteer_flags(["turn", "on", "the", "bedroom", "lamp", "in", "the", "kitchen"], {"bedroom lamp"}, {"kitchen"}, set())
     assert flags == [0, 0, 0, 1, 1, 0, 0, 2]
     assert gazetteer_flags(["lamp"], {"bedroom lamp"}, set(), set()) == [0]
 

@@ -86,3 +86,25 @@ def test_template_errors_name_file_and_line(tmp_path) -> None:  # type: ignore[n
     (tmp_path / "general.yaml").write_text("- status: [finished]\n  say: ['Ok.']\n")
     with pytest.raises(ReplyError, match="general.yaml:1: status: unknown status 'finished'"):
         Casebook.load(tmp_path)
+
+
+def test_garbage_frames_always_get_a_checked_reply() -> None:
+    import random
+
+    from voiced.reply.generate import ReplyGenerator
+
+    gen = ReplyGenerator.load(None, use_model=False)
+    rng = random.Random(3)
+    junk: list[object] = [None, 3, -1, 2.5, float("inf"), "", "x", [], [None], {}, {"name": 4}, True,
+                          ["Lamp", 7], {"hours": "a"}, "°C"]
+    keys = ["names", "count", "already_names", "unavailable_names", "unknown", "entity", "state", "value",
+            "unit", "temperature", "brightness", "timer", "timers", "question", "all", "action", "message",
+            "item", "list", "time", "date", "weather", "candidates", "area", "domain", "device_class"]
+    for _ in range(400):
+        values = {k: rng.choice(junk) for k in rng.sample(keys, 5)}
+        slots = {k: rng.choice(junk) for k in rng.sample(keys, 2)}
+        frame = ReplyFrame(rng.choice([None, "HassTurnOn", "Bogus", 5]), rng.choice([*OUTCOME_STATUSES, "??"]),
+                           slots, values)  # type: ignore[arg-type]
+        reply = gen.generate(frame)
+        fv = view(frame)
+        assert reply.text and check(reply.text, fv, gen.book.select(fv)) == [], (frame, reply)

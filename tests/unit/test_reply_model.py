@@ -31,11 +31,11 @@ def tiny(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, floa
 
 def test_training_from_scratch_learns(tiny: tuple[Path, dict[str, float]]) -> None:
     out, metrics = tiny
-    assert (out / "reply.pt").is_file() and (out / "reply.json").is_file()
+    assert (out / "model.pt").is_file() and (out / "meta.json").is_file()
     # untrained, the loss is about ln(vocabulary) ≈ 6; three short epochs get far below
     assert metrics["loss"] < 1.5
     assert 0.0 <= metrics["check_pass"] <= 1.0 and metrics["examples"] == 1500
-    meta = json.loads((out / "reply.json").read_text())
+    meta = json.loads((out / "meta.json").read_text())
     assert meta["format_version"] == checkpoint.FORMAT_VERSION
     assert meta["recipe"]["epochs"] == 3 and meta["recipe"]["seed"] == 1
 
@@ -54,7 +54,7 @@ def test_checkpoint_round_trip(tiny: tuple[Path, dict[str, float]], tmp_path: Pa
 def test_checkpoint_refusals(tiny: tuple[Path, dict[str, float]], tmp_path: Path) -> None:
     model, vocab, meta = checkpoint.load(tiny[0])
     checkpoint.save(tmp_path, model, vocab, {})
-    meta_path = tmp_path / "reply.json"
+    meta_path = tmp_path / "meta.json"
     data = json.loads(meta_path.read_text())
 
     data["format_version"] = 99
@@ -73,7 +73,7 @@ def test_checkpoint_refusals(tiny: tuple[Path, dict[str, float]], tmp_path: Path
         checkpoint.load(tmp_path)
 
     checkpoint.save(tmp_path, model, vocab, {})
-    (tmp_path / "reply.pt").write_bytes(b"garbage" * 10)
+    (tmp_path / "model.pt").write_bytes(b"garbage" * 10)
     with pytest.raises(ModelError, match="corrupt"):
         checkpoint.load(tmp_path)
 

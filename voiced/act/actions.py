@@ -134,6 +134,7 @@ def _command(parse: Parse, home: Home, states: StateView, entities: list[Entity]
     done: list[str] = []
     already: list[str] = []
     unavailable: list[str] = []
+    incapable: list[str] = []  # entities whose domain has no such action (a sensor in "turn off the kitchen")
     values: dict[str, Any] = {}
     set_values: list[Any] = []
     action_name = ""
@@ -143,7 +144,7 @@ def _command(parse: Parse, home: Home, states: StateView, entities: list[Entity]
         action, value, label = _action_for(intent, e, slots, st)
         action_name = action_name or label
         if action is None:
-            unavailable.append(e.id)
+            incapable.append(e.id)
             continue
         if label == "toggle" and st is not None and st.state in ("on", "off"):
             action = "off" if st.state == "on" else "on"  # exact where the state is known
@@ -170,6 +171,8 @@ def _command(parse: Parse, home: Home, states: StateView, entities: list[Entity]
         done.append(e.id)
         set_values.append(value)
 
+    if len(entities) == 1 or not (done or already or unavailable):
+        unavailable = incapable + unavailable  # else: an area fan-out skips what cannot do it at all
     values["action"] = action_name
     if done:
         values["names"] = _names(home, done)
@@ -293,7 +296,9 @@ def _get_state(parse: Parse, home: Home, states: StateView, entities: list[Entit
         values["unknown"] = unknown
     if no_state:
         values["unavailable_names"] = _names(home, no_state)
-    single = len(entities) == 1 and "name" in parse.slots
+    # one entity asked about by name, or a reading ("the humidity in the bathroom"); "which lights
+    # are on" stays a list question even when the area has one light
+    single = len(entities) == 1 and ("name" in parse.slots or wanted is None or entities[0].domain == "sensor")
     if single:
         e = entities[0]
         values["entity"] = e.name

@@ -7,6 +7,7 @@ keeps the segmenter clock-free and makes a WAV replay give the same segmentation
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import queue
 import sys
@@ -331,10 +332,8 @@ class MicrophoneSource:
 
     def close(self) -> None:
         self._stop.set()
-        try:
+        with contextlib.suppress(queue.Full):
             self._queue.put_nowait(None)
-        except queue.Full:
-            pass
 
 
 def list_input_devices() -> list[str]:

@@ -63,6 +63,11 @@ class Segmenter:
         self._last_speech_end = 0.0
         self._silence_since: float | None = None
 
+    @property
+    def speech_start(self) -> float:
+        """Start of the utterance in progress (valid in the SPEECH state)."""
+        return self._speech_start
+
     def arm(self, now: float, timeout: float | None = -1.0) -> None:
         """Start waiting for speech at stream time ``now`` (after a wake word or a listen request).
 

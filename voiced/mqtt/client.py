@@ -31,6 +31,7 @@ from voiced.errors import ConfigError, MqttError
 log = logging.getLogger("voiced.mqtt")
 
 QUEUE_LIMIT = 10_000  # outgoing messages kept while disconnected (oldest dropped beyond this)
+MAX_INCOMING = 8 * 1024 * 1024  # bigger messages never reach the daemon's queue (discovery allows 4 MB)
 
 
 @dataclass(frozen=True)
@@ -307,5 +308,8 @@ class MqttClient:
             topic = msg.topic
         except UnicodeDecodeError:
             log.warning("ignored a message with a non-UTF-8 topic")
+            return
+        if len(msg.payload) > MAX_INCOMING:
+            log.warning("ignored a %d-byte message on %s (limit %d)", len(msg.payload), topic, MAX_INCOMING)
             return
         self.events.put(Message(topic, bytes(msg.payload), bool(msg.retain)))

@@ -360,6 +360,13 @@ _NULL_FILL = {
     "qtail": ["blue", "salty", "yellow", "fly", "purr", "change colour", "so hot", "shine", "exist", "work",
               "erupt", "float", "sleep"],
     "role": ["prime minister", "president", "king", "queen", "capital", "mayor", "ceo", "captain", "author"],
+    "thing2": ["printer ink", "shoes", "a raincoat", "dog food", "a birthday present", "paint", "a sofa",
+               "headphones", "a new kettle", "light bulbs", "a bike", "wine", "a book", "a recipe", "batteries"],
+    "activity": ["sleeping", "a party", "running", "reading", "a picnic", "studying", "a baby", "dinner",
+                 "working from home", "the weekend", "a date"],
+    "vp": ["go for a walk", "watch a film", "bake a cake", "visit grandma", "go shopping", "paint the fence",
+           "fix the car", "learn french", "plant some flowers", "go to the beach", "have pizza", "sleep in",
+           "call the plumber", "clean the windows", "move the sofa", "go camping", "get a dog"],
     "num": ["two", "seven", "12", "fifty", "100", "three hundred", "9"],
 }
 

@@ -357,6 +357,11 @@ class Parser:
         if domain:
             extra["domain_hint"] = domain
         extra["slots_raw"] = dict(raw)
+        missing = [k for k in _REQUIRED.get(intent, ()) if not any(x in slots for x in k.split("|"))]
+        if missing:
+            # an intent without the value it needs cannot be carried out: not understood, not a guess
+            extra["missing"] = missing
+            return Parse(text=text, intent=None, confidence=conf, extra=extra)
         return Parse(text=text, intent=intent, confidence=conf, slots=slots, targets=tuple(targets),
                      spans=tuple(out_spans), unresolved=tuple(unresolved), extra=extra)
 
@@ -382,6 +387,13 @@ class Parser:
 
 
 _DETERMINERS = {"the", "a", "all", "any", "every", "this", "that", "my", "our", "those", "these", "of"}
+# values an intent cannot do without ("|": any one of them)
+_REQUIRED: dict[str, tuple[str, ...]] = {
+    "HassLightSet": ("brightness|color",), "HassClimateSetTemperature": ("temperature",),
+    "HassSetPosition": ("position",), "HassSetVolume": ("volume_level",),
+    "HassStartTimer": ("hours|minutes|seconds",), "HassIncreaseTimer": ("hours|minutes|seconds",),
+    "HassDecreaseTimer": ("hours|minutes|seconds",), "HassListAddItem": ("item",), "HassBroadcast": ("message",),
+}
 _STATE_ANY = re.compile(r"\b(locked|unlocked|open|opened|closed|shut|on|off|running)\b")
 _ALARM = re.compile(r"\b(going off|ringing|beeping|sounding)\b")
 # words that fix the direction of a relative change, whatever the tagger's intent said

@@ -1,5 +1,5 @@
-"""Reply model checkpoints: ``reply.pt`` (a torch state_dict, loaded with ``weights_only=True``) and
-``reply.json`` (format version, model config, vocabulary, recipe, metrics, the home's names).
+"""Reply model checkpoints, laid out like the NLU's: ``model.pt`` (a torch state_dict, loaded with
+``weights_only=True``) and ``meta.json`` (format version, model config, vocabulary, recipe, metrics, the home's names).
 
 The JSON is read first and its ``format_version`` checked, so a checkpoint from another version
 is refused with a clear ModelError before any tensor is touched.
@@ -19,8 +19,8 @@ from voiced.reply.model import SPECIALS, ReplyModelConfig, ReplySeq2Seq
 
 FORMAT_VERSION = 1
 DEFAULT_DIR = DEFAULT_MODELS / "reply"
-WEIGHTS = "reply.pt"
-META = "reply.json"
+WEIGHTS = "model.pt"  # same file names as the NLU checkpoint, in models/reply
+META = "meta.json"
 
 
 def copy_ids(vocab: list[str]) -> list[int]:

@@ -55,7 +55,7 @@ class ReplyGenerator:
         names = meta.get("home_names", [])
         styles = meta.get("recipe", {}).get("styles", 3)
         if not isinstance(names, list) or not isinstance(styles, int) or styles < 1:
-            raise ModelError(f"{model_dir or checkpoint.DEFAULT_DIR}: reply.json: bad home_names/recipe")
+            raise ModelError(f"{model_dir or checkpoint.DEFAULT_DIR}: meta.json: bad home_names/recipe")
         return cls(book, model, vocab, tuple(str(n) for n in names), styles)
 
     @property
@@ -80,8 +80,15 @@ class ReplyGenerator:
         return realize([self.vocab[i] for i in out], fv.surface)
 
     def generate(self, frame: ReplyFrame, session_id: str = "", style: int | None = None) -> Reply:
-        fv = view(frame)
-        case = self.book.select(fv)
+        """The sentence to speak for ``frame``; never raises (see module docstring)."""
+        try:
+            fv = view(frame)
+            case = self.book.select(fv)
+        except Exception:  # a frame nobody foresaw: say something safe rather than nothing
+            log.exception("unreadable reply frame %r", frame)
+            with self._lock:
+                self.fallback += 1
+            return Reply("Sorry, something went wrong.", fallback=True, session_id=session_id)
         style = self._next_style() if style is None else style
         end = frame.status != AMBIGUOUS  # a question keeps the session open for the answer
         if self.model is None:
