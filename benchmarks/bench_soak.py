@@ -147,12 +147,14 @@ def main() -> int:
     url = f"mqtt://127.0.0.1:{port}"
     config = tmp / "voiced.yaml"
     lines = [f"site: {site}", f"devices: {args.devices}", "audio: {enabled: false}", f"state_dir: {tmp / 'state'}"]
+    nlu: dict[str, Any] = {}
+    reply: dict[str, Any] = {}
     if args.model:
-        lines += [f"nlu: {{model_dir: {Path(args.model) / 'nlu'}}}", f"reply: {{model_dir: {Path(args.model) / 'reply'}}}"]
+        nlu["model_dir"] = str(Path(args.model) / "nlu")
+        reply["model_dir"] = str(Path(args.model) / "reply")
     if args.no_reply_model:
-        lines.append("reply: {use_model: false}" if not args.model else "")
-        if args.model:
-            lines[-2] = f"reply: {{model_dir: {Path(args.model) / 'reply'}, use_model: false}}"
+        reply["use_model"] = False
+    lines += [f"nlu: {json.dumps(nlu)}", f"reply: {json.dumps(reply)}"]  # JSON is YAML
     config.write_text("\n".join(lines) + "\n")
     log_path = tmp / "daemon.log"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("VOICED_", "NOTIFY_SOCKET", "WATCHDOG_"))}

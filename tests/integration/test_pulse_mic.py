@@ -77,7 +77,6 @@ class PrivatePulse:
         exe = shutil.which("pulseaudio")
         if exe is None:
             pytest.fail("pulseaudio is not installed (run .ci/setup)")
-        os.mkfifo(self.fifo)
         script = self.root / "vmic.pa"
         script.write_text(
             "load-module module-native-protocol-unix\n"
@@ -87,13 +86,13 @@ class PrivatePulse:
         self.proc = subprocess.Popen([exe, "-n", "-F", str(script), "--exit-idle-time=-1", "--daemonize=no",
                                       "--use-pid-file=no", "--system=false", "--disallow-exit"],
                                      env=self.env, stdout=subprocess.DEVNULL, stderr=(self.root / "pa.log").open("wb"))
-        self._thread = threading.Thread(target=self._feed, daemon=True)
-        self._thread.start()
         deadline = time.monotonic() + 15
-        while not (self.root / "pulse" / "native").exists():
+        while not (self.root / "pulse" / "native").exists() or not self.fifo.exists():  # the module makes the FIFO
             if self.proc.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError("PulseAudio did not start: " + (self.root / "pa.log").read_text()[-2000:])
             time.sleep(0.05)
+        self._thread = threading.Thread(target=self._feed, daemon=True)
+        self._thread.start()
 
     def play(self, audio: bytes) -> None:
         with self._lock:
@@ -151,15 +150,19 @@ def test_microphone_path_equals_reading_the_wav(pulse: PrivatePulse, tmp_path: P
     raw = tmp_path / "captured.raw"
     cap = subprocess.Popen([sys.executable, "-c", CAPTURE, str(seconds), str(raw), json.dumps(COMMANDS)],
                            env=pulse.env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(1.0)  # let the stream open; the recording starts in silence
+    assert cap.stdout is not None
+    first_line = cap.stdout.readline()  # printed just before the microphone opens
+    time.sleep(0.7)  # the recording starts in silence
     pulse.play(audio)
     out, err = cap.communicate(timeout=120)
     assert cap.returncode == 0, err[-3000:]
-    lines = [json.loads(x) for x in out.splitlines() if x.startswith("{")]
+    lines = [json.loads(x) for x in [first_line, *out.splitlines()] if x.startswith("{")]
     assert any("pulse" in d for d in lines[0]["devices"]), lines[0]
     mic_texts = [x["text"] for x in lines if "text" in x]
     info = lines[-1]
     assert info["rate"] == 16000 and info["overflows"] == 0
+    got = np.frombuffer(raw.read_bytes(), "<i2")
+    assert len(got) and np.abs(got).max() > 1000, f"captured {len(got)} samples, max {np.abs(got).max(initial=0)}"
 
     # the same WAV read directly, through the same front end
     fe = VoiceFrontend(WavSource(wav, tail_silence_ms=1000), PocketSphinxRecognizer(COMMANDS), VAD, wake=None)
@@ -168,7 +171,6 @@ def test_microphone_path_equals_reading_the_wav(pulse: PrivatePulse, tmp_path: P
     assert mic_texts == wav_texts
 
     # and the captured samples are the WAV's, bit for bit (after the leading silence)
-    got = np.frombuffer(raw.read_bytes(), "<i2")
     ref = np.frombuffer(audio, "<i2")
     first = int(np.flatnonzero(got != 0)[0])
     lead = int(np.flatnonzero(ref != 0)[0])

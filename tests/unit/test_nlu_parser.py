@@ -111,3 +111,15 @@ def test_set_home_resolves_new_names_without_retraining(parser: Parser) -> None:
     after = p.parse("turn on the lava lamp")
     assert after.slots.get("name") == "Lava Lamp" and after.targets == ("light.lava_lamp",)
     assert {"lava", "lamp", "bedroom"} <= p.known_words()
+
+
+def test_group_command_without_a_room_never_targets_the_whole_house(parser: Parser) -> None:
+    p = parser.parse("turn on the lights in here")  # no satellite area known
+    assert p.intent == "HassTurnOn" and p.targets == ()
+    p = parser.parse("turn off all the lights")
+    assert p.slots == {"domain": "light"} and len(p.targets) == 11
+
+
+def test_intent_without_its_value_is_not_a_guess(parser: Parser) -> None:
+    p = parser.parse("add to the shopping list")
+    assert p.intent is None or "item" in p.slots

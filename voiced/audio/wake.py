@@ -60,6 +60,9 @@ class WakeWord:
         self._overlap_bytes = 0
         self._max_overlap = int(overlap_seconds * SAMPLE_RATE) * 2
         self._utt_samples = 0
+        self.warmup_seconds = 6.0
+        self._seen = 0  # samples since start (for the CMN warm-up)
+        self._last_update = 0
         self._dec: Any = None
         if self.settings.enabled and self.phrases:
             self._dec = self._decoder()
@@ -112,6 +115,12 @@ class WakeWord:
             return None
         self._dec.process_raw(chunk.audio, False, False)
         self._utt_samples += len(chunk.audio) // 2
+        self._seen += len(chunk.audio) // 2
+        if self._seen <= self.warmup_seconds * SAMPLE_RATE and self._seen // 8000 != self._last_update:
+            # PocketSphinx's live CMN keeps its built-in initial mean for the first ~8 s; on a cold start
+            # that made it deaf to a phrase spoken right away: re-estimate every 0.5 s while warming up
+            self._last_update = self._seen // 8000
+            self._dec.get_cmn(True)
         self._overlap.append(chunk.audio)
         self._overlap_bytes += len(chunk.audio)
         while self._overlap_bytes - len(self._overlap[0]) >= self._max_overlap:

@@ -48,6 +48,8 @@ _CONTEXT_AREA = {"HassTurnOn", "HassTurnOff", "HassToggle", "HassLightSet", "Voi
                  "VoicedLightDim", "HassClimateSetTemperature", "VoicedClimateWarmer", "VoicedClimateCooler",
                  "HassClimateGetTemperature", "HassSetPosition", "HassMediaPause", "HassMediaUnpause",
                  "HassMediaNext", "HassMediaPrevious", "HassSetVolume"}
+_GROUP_ACTIONS = {"HassTurnOn", "HassTurnOff", "HassToggle", "HassLightSet", "VoicedLightBrighten",
+                  "VoicedLightDim", "HassSetPosition"}
 _TIMER_INTENTS = {"HassStartTimer", "HassCancelTimer", "HassCancelAllTimers", "HassPauseTimer",
                   "HassUnpauseTimer", "HassIncreaseTimer", "HassDecreaseTimer", "HassTimerStatus"}
 _HERE = re.compile(r"\b(in here|here|this room|in this room|where i am)\b")
@@ -312,6 +314,10 @@ class Parser:
             doms2: tuple[str, ...] | None = (domain,) if domain else (allowed or _AREA_DEFAULT.get(intent))
             if intent == "HassGetState" and domain is None and state is None:
                 doms2 = None
+            house_wide = area_obj is None and floor_obj is None
+            if house_wide and intent in _GROUP_ACTIONS and (here or not _ALL.search(low)):
+                # "turn on the lights (in here)" with no known room: never the whole house by default
+                doms2 = ()
             if area_obj or floor_obj or domain or intent not in ("HassTurnOn", "HassTurnOff", "HassToggle",
                                                                   "HassGetState"):
                 found = self.resolver.entities_in(area_obj, floor_obj, doms2, device_class)
