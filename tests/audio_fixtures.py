@@ -12,6 +12,7 @@ import functools
 import shutil
 import subprocess
 import tempfile
+import time
 from pathlib import Path
 
 import numpy as np
@@ -112,3 +113,160 @@ def write_wav(path: Path, x: np.ndarray, rate: int = RATE, channels: int = 1) ->
         w.setframerate(rate)
         w.writeframes(data.tobytes())
     return path
+
+
+def spoken_set(commands: list[str], voices: tuple[str, ...] = VOICES, speeds: tuple[int, ...] = SPEEDS,
+               full: bool = False) -> list[tuple[str, str, int]]:
+    """(text, voice, speed) items: every command once with voice/speed rotating (each of the
+    voice×speed combinations gets an equal share), or ``full`` = every combination of each."""
+    combos = [(v, s) for v in voices for s in speeds]
+    if full:
+        return [(c, v, s) for c in commands for v, s in combos]
+    return [(c, *combos[i % len(combos)]) for i, c in enumerate(commands)]
+
+
+# ----------------------------------------------------------------------------- end to end harness
+
+
+def actionable_commands(n: int, seed: int = 0, devices: str | None = None) -> tuple[list[str], dict[str, list[tuple[str, str]]]]:
+    """``n`` spoken commands of the home that make MQTT commands, and what each must publish.
+
+    Drawn from the ASR grammar's own sentences (``command_sentences``); the expected (topic,
+    payload) pairs are what the NLU + actions make of the *true* text, so the score measures what
+    hearing adds to (or takes from) the text path.
+    """
+    import random
+
+    from voiced.act.actions import plan
+    from voiced.config import DEFAULT_DEVICES
+    from voiced.home import load_home
+    from voiced.home.state import StateStore
+    from voiced.nlu.generate import command_sentences
+    from voiced.nlu.parser import Parser
+
+    home = load_home(devices or DEFAULT_DEVICES)
+    parser = Parser.load(None, home)
+    pool = command_sentences(home)
+    rng = random.Random(seed)
+    rng.shuffle(pool)
+    chosen: list[str] = []
+    expected: dict[str, list[tuple[str, str]]] = {}
+    per_target: dict[tuple[str, ...], int] = {}
+    for text in pool:
+        if len(chosen) >= n:
+            break
+        if len(text.split()) > 9 or any(w in text for w in ("roomba", "hoovering", "unpause")):
+            continue
+        p = parser.parse(text)
+        out = plan(p, home, StateStore(home))
+        cmds = sorted((c.topic, c.payload) for c in out.commands)
+        key = tuple(sorted(p.targets))
+        if not cmds or per_target.get(key, 0) >= 3:  # spread over many devices
+            continue
+        per_target[key] = per_target.get(key, 0) + 1
+        chosen.append(text)
+        expected[text] = cmds
+    return chosen, expected
+
+
+class VoiceE2E:
+    """Audio → front end (VAD) → ASR → NLU → actions → a real Mosquitto; collects what arrived."""
+
+    def __init__(self, broker_url: str, engine: str = "pocketsphinx", asr_sentences: list[str] | None = None) -> None:
+        import queue as _queue
+
+        from voiced.asr.pocketsphinx import PocketSphinxRecognizer
+        from voiced.audio.vad import SileroVad
+        from voiced.config import DEFAULT_DEVICES, BrokerSettings, VadSettings
+        from voiced.home import load_home
+        from voiced.home.state import StateStore
+        from voiced.mqtt.client import MqttClient
+        from voiced.nlu.generate import command_sentences
+        from voiced.nlu.parser import Parser
+
+        self.home = load_home(DEFAULT_DEVICES)
+        self.parser = Parser.load(None, self.home)
+        self.sentences = asr_sentences if asr_sentences is not None else command_sentences(self.home)
+        assert engine == "pocketsphinx"
+        self.asr = PocketSphinxRecognizer(self.sentences)
+        self.vad_model = SileroVad()
+        self.vad = VadSettings(trailing_silence_ms=500)
+        self.states = StateStore(self.home)
+        self.inbox: _queue.Queue = _queue.Queue()
+        self.sub = MqttClient(BrokerSettings(), broker_url, self.inbox, client_id="e2e-sub")
+        self.pub = MqttClient(BrokerSettings(), broker_url, _queue.Queue(), client_id="e2e-pub")
+        assert self.sub.connect(10) and self.pub.connect(10)
+        topics = {c[0] for c in self._all_topics()}
+        for t in topics:
+            self.sub.subscribe(t, qos=1)
+        time.sleep(0.3)
+
+    def _all_topics(self) -> list[tuple[str, str]]:
+        from voiced.act.actions import plan
+
+        seen = []
+        for text in self.sentences[:600]:
+            for c in plan(self.parser.parse(text), self.home, self.states).commands:
+                seen.append((c.topic, c.payload))
+        return seen
+
+    def close(self) -> None:
+        self.sub.close(publish_offline=False)
+        self.pub.close(publish_offline=False)
+
+    def run(self, audio: np.ndarray, expected: list[tuple[str, str]]) -> dict[str, object]:
+        """One utterance: returns transcript, what arrived, whether it matches, and timings."""
+        import queue as _queue
+
+        from voiced.act.actions import plan
+        from voiced.audio.frontend import TRANSCRIPT, VoiceFrontend
+        from voiced.events import AudioChunk
+
+        raw = to_bytes(audio)
+
+        class _Src:
+            def chunks(self_inner):  # noqa: N805 - tiny adapter
+                for i in range(0, len(raw), 960):
+                    yield AudioChunk(raw[i:i + 960], RATE, i / 32000)
+
+            def close(self_inner) -> None:  # noqa: N805
+                pass
+
+        while not self.inbox.empty():
+            self.inbox.get_nowait()
+        fe = VoiceFrontend(_Src(), self.asr, self.vad, wake=None, vad_model=self.vad_model)
+        text, t_pub, eos, timings = "", 0.0, 0.0, {}
+        for ev in fe.events():
+            if ev.kind != TRANSCRIPT or ev.transcript is None:
+                continue
+            text, eos, timings = ev.transcript.text, ev.end_of_speech, dict(ev.timings_ms)
+            t0 = time.perf_counter()
+            p = self.parser.parse(text)
+            out = plan(p, self.home, self.states)
+            timings["nlu_act"] = round((time.perf_counter() - t0) * 1000, 2)
+            for c in out.commands:
+                self.pub.publish(c.topic, c.payload, qos=c.qos, retain=c.retain, entity_id=c.entity_id, command=True)
+            t_pub = time.perf_counter()
+            break  # one command per utterance
+        got: list[tuple[str, str]] = []
+        t_first = 0.0
+        deadline = time.monotonic() + (1.0 if t_pub else 0.05)
+        while len(got) < len(expected) and time.monotonic() < deadline:
+            try:
+                m = self.inbox.get(timeout=0.05)
+            except _queue.Empty:
+                continue
+            if hasattr(m, "topic") and hasattr(m, "payload"):
+                if not got:
+                    t_first = time.perf_counter()
+                got.append((m.topic, m.payload.decode("utf-8", "replace")))
+        if t_pub and len(got) >= len(expected):  # anything extra (a wrong second command) shows up here
+            time.sleep(0.02)
+            while not self.inbox.empty():
+                m = self.inbox.get_nowait()
+                if hasattr(m, "topic"):
+                    got.append((m.topic, m.payload.decode("utf-8", "replace")))
+        ok = sorted(got) == sorted(expected)
+        latency = (t_first - eos) * 1000 if t_first and eos else None
+        return {"text": text, "got": got, "ok": ok, "timings": timings, "eos_to_mqtt_ms": latency,
+                "seconds": len(audio) / RATE}

@@ -35,6 +35,7 @@ from voiced.home.state import StateStore
 from voiced.mqtt import discovery, hermes, topics
 from voiced.mqtt.client import Connected, Disconnected, Dropped, Message, MqttClient
 from voiced.pipeline import NluStage, Pipeline, ReplyStage, SpeakStage
+from voiced.sdnotify import Notifier
 
 log = logging.getLogger("voiced.service")
 
@@ -137,8 +138,19 @@ class Service:
     """Owns the broker client, the home, its state and the pipeline; ``run()`` is the main loop."""
 
     def __init__(self, settings: Settings, home: Home, *, nlu: NluStage, replier: ReplyStage,
-                 url: str, speaker: SpeakStage | None = None, devices_path: str | None = None) -> None:
+                 url: str, speaker: SpeakStage | None = None, devices_path: str | None = None,
+                 reloader: Callable[[tuple[Settings, Home]], tuple[Settings, Home]] | None = None,
+                 notifier: Notifier | None = None, watchdog: float | None = None) -> None:
+        """``reloader(current)`` re-reads config and devices (``voiced.reload.reload_files``; raises
+        ConfigError to refuse); without one a reload re-reads the devices file only.  ``notifier``
+        gets READY/RELOADING/STOPPING/WATCHDOG (sd_notify) every ``watchdog`` seconds."""
         self.settings = settings
+        self.reloader = reloader
+        self.notifier = notifier
+        self.watchdog = watchdog
+        self._next_ping = 0.0
+        self._ready_sent = False
+        self._reload_requested = threading.Event()
         self.site = settings.site
         self.base_home = home  # from the devices file; discovery never overrides its entities
         self.home = home
@@ -206,14 +218,21 @@ class Service:
         self._stop.set()
         self.events.put(_Stop(reason))
 
+    def request_reload(self) -> None:
+        """Signal-handler-safe (SIGHUP): the main loop reloads within one tick."""
+        self._reload_requested.set()
+
     def request_stop(self) -> None:
         """Signal-handler-safe (takes no lock the main thread may hold): the loop notices within
         one tick."""
         self._stop.set()
 
     def close(self) -> None:
+        was_connected = self.client.connected
+        if self.notifier is not None:
+            self.notifier.stopping("stopping")
         self.client.close(publish_offline=True)
-        log.info("stopped; status offline")
+        log.info("stopped%s", "; status offline" if was_connected else "")
 
     def run(self) -> None:
         """The main loop (blocks until ``stop()``)."""
@@ -236,6 +255,13 @@ class Service:
     def tick(self) -> None:
         """Periodic chores on the main loop (a place for watchdog pings too)."""
         try:
+            now = time.monotonic()
+            if self.notifier is not None and self.watchdog and now >= self._next_ping:
+                self.notifier.watchdog()
+                self._next_ping = now + self.watchdog
+            if self._reload_requested.is_set():
+                self._reload_requested.clear()
+                self.reload()
             self.client.expire()
             if self._dropped:
                 ids, self._dropped = self._dropped, []
@@ -253,6 +279,9 @@ class Service:
                 self.handled += 1
             elif isinstance(item, Connected):
                 self._publish_assistant()  # first connect (maybe late) and every reconnect
+                if self.notifier is not None and not self._ready_sent:
+                    self._ready_sent = True  # READY=1 only once the broker took us ('online' is out)
+                    self.notifier.ready(f"listening on voiced/{self.site}/text")
             elif isinstance(item, Disconnected):
                 pass  # logged by the client; commands queue until it is back
             elif isinstance(item, Dropped):
@@ -294,7 +323,7 @@ class Service:
         elif t == topics.listen(site):
             log.info("listen requested, but there is no microphone here: send text on %s", topics.text(site))
         elif t == topics.reload(site):
-            self.reload_home()
+            self.reload()
         elif t == topics.mute_set(site):
             value = msg.payload.decode("utf-8", "replace").strip().upper()
             if value in ("ON", "OFF"):
@@ -416,6 +445,42 @@ class Service:
                     return True
             time.sleep(0.02)
         return False
+
+    def reload(self) -> None:
+        """SIGHUP / ``voiced/<site>/reload``: re-read config and devices; a bad file is refused
+        (logged with file, line and key) and the running configuration kept."""
+        if self.reloader is None:
+            self.reload_home()
+            return
+        if self.notifier is not None:
+            self.notifier.reloading("reloading")
+        try:
+            settings, home = self.reloader((self.settings, self.base_home))
+        except ConfigError:
+            pass  # logged by the reloader: "reload refused, keeping the running configuration"
+        else:
+            self._apply_settings(settings, home)
+        finally:
+            if self.notifier is not None:
+                self.notifier.ready(f"listening on voiced/{self.site}/text")
+
+    def _apply_settings(self, settings: Settings, home: Home) -> None:
+        old = self.settings
+        # the broker connection and the site come from the command line too: they stay until restart
+        new = dataclasses.replace(settings, site=old.site, mqtt=old.mqtt)
+        later = [k for k in ("mqtt", "site", "audio", "wake", "vad", "asr", "nlu", "reply", "tts", "discovery")
+                 if getattr(settings, k) != getattr(old, k)]
+        if later:
+            log.warning("changed %s: takes effect at the next restart", ", ".join(later))
+        if new.log_level != old.log_level:
+            logging.getLogger().setLevel(new.log_level.upper())
+        self.settings = new
+        self.pipeline.hermes = new.hermes.enabled
+        if (home.floors, home.areas, home.entities) != (self.base_home.floors, self.base_home.areas,
+                                                          self.base_home.entities):
+            self.base_home = home
+            ids = {e.id for e in home.entities}
+            self._set_home(home.with_entities([e for k, e in self.discovered.items() if k not in ids]))
 
     def reload_home(self) -> None:
         """Re-read the devices file; a bad file is refused and the running home kept."""

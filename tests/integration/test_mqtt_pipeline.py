@@ -197,3 +197,57 @@ def test_hermes_say_mute_and_ha_status(service: tuple[Service, Sub, list[ErrorEv
     while "p2" not in svc.sites:
         assert time.monotonic() < deadline
         time.sleep(0.02)
+
+
+def test_reload_devices_over_mqtt(broker: Broker, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """Without a config reloader (in-process use), a reload re-reads the devices file; a broken file
+    is refused and the running home kept."""
+    devices = tmp_path / "home.yaml"
+    devices.write_text(EXAMPLE_HOME.read_text())
+    settings = load_settings_text("site: r1\n", env=False)
+    svc = Service(settings, load_home(devices), nlu=TableNlu(), replier=EchoReplier(), url=broker.url,
+                  devices_path=str(devices))
+    sub = Sub(broker.port)
+    assert svc.start()
+    thread = threading.Thread(target=svc.run, daemon=True)
+    thread.start()
+    try:
+        devices.write_text(devices.read_text().replace("entities:", "entities:\n  - {id: light.pantry, name: Pantry Light,"
+                                                       " mqtt: {protocol: tasmota, topic: pantry}}", 1))
+        sub.publish("voiced/r1/reload", b"")
+        deadline = time.monotonic() + 5
+        while svc.home.entity("light.pantry") is None:
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        assert "stat/pantry/RESULT" in svc.states.topics()
+        devices.write_text("entities: [{id: nodomain}]\n")
+        sub.publish("voiced/r1/reload", b"")
+        deadline = time.monotonic() + 5
+        while not any("reload refused" in r.getMessage() for r in caplog.records):
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        assert svc.home.entity("light.pantry") is not None
+        assert any("home.yaml:1: entities[0].name: missing required field" in r.getMessage() for r in caplog.records)
+    finally:
+        svc.stop()
+        thread.join(10)
+        svc.close()
+        sub.close()
+
+
+def test_retained_text_is_not_a_command(service: tuple[Service, Sub, list[ErrorEvent]],
+                                        caplog: pytest.LogCaptureFixture) -> None:
+    """A retained text command would repeat on every restart: it is ignored (and said so)."""
+    svc, sub, _errors = service
+    sub.publish("voiced/p1/text", json.dumps({"text": "turn on the bedroom lamp", "session_id": "r1"}), retain=True)
+    try:
+        deadline = time.monotonic() + 5
+        while not any("retained" in r.getMessage() for r in caplog.records):
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        # the live (non-retained) copy the broker forwarded at publish time was handled once
+        wait_reply(sub, "r1")
+        before = len(sub.payloads("zigbee2mqtt/bedroom_lamp/set"))
+        assert before == 1
+    finally:
+        sub.publish("voiced/p1/text", b"", retain=True)

@@ -48,7 +48,7 @@ class Watcher:
 
     def _on_message(self, _c: mqtt.Client, _u: object, msg: mqtt.MQTTMessage) -> None:
         with self.lock:
-            self.messages.append((msg.topic, msg.payload))
+            self.messages.append((msg.topic, bytes(msg.payload)))
 
     def _recv(self) -> None:
         self.sock.settimeout(0.2)
@@ -137,7 +137,7 @@ def test_ready_watchdog_reload_and_stop(daemon: tuple[subprocess.Popen[bytes], W
     def online() -> bool:
         return (f"voiced/{SITE}/status", b"online") in w.messages
 
-    w.wait(lambda: w.count("READY") >= 1, 240, "READY=1", proc, log)
+    w.wait(lambda: w.count("READY") >= 1, 120, "READY=1", proc, log)
     # READY=1 follows the broker connection: 'online' (published on connect) is at most in transit
     w.wait(online, 5, "status online", proc, log)
     with w.lock:

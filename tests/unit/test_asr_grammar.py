@@ -12,6 +12,7 @@ from voiced.asr.grammar import (
     unique_sentences,
     vocabulary,
     vosk_phrases,
+    word_graph,
 )
 
 
@@ -55,3 +56,32 @@ def test_matcher_exact_snap_and_reject() -> None:
     text, sim, ok = m.snap("what is the weather like")  # unrelated: passed on unchanged, flagged
     assert (text, ok) == ("what is the weather like", False) and sim < 0.5
     assert m.match("") == ("", 0.0)
+
+
+def test_word_graph_accepts_exactly_the_sentences() -> None:
+    sents = ["turn on the lamp", "turn on the lamp please", "turn off the lamp", "lock the door",
+             "lock the back door", "what time is it"]
+    g = word_graph(sents)
+    assert all(g.accepts(s) for s in sents)
+    for other in ["turn on the", "turn off the lamp please", "lock door", "what time is", "lamp"]:
+        assert not g.accepts(other)
+    # shared prefixes and suffixes: far fewer arcs than words
+    assert len(g.transitions) < sum(len(s.split()) for s in sents)
+    # every sentence equally likely: the product of arc probabilities along its path is 1/N
+    probs = {}
+    for a, b, p, w in g.transitions:
+        probs.setdefault((a, w), []).append((b, p))
+
+    def prob(sentence: str) -> float:
+        states = {g.start: 1.0}
+        for word in sentence.split():
+            nxt: dict[int, float] = {}
+            for st, sp in states.items():
+                for b, p in probs.get((st, word), []):
+                    nxt[b] = nxt.get(b, 0.0) + sp * p
+            states = nxt
+        return states.get(g.final, 0.0)
+
+    for s in sents:
+        assert prob(s) == pytest.approx(1 / len(sents))
+    assert all(w for *_x, w in g.transitions)  # no ε-arcs (PocketSphinx would not close them)

@@ -81,19 +81,18 @@ class WordGraph:
     n_states: int
     start: int
     final: int
-    transitions: tuple[tuple[int, int, float, str | None], ...]  # (from, to, probability, word|None=ε)
+    transitions: tuple[tuple[int, int, float, str], ...]  # (from, to, probability, word)
 
     def accepts(self, sentence: str) -> bool:
-        state = self.start
-        out: dict[int, list[tuple[int, str | None]]] = {}
+        out: dict[int, list[tuple[int, str]]] = {}
         for a, b, _p, w in self.transitions:
             out.setdefault(a, []).append((b, w))
+        states = {self.start}
         for word in sentence.split():
-            nxt = [b for b, w in out.get(state, []) if w == word]
-            if not nxt:
+            states = {b for st in states for b, w in out.get(st, []) if w == word}
+            if not states:
                 return False
-            state = nxt[0]
-        return state == self.final or any(b == self.final and w is None for b, w in out.get(state, []))
+        return self.final in states
 
 
 def word_graph(sentences: Sequence[str]) -> WordGraph:
@@ -149,12 +148,17 @@ def word_graph(sentences: Sequence[str]) -> WordGraph:
         count[i] = int(new_final[i]) + sum(count[c] for c in new_children[i].values())
     leaves = [i for i in range(n) if not new_children[i]]
     end = leaves[0]  # the one leaf: every sentence ends there (all leaves have the same signature)
-    trans: list[tuple[int, int, float, str | None]] = []
+    cont = [count[i] - int(new_final[i]) for i in range(n)]  # completions that go on from i
+    trans: list[tuple[int, int, float, str]] = []
     for i in range(n):
         for w, c in sorted(new_children[i].items()):
-            trans.append((i, c, count[c] / count[i], w))
-        if new_final[i] and new_children[i]:
-            trans.append((i, end, 1 / count[i], None))
+            if new_final[c] and new_children[c]:
+                # a sentence ends here and others go on: a second arc straight to the end state
+                # (no ε-arcs: PocketSphinx does not close ε-transitions of a grammar built this way)
+                trans.append((i, c, cont[c] / cont[i], w))
+                trans.append((i, end, 1 / cont[i], w))
+            else:
+                trans.append((i, c, count[c] / cont[i], w))
     return WordGraph(n, start, end, tuple(trans))
 
 

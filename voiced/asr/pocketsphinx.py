@@ -103,8 +103,7 @@ class PocketSphinxRecognizer:
         name = f"commands{self._generation}"
         graph = word_graph(build.sentences)
         try:
-            trans = [t if t[3] is not None else t[:3] for t in graph.transitions]  # 3-tuple = ε
-            fsg = self._dec.create_fsg(name, graph.start, graph.final, trans)
+            fsg = self._dec.create_fsg(name, graph.start, graph.final, list(graph.transitions))
             self._dec.add_fsg(name, fsg)
             self._dec.activate_search(name)
         except (RuntimeError, ValueError) as exc:
@@ -147,13 +146,20 @@ class PocketSphinxRecognizer:
 
     def transcribe(self, utterance: Utterance) -> Transcript:
         check_rate(utterance.rate)
+        seconds = len(utterance.audio) / 2 / SAMPLE_RATE
+        if len(utterance.audio) < 2 * SAMPLE_RATE // 10:  # under 100 ms: nothing to decode
+            return Transcript("", 0.0, seconds)
         if self._in_utt:
             self._dec.end_utt()
-        self._dec.start_utt()
-        self._dec.process_raw(utterance.audio, False, True)  # whole-utterance CMN
-        self._dec.end_utt()
-        self._in_utt = False
-        return self._result(len(utterance.audio) / 2 / SAMPLE_RATE)
+        try:
+            self._dec.start_utt()
+            self._dec.process_raw(utterance.audio, False, True)  # whole-utterance CMN
+            self._dec.end_utt()
+        except (RuntimeError, IndexError, ValueError) as exc:
+            raise SpeechToTextError(f"PocketSphinx failed on a {seconds:.2f} s utterance: {exc}") from exc
+        finally:
+            self._in_utt = False
+        return self._result(seconds)
 
     def _result(self, seconds: float) -> Transcript:
         hyp = self._dec.hyp()

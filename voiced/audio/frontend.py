@@ -83,7 +83,7 @@ class VoiceFrontend:
     def __init__(self, source: AudioSource, recognizer: Recognizer, vad: VadSettings | None = None,
                  wake: WakeWord | None = None, use_wake: bool = True, streaming: bool | None = None,
                  preroll_ms: int = 300, tail_ms: int = 250, area: str | None = None,
-                 clock: Callable[[], float] = time.monotonic, vad_model: SileroVad | None = None) -> None:
+                 clock: Callable[[], float] = time.perf_counter, vad_model: SileroVad | None = None) -> None:
         self.source = source
         self.recognizer = recognizer
         self.wake = wake
@@ -139,6 +139,7 @@ class VoiceFrontend:
 
     def events(self) -> Iterator[VoiceEvent]:
         last_t = 0.0
+        self.vad.reset()  # a new stream: VAD times re-sync to this source's timestamps
         for chunk in self.source.chunks():
             if self._closed.is_set():
                 return

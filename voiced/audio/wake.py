@@ -60,9 +60,6 @@ class WakeWord:
         self._overlap_bytes = 0
         self._max_overlap = int(overlap_seconds * SAMPLE_RATE) * 2
         self._utt_samples = 0
-        self.warmup_seconds = 6.0
-        self._seen = 0  # samples since start (for the CMN warm-up)
-        self._last_update = 0
         self._dec: Any = None
         if self.settings.enabled and self.phrases:
             self._dec = self._decoder()
@@ -93,6 +90,23 @@ class WakeWord:
         log.info("wake word: %s (sensitivity %.2f)", " | ".join(self.phrases), self.settings.sensitivity)
         return dec
 
+    def prime(self, audio: bytes) -> None:
+        """Adapt the cepstral mean to this audio (no search) before listening.
+
+        PocketSphinx's live CMN starts from a built-in mean and adapts only after hearing speech; a
+        cold decoder missed "hey computer" spoken first thing (0/6 at 20 dB), the same decoder after
+        one utterance heard it.  A running daemon adapts by itself; a one-shot WAV is primed with
+        its own audio.
+        """
+        if self._dec is None or not audio:
+            return
+        self._dec.end_utt()
+        self._dec.start_utt()
+        self._dec.process_raw(audio, True, False)
+        self._dec.get_cmn(True)
+        self._dec.end_utt()
+        self._dec.start_utt()
+
     def trigger(self) -> None:
         """Wake now, without the phrase (thread-safe)."""
         self._trigger.set()
@@ -115,12 +129,6 @@ class WakeWord:
             return None
         self._dec.process_raw(chunk.audio, False, False)
         self._utt_samples += len(chunk.audio) // 2
-        self._seen += len(chunk.audio) // 2
-        if self._seen <= self.warmup_seconds * SAMPLE_RATE and self._seen // 8000 != self._last_update:
-            # PocketSphinx's live CMN keeps its built-in initial mean for the first ~8 s; on a cold start
-            # that made it deaf to a phrase spoken right away: re-estimate every 0.5 s while warming up
-            self._last_update = self._seen // 8000
-            self._dec.get_cmn(True)
         self._overlap.append(chunk.audio)
         self._overlap_bytes += len(chunk.audio)
         while self._overlap_bytes - len(self._overlap[0]) >= self._max_overlap:

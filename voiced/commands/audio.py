@@ -20,7 +20,7 @@ from typing import Any
 
 from voiced.asr.select import choose_engine, make_recognizer
 from voiced.audio.frontend import TRANSCRIPT, VoiceEvent, VoiceFrontend
-from voiced.audio.sources import WavSource
+from voiced.audio.sources import WavSource, read_wav
 from voiced.audio.wake import WakeWord
 from voiced.config import Settings, load_settings
 from voiced.errors import AudioError, MqttError, VoicedError
@@ -71,6 +71,8 @@ def cmd_listen(args: argparse.Namespace) -> int:
     recognizer = make_recognizer(settings.asr, sentences, engine=engine)
     timings["asr_load"] = round((time.perf_counter() - t0) * 1000, 1)
     wake = WakeWord(settings.wake) if args.wake else None
+    if wake is not None:
+        wake.prime(read_wav(args.wav))  # a cold decoder's cepstral mean is off (see WakeWord.prime)
     vad = replace(settings.vad, no_speech_timeout=0.0)  # a file: wait for speech until it ends
     source = WavSource(args.wav, settings.audio.block_ms, tail_silence_ms=settings.vad.trailing_silence_ms + 300)
     fe = VoiceFrontend(source, recognizer, vad, wake=wake, use_wake=bool(args.wake), area=settings.area)

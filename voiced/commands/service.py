@@ -60,7 +60,8 @@ def load_stages(settings: Settings, home: Any) -> tuple[Any, Any]:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from voiced.reload import load_files
+    from voiced.reload import load_files, reload_files
+    from voiced.sdnotify import Notifier, watchdog_interval
     from voiced.service import LocalBroker, Service, broker_url
 
     config_path = default_config_path(getattr(args, "config", None))
@@ -83,16 +84,27 @@ def cmd_run(args: argparse.Namespace) -> int:
     service: Service | None = None
     try:
         url = broker_url(settings, local)
+        devices_arg = getattr(args, "devices", None)
+
+        def reloader(current: tuple[Settings, Any]) -> tuple[Settings, Any]:
+            return reload_files(config_path, devices_arg, current)
+
         service = Service(settings, home, nlu=parser, replier=replier, url=url, speaker=speaker,
-                          devices_path=str(devices_path))
+                          devices_path=str(devices_path), reloader=reloader, notifier=Notifier(),
+                          watchdog=watchdog_interval())
         if threading.current_thread() is threading.main_thread():
             svc = service
 
-            def on_signal(signum: int, _frame: FrameType | None) -> None:
-                svc.request_stop()  # no logging here: a handler must not take the log's lock
+            # no logging in handlers: a handler must not take a lock the main thread may hold
+            def on_stop(_signum: int, _frame: FrameType | None) -> None:
+                svc.request_stop()
 
-            signal.signal(signal.SIGTERM, on_signal)
-            signal.signal(signal.SIGINT, on_signal)
+            def on_hup(_signum: int, _frame: FrameType | None) -> None:
+                svc.request_reload()
+
+            signal.signal(signal.SIGTERM, on_stop)
+            signal.signal(signal.SIGINT, on_stop)
+            signal.signal(signal.SIGHUP, on_hup)
         if not service.start():
             log.warning("broker %s not reachable yet; commands are queued until it is", url)
         log.info("ready: text commands on voiced/%s/text", settings.site)
