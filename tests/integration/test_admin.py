@@ -105,23 +105,25 @@ def test_check_config_ok_and_errors(tmp_path: Path, example_home_path: Path) -> 
 
 
 def test_doctor_all_ok(tmp_path: Path, broker: Broker, example_home_path: Path) -> None:
-    """With the shipped NLU model, template replies and no audio, everything is OK."""
+    """With the shipped models (models/nlu, models/reply) and no audio, everything is OK."""
     cfg = tmp_path / "voiced.yaml"
     cfg.write_text(f"""devices: {example_home_path}
 mqtt: {{url: "{broker.url}"}}
 audio: {{enabled: false}}
 asr: {{engine: pocketsphinx}}
-reply: {{use_model: false}}
 tts: {{voice: en-us}}
 """)
     load_settings_text(cfg.read_text(), str(cfg))  # the test's own config is valid
     res = voiced("doctor", "--config", str(cfg))
     assert res.returncode == 0, res.stdout + res.stderr
     lines = res.stdout.splitlines()
-    assert not any(" reply model " in line for line in lines)  # not checked: templates only
-    for name in ("config", "audio", "nlu model", "asr", "broker", "tts"):
+    for name in ("config", "audio", "nlu model", "reply model", "asr", "broker", "tts"):
         assert any(line.startswith("OK") and f" {name} " in line for line in lines), (name, res.stdout)
     assert lines[-1] == "all checks passed"
+    # templates only: the reply model is not needed, so not checked
+    cfg.write_text(cfg.read_text() + "reply: {use_model: false}\n")
+    res = voiced("doctor", "--config", str(cfg))
+    assert res.returncode == 0 and " reply model " not in res.stdout, res.stdout
 
 
 def test_doctor_reports_each_problem_with_a_fix(tmp_path: Path, auth_broker: Broker, example_home_path: Path) -> None:

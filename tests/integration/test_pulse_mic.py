@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.audio_fixtures import noise, to_bytes, utterance, write_wav
+from tests.audio_fixtures import noise, utterance, write_wav
 from voiced.asr.pocketsphinx import PocketSphinxRecognizer
 from voiced.audio.frontend import TRANSCRIPT, VoiceFrontend
 from voiced.audio.sources import WavSource, read_wav

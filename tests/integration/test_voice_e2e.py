@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.audio_fixtures import VoiceE2E, actionable_commands, spoken_set, utterance
+from tests.audio_fixtures import SPEEDS, VOICES, VoiceE2E, actionable_commands, spoken_set, utterance
 from tests.conftest import Broker
 
 N_COMMANDS = 60
@@ -38,7 +38,7 @@ def test_spoken_commands_reach_mosquitto(e2e: VoiceE2E, commands: tuple[list[str
     texts, expected = commands
     assert len(texts) == N_COMMANDS
     items = spoken_set(texts)
-    assert {(v, s) for _t, v, s in items} == {(v, s) for v in ("en-us", "en-us+f3", "en-us-nyc") for s in (150, 185)}
+    assert {(v, s) for _t, v, s in items} == {(v, s) for v in VOICES for s in SPEEDS}
     results = []
     for i, (text, voice, speed) in enumerate(items):
         r = e2e.run(utterance(text, voice, speed, snr, seed=1000 + i), expected[text])

@@ -103,8 +103,8 @@ def test_garbage_frames_always_get_a_checked_reply() -> None:
     for _ in range(400):
         values = {k: rng.choice(junk) for k in rng.sample(keys, 5)}
         slots = {k: rng.choice(junk) for k in rng.sample(keys, 2)}
-        frame = ReplyFrame(rng.choice([None, "HassTurnOn", "Bogus", 5]), rng.choice([*OUTCOME_STATUSES, "??"]),
-                           slots, values)  # type: ignore[arg-type]
+        intent: object = rng.choice([None, "HassTurnOn", "Bogus", 5])
+        frame = ReplyFrame(intent, rng.choice([*OUTCOME_STATUSES, "??"]), slots, values)  # type: ignore[arg-type]
         reply = gen.generate(frame)
         fv = view(frame)
         assert reply.text and check(reply.text, fv, gen.book.select(fv)) == [], (frame, reply)

@@ -82,7 +82,7 @@ class VoiceEvent:
 class VoiceFrontend:
     def __init__(self, source: AudioSource, recognizer: Recognizer, vad: VadSettings | None = None,
                  wake: WakeWord | None = None, use_wake: bool = True, streaming: bool | None = None,
-                 preroll_ms: int = 300, tail_ms: int = 250, area: str | None = None,
+                 preroll_ms: int = 300, tail_ms: int = 350, area: str | None = None,
                  clock: Callable[[], float] = time.perf_counter, vad_model: SileroVad | None = None) -> None:
         self.source = source
         self.recognizer = recognizer
