@@ -141,6 +141,7 @@ def actionable_commands(n: int, seed: int = 0, devices: str | None = None) -> tu
     import random
 
     from voiced.act.actions import plan
+    from voiced.asr.grammar import core_sentences
     from voiced.config import DEFAULT_DEVICES
     from voiced.home import load_home
     from voiced.home.state import StateStore
@@ -149,9 +150,11 @@ def actionable_commands(n: int, seed: int = 0, devices: str | None = None) -> tu
 
     home = load_home(devices or DEFAULT_DEVICES)
     parser = Parser.load(None, home)
-    pool = command_sentences(home)
     rng = random.Random(seed)
-    rng.shuffle(pool)
+    core, generated = core_sentences(home), command_sentences(home)
+    rng.shuffle(core)
+    rng.shuffle(generated)
+    pool = [s for pair in zip(core, generated, strict=False) for s in pair]  # plain and varied, alternating
     chosen: list[str] = []
     expected: dict[str, list[tuple[str, str]]] = {}
     per_target: dict[tuple[str, ...], int] = {}
@@ -178,6 +181,7 @@ class VoiceE2E:
     def __init__(self, broker_url: str, engine: str = "pocketsphinx", asr_sentences: list[str] | None = None) -> None:
         import queue as _queue
 
+        from voiced.asr.grammar import home_sentences
         from voiced.asr.pocketsphinx import PocketSphinxRecognizer
         from voiced.audio.vad import SileroVad
         from voiced.config import DEFAULT_DEVICES, BrokerSettings, VadSettings
@@ -189,7 +193,8 @@ class VoiceE2E:
 
         self.home = load_home(DEFAULT_DEVICES)
         self.parser = Parser.load(None, self.home)
-        self.sentences = asr_sentences if asr_sentences is not None else command_sentences(self.home)
+        self.sentences = asr_sentences if asr_sentences is not None else home_sentences(
+            self.home, command_sentences(self.home))
         assert engine == "pocketsphinx"
         self.asr = PocketSphinxRecognizer(self.sentences)
         self.vad_model = SileroVad()

@@ -95,10 +95,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     sp = sub.add_parser("doctor", help="diagnose audio, models, broker and voice")
     sp.add_argument("--config", help="voiced.yaml")
+    devices(sp)
 
     sp = sub.add_parser("install", help="install voiced as a systemd service")
     sp.add_argument("--prefix", default="/", help="root to install into (for packaging)")
     sp.add_argument("--dry-run", action="store_true", help="print what would be done")
+    sp.add_argument("--venv", help="use this existing environment instead of building /opt/voiced/venv")
     return p
 
 

@@ -85,3 +85,24 @@ def test_word_graph_accepts_exactly_the_sentences() -> None:
     for s in sents:
         assert prob(s) == pytest.approx(1 / len(sents))
     assert all(w for *_x, w in g.transitions)  # no ε-arcs (PocketSphinx would not close them)
+
+
+def test_core_sentences_cover_every_entity_and_area() -> None:
+    from voiced.asr.grammar import core_sentences, home_sentences, number_words
+    from voiced.config import DEFAULT_DEVICES
+    from voiced.home import load_home
+
+    assert [number_words(n) for n in (0, 7, 20, 21, 55, 100)] == ["zero", "seven", "twenty", "twenty one",
+                                                                  "fifty five", "one hundred"]
+    home = load_home(DEFAULT_DEVICES)
+    core = core_sentences(home)
+    for s in ("turn off the coffee maker", "lock the front door", "open the garage door",
+              "set the bedroom lamp to fifty percent", "turn on the lights in the kitchen",
+              "set the thermostat to twenty one degrees", "what time is it"):
+        assert s in core
+    words = vocabulary(core)
+    for e in home.entities:
+        assert set(e.name.lower().split()) <= words, e.id
+    merged = home_sentences(home, ["Turn off the coffee maker", "could you dim the desk lamp"])
+    assert merged[: len(core)] == core and merged[-1] == "could you dim the desk lamp"
+    assert len(merged) == len(core) + 1  # duplicates removed after normalisation

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 from rapidfuzz.distance import Levenshtein
 
+from voiced.home.model import Home
+
 _PUNCT = re.compile(r"[^\w' ]+", re.UNICODE)
 _SPACE = re.compile(r"\s+")
 
@@ -208,3 +210,73 @@ class SentenceMatcher:
         if sim >= self.min_similarity:
             return best, sim, True
         return normalize(text), sim, False
+
+
+# ----------------------------------------------------------------------------- core commands
+
+_ONES = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
+         "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen"]
+_TENS = ["", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
+
+
+def number_words(n: int) -> str:
+    """0..100 as spoken ("twenty one"), the form the ASR outputs and the NLU reads."""
+    if n == 100:
+        return "one hundred"
+    if n < 20:
+        return _ONES[n]
+    tens, ones = divmod(n, 10)
+    return _TENS[tens] + (f" {_ONES[ones]}" if ones else "")
+
+
+def core_sentences(home: Home) -> list[str]:
+    """The plain, canonical commands for every entity and area of the home.
+
+    The NLU's generated sentences sample many phrasings but may miss the simplest ones ("turn off
+    the coffee maker", "lock the front door" were absent from 2,000 generated sentences); a
+    whole-sentence grammar cannot recognise what it does not list, so these are always added.
+    """
+    out: list[str] = []
+    on_off = {"light", "switch", "fan", "media_player", "climate"}
+    for e in home.entities:
+        d = e.domain
+        for name in (n.lower() for n in e.names):
+            the = f"the {name}"
+            if d in on_off:
+                out += [f"turn on {the}", f"turn off {the}", f"switch on {the}", f"switch off {the}",
+                        f"turn {the} on", f"turn {the} off"]
+            if d == "lock":
+                out += [f"lock {the}", f"unlock {the}", f"is {the} locked"]
+            if d in ("cover", "valve"):
+                out += [f"open {the}", f"close {the}", f"is {the} open"]
+            if d in ("scene", "script"):
+                out += [f"activate {name}", f"turn on {name}", f"run {name}" if d == "script" else f"start {name}"]
+            if d == "light" and "brightness" in e.features:
+                out += [f"dim {the}", f"brighten {the}"]
+                out += [f"set {the} to {number_words(v)} percent" for v in range(10, 101, 10)]
+            if d == "climate":
+                out += [f"set {the} to {number_words(v)} degrees" for v in range(16, 27)]
+            if d == "media_player":
+                out += [f"pause {the}", f"resume {the}", f"next track on {the}", f"mute {the}"]
+            if d == "vacuum":
+                out += [f"start {the}", f"send {the} home", f"stop {the}"]
+            if d == "sensor" and e.device_class in ("temperature", "humidity"):
+                out += [f"what is {the}"]
+            if d == "binary_sensor":
+                out += [f"is {the} on"]
+    for a in home.areas:
+        for name in (n.lower() for n in a.names):
+            out += [f"turn on the lights in the {name}", f"turn off the lights in the {name}",
+                    f"turn on the {name} lights", f"turn off the {name} lights",
+                    f"what is the temperature in the {name}"]
+    out += ["turn on the lights", "turn off the lights", "turn off all the lights", "what time is it",
+            "what is the date today", "what is the weather like", "never mind", "cancel", "yes", "no",
+            "cancel the timer", "how much time is left on the timer"]
+    out += [f"set a timer for {number_words(m)} minutes" for m in (2, 3, 4, 5, 10, 15, 20, 30)]
+    out += ["set a timer for one minute"]
+    return unique_sentences(out)
+
+
+def home_sentences(home: Home, generated: Sequence[str]) -> list[str]:
+    """The ASR grammar's sentences: the canonical commands first, then the NLU's generated ones."""
+    return unique_sentences([*core_sentences(home), *generated])

@@ -18,6 +18,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from voiced.asr.grammar import home_sentences
 from voiced.asr.select import choose_engine, make_recognizer
 from voiced.audio.frontend import TRANSCRIPT, VoiceEvent, VoiceFrontend
 from voiced.audio.sources import WavSource, read_wav
@@ -35,8 +36,9 @@ GRAMMAR_SENTENCES = 2000  # sentences in the ASR grammar (command_sentences' lim
 
 
 def asr_sentences(home: Home, limit: int = GRAMMAR_SENTENCES) -> list[str]:
-    """The home's commands as the ASR grammar (the NLU's generator, lower case, number words)."""
-    return command_sentences(home, limit=limit, seed=0)
+    """The home's commands as the ASR grammar: the canonical commands of every entity and area plus
+    the NLU generator's sentences (lower case, number words)."""
+    return home_sentences(home, command_sentences(home, limit=limit, seed=0))
 
 
 def _publish(settings: Settings, url: str, commands: list[Any]) -> list[dict[str, Any]]:

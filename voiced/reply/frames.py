@@ -26,7 +26,7 @@ SURFACE_FIELDS = (
     "entity", "area", "kind", "kinds", "action_past", "action_state", "action_verb", "state",
     "value", "unit", "temperature", "temp_unit", "brightness", "position", "volume_level",
     "color", "item", "list", "time", "date", "weather", "duration", "timer_name", "timers",
-    "slot_duration", "message", "announcement",
+    "slot_duration", "message", "announcement", "timer_length", "timers_or",
 )
 # fields that are always present when their base fields are (so templates need not list them)
 IMPLIED = {
@@ -34,6 +34,7 @@ IMPLIED = {
     "unavailable_be": ("unavailable_names",), "count_be": ("count",), "count_timers": ("count",),
     "count_kinds": ("count", "kinds"), "kind": ("kinds",), "kinds": ("kind",),
     "temp_unit": ("temperature",), "action_verb": ("action_past",), "action_past": ("action_verb",),
+    "timer_length": ("duration",), "timers_or": ("timers",),
 }
 # categorical values that select the wording; the model sees them as "C:field=value" tokens
 CATEGORICAL_FIELDS = ("action", "state", "question", "all")
@@ -83,6 +84,7 @@ ACTION_FORMS: dict[str, tuple[str, str | None, str]] = {
     "start": ("started", None, "start"),
     "return": ("sent back", None, "send back"),
     "add": ("added", None, "add"),
+    "disarm": ("disarmed", "disarmed", "disarm"),
 }
 
 # domain or device class → (singular, plural)
@@ -166,6 +168,19 @@ def duration_text(hours: Any = 0, minutes: Any = 0, seconds: Any = 0) -> str | N
     return join_list(parts) if parts else None
 
 
+def length_text(hours: Any = 0, minutes: Any = 0, seconds: Any = 0) -> str | None:
+    """A duration used as an adjective: ``{"seconds": 30}`` → "30-second" ("your 30-second
+    timer"); ``1, 30, 0`` → "1-hour 30-minute"."""
+    full = duration_text(hours, minutes, seconds)
+    if full is None:
+        return None
+    parts = []
+    for part in full.replace(" and ", ", ").split(", "):
+        num, unit = part.split(" ", 1)
+        parts.append(f"{num}-{unit.rstrip('s')}")
+    return " ".join(parts)
+
+
 def _names(value: Any) -> list[str]:
     """A list of display names from a list, a single string, or candidate dicts; junk dropped."""
     if isinstance(value, str):
@@ -197,6 +212,23 @@ def _timer(value: Any) -> tuple[str | None, str | None]:
         return None, None
     name = _word(value.get("name"))
     return name, duration_text(value.get("hours"), value.get("minutes"), value.get("seconds"))
+
+
+def _timer_choices(timers: list[Any]) -> list[str]:
+    """Timers as the choices of a "which timer" question: "the pizza timer" by name, else by the
+    time left (the dialogue sends the remaining time, so "the 5-minute timer" could be wrong);
+    a name that several timers share gets the time left too."""
+    read = [_timer(t) for t in timers]
+    names = [n.lower() for n, _ in read if n]
+    out = []
+    for name, left in read:
+        if name and (names.count(name.lower()) == 1 or not left):
+            out.append(f"the {name} timer")
+        elif name:
+            out.append(f"the {name} timer with {left} left")
+        elif left:
+            out.append(f"the timer with {left} left")
+    return out
 
 
 def _be(n: int) -> str:
@@ -317,6 +349,8 @@ def view(frame: ReplyFrame) -> FrameView:
         s["timer_name"] = timer_name
     if duration:
         s["duration"] = duration
+        t = values["timer"]
+        s["timer_length"] = length_text(t.get("hours"), t.get("minutes"), t.get("seconds")) or ""
     timers = values.get("timers")
     if isinstance(timers, list):
         parts = []
@@ -327,6 +361,9 @@ def view(frame: ReplyFrame) -> FrameView:
         if parts:
             s["timers"] = join_list(parts)
             plural["timers"] = _plural(len(parts))
+        choices = _timer_choices(timers)
+        if len(choices) > 1:
+            s["timers_or"] = join_list(choices, "or")
     slot_duration = duration_text(slots.get("hours"), slots.get("minutes"), slots.get("seconds"))
     if slot_duration:
         s["slot_duration"] = slot_duration
