@@ -1,7 +1,8 @@
 """`voiced run --no-audio` as a subprocess against a real Mosquitto: text in → NLU → device command →
 reply published; state questions; discovery; hostile payloads; Last Will; SIGTERM; bad password.
 
-Uses the shipped NLU model (models/nlu) and the reply stage's templates.
+Uses the shipped NLU model (models/nlu) and the reply stage's templates (one test: the shipped reply
+model, models/reply).
 """
 
 from __future__ import annotations
@@ -29,12 +30,12 @@ SITE = "t1"
 
 class Daemon:
     def __init__(self, broker: Broker, tmp: Path, site: str = SITE, config: str = "",
-                 env: dict[str, str] | None = None) -> None:
+                 env: dict[str, str] | None = None, reply_model: bool = False) -> None:
         self.site = site
         cfg = tmp / f"voiced-{site}.yaml"
         # templates-only replies: deterministic wording to assert on (the reply model has its own tests)
         cfg.write_text((config or "discovery:\n  import_home: true\nlog_level: DEBUG\n")
-                       + "reply:\n  use_model: false\n")
+                       + ("" if reply_model else "reply:\n  use_model: false\n"))
         self.stderr_path = tmp / f"daemon-{site}.log"
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "voiced.cli", "run", "--no-audio", "--config", str(cfg), "--devices",
@@ -229,3 +230,18 @@ def test_wrong_password_is_a_clear_error(tmp_path: Path) -> None:
         assert "wrong-one" not in log
     finally:
         b.stop()
+
+
+def test_full_chain_with_the_reply_model(module_broker: Broker, tmp_path: Path) -> None:
+    """The shipped reply model in the daemon: the command goes out and the reply names the lamp."""
+    sub = Sub(module_broker.port)
+    d = Daemon(module_broker, tmp_path, site="model", config="log_level: INFO\n", reply_model=True)
+    try:
+        sub.wait_for("voiced/model/status", b"online", timeout=90)
+        sub.publish("voiced/model/text", json.dumps({"text": "turn off the desk lamp", "session_id": "m1"}))
+        assert sub.wait_for("office/desk_lamp/set", b"OFF", timeout=20)
+        reply = json.loads(sub.wait_for("voiced/model/reply", timeout=20)[1])
+        assert reply["session_id"] == "m1" and "desk lamp" in reply["text"].lower()
+    finally:
+        d.stop()
+        sub.close()

@@ -264,6 +264,10 @@ def core_sentences(home: Home) -> list[str]:
                 out += [f"what is {the}"]
             if d == "binary_sensor":
                 out += [f"is {the} on"]
+            if d == "todo":
+                out += [f"add {item} to {the}" for item in ("milk", "bread", "eggs", "coffee")]
+            if d == "weather":
+                out += [f"what is {the}", f"what is the {name} for today"]
     for a in home.areas:
         for name in (n.lower() for n in a.names):
             out += [f"turn on the lights in the {name}", f"turn off the lights in the {name}",

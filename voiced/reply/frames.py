@@ -28,7 +28,9 @@ SURFACE_FIELDS = (
     "color", "item", "list", "time", "date", "weather", "duration", "timer_name", "timers",
     "slot_duration", "message", "announcement", "timer_length", "timers_or",
 )
-# fields that are always present when their base fields are (so templates need not list them)
+# fields that are always present when their base fields are (so templates need not list them);
+# timer_length only in VoicedTimerFinished frames
+TIMER_FINISHED = "VoicedTimerFinished"
 IMPLIED = {
     "names_be": ("names",), "names_or": ("names",), "already_be": ("already_names",),
     "unavailable_be": ("unavailable_names",), "count_be": ("count",), "count_timers": ("count",),
@@ -349,8 +351,9 @@ def view(frame: ReplyFrame) -> FrameView:
         s["timer_name"] = timer_name
     if duration:
         s["duration"] = duration
-        t = values["timer"]
-        s["timer_length"] = length_text(t.get("hours"), t.get("minutes"), t.get("seconds")) or ""
+        if frame.intent == TIMER_FINISHED:  # "your 30-second timer": only a finished timer is named so
+            t = values["timer"]
+            s["timer_length"] = length_text(t.get("hours"), t.get("minutes"), t.get("seconds")) or ""
     timers = values.get("timers")
     if isinstance(timers, list):
         parts = []
@@ -362,7 +365,7 @@ def view(frame: ReplyFrame) -> FrameView:
             s["timers"] = join_list(parts)
             plural["timers"] = _plural(len(parts))
         choices = _timer_choices(timers)
-        if len(choices) > 1:
+        if choices:
             s["timers_or"] = join_list(choices, "or")
     slot_duration = duration_text(slots.get("hours"), slots.get("minutes"), slots.get("seconds"))
     if slot_duration:
