@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
+from voiced.dialogue import Decision, DialogueManager
 from voiced.errors import VoicedError
 from voiced.events import (
     ERROR,
@@ -83,6 +84,10 @@ class Pipeline:
     clock: Callable[[], datetime] = datetime.now
     muted: Callable[[], bool] = lambda: False
     on_error: Callable[[ErrorEvent], None] | None = None
+    dialogue: DialogueManager | None = None  # follow-ups, confirmations, timers (None: one-shot commands)
+    wall: Callable[[], float] = time.time  # wall-clock seconds for the dialogue (timers survive restarts)
+    speaking: Callable[[], bool] = lambda: False  # is this site's speaker playing right now?
+    stop_speech: Callable[[], None] = lambda: None
     last: dict[str, Any] = field(default_factory=dict)  # the last parse/outcome/reply, for tests and logs
 
     # ------------------------------------------------------------------ helpers
@@ -152,6 +157,45 @@ class Pipeline:
             if self.hermes:
                 topic, payload = hermes.intent(parse, self.site, session_id)
                 self._pub(topic, payload)
+            decision = self._decide(parse, session_id, transcript.area)
+            session_id = decision.session_id or session_id
+            reply, outcome = self._respond(decision, session_id, metrics, start)
+
+        if reply is None:  # nothing to say (e.g. "stop" while speaking only stops the speech)
+            reply = Reply("", session_id=session_id)
+        metrics["tts"] = self.say(reply.text, session_id) if reply.text else 0.0
+        if self.dialogue is not None and not reply.end_session:
+            self.dialogue.speaking_stopped(self.site, self.wall())  # the answer window starts now
+        metrics["end_of_speech_to_publish"] = (time.perf_counter() - start) * 1000
+        self._pub(topics.metrics(self.site), {k: round(v, 3) for k, v in metrics.items()})
+        status = outcome.status if outcome else NOT_UNDERSTOOD
+        log.info("session %s: %r → %s %s → %s: %r", session_id, text, parse.intent if parse else None,
+                 status, ",".join(c.entity_id or c.topic for c in (outcome.commands if outcome else ())) or "-",
+                 reply.text)
+        self.last = {"parse": parse, "outcome": outcome, "reply": reply, "metrics": metrics}
+        return reply
+
+    def _decide(self, parse: Parse, session_id: str, area: str | None) -> Decision:
+        """The dialogue's decision; without a dialogue (or when it fails) the parse is acted on as is."""
+        if self.dialogue is not None:
+            try:
+                return self.dialogue.on_parse(self.site, parse, self.wall(), session_id=session_id,
+                                              speaking=self.speaking(), area=area)
+            except Exception as exc:  # noqa: BLE001 - a dialogue bug must not lose the command
+                self._error("dialogue", exc, session_id)
+        return Decision(site=self.site, session_id=session_id, execute=parse)
+
+    def _respond(self, decision: Decision, session_id: str, metrics: dict[str, float],
+                 start: float) -> tuple[Reply | None, Outcome | None]:
+        """Carry out one dialogue decision: stop speech, publish its events, act, phrase the reply."""
+        if decision.stop_speech:
+            self.stop_speech()
+        for suffix, payload in decision.events:
+            self._pub(f"voiced/{decision.site}/{suffix}", payload, qos=1)
+        frame = decision.frame
+        outcome: Outcome | None = None
+        if decision.execute is not None:
+            parse = decision.execute
             t = time.perf_counter()
             try:
                 outcome = self.planner(parse, self.home(), self.states, now=self.clock(), site=self.site,
@@ -160,31 +204,34 @@ class Pipeline:
             except Exception as exc:  # noqa: BLE001
                 self._error("action", exc, session_id)
                 outcome = Outcome(parse.intent, ERROR, values={"message": str(exc)}, message=str(exc))
-                reply = Reply(FALLBACK["action"], fallback=True, session_id=session_id)
-            metrics["act"] = (time.perf_counter() - t) * 1000
-            metrics["command_published"] = (time.perf_counter() - start) * 1000
-
-        if reply is None:
-            assert parse is not None and outcome is not None
+                return Reply(FALLBACK["action"], fallback=True, session_id=session_id), outcome
+            finally:
+                metrics["act"] = (time.perf_counter() - t) * 1000
+                metrics["command_published"] = (time.perf_counter() - start) * 1000
             frame = ReplyFrame(intent=outcome.intent, status=outcome.status, slots=dict(parse.slots),
                                values=dict(outcome.values))
-            t = time.perf_counter()
-            try:
-                generated = self.replier.generate(frame)
-                reply = Reply(generated.text, generated.fallback, session_id, generated.end_session)
-            except Exception as exc:  # noqa: BLE001
-                self._error("reply", exc, session_id)
-                reply = Reply(FALLBACK["reply"], fallback=True, session_id=session_id)
-            metrics["reply"] = (time.perf_counter() - t) * 1000
+        if frame is None:
+            return None, outcome
+        t = time.perf_counter()
+        try:
+            generated = self.replier.generate(frame)
+            reply = Reply(generated.text, generated.fallback, session_id,
+                          end_session=generated.end_session and not decision.listen_again)
+        except Exception as exc:  # noqa: BLE001
+            self._error("reply", exc, session_id)
+            reply = Reply(FALLBACK["reply"], fallback=True, session_id=session_id)
+        metrics["reply"] = (time.perf_counter() - t) * 1000
+        return reply, outcome
 
-        metrics["tts"] = self.say(reply.text, session_id)
-        metrics["end_of_speech_to_publish"] = (time.perf_counter() - start) * 1000
-        self._pub(topics.metrics(self.site), {k: round(v, 3) for k, v in metrics.items()})
-        status = outcome.status if outcome else NOT_UNDERSTOOD
-        log.info("session %s: %r → %s %s → %s: %r", session_id, text, parse.intent if parse else None,
-                 status, ",".join(c.entity_id or c.topic for c in (outcome.commands if outcome else ())) or "-",
-                 reply.text)
-        self.last = {"parse": parse, "outcome": outcome, "reply": reply, "metrics": metrics}
+    def handle_decision(self, decision: Decision) -> Reply | None:
+        """A decision the dialogue made on its own (a timer finished, a question timed out)."""
+        if decision.site != self.site:
+            return None  # another satellite's timer: that daemon announces it
+        if decision.run_text:  # a timer's conversation command: handled as if heard
+            return self.handle_transcript(Transcript(text=decision.run_text, session_id=decision.session_id))
+        reply, _outcome = self._respond(decision, decision.session_id, {}, time.perf_counter())
+        if reply is not None and reply.text:
+            self.say(reply.text, decision.session_id)
         return reply
 
     def handle_dropped(self, entity_ids: Sequence[str], session_id: str = "") -> Reply:

@@ -27,6 +27,7 @@ from typing import Any
 from voiced import __version__
 from voiced.act.actions import plan
 from voiced.config import Settings
+from voiced.dialogue import AlertEngine, DialogueManager, load_state, save_state, timers_path
 from voiced.errors import ConfigError, MqttError
 from voiced.events import Transcript
 from voiced.home.loader import load_home
@@ -140,7 +141,8 @@ class Service:
     def __init__(self, settings: Settings, home: Home, *, nlu: NluStage, replier: ReplyStage,
                  url: str, speaker: SpeakStage | None = None, devices_path: str | None = None,
                  reloader: Callable[[tuple[Settings, Home]], tuple[Settings, Home]] | None = None,
-                 notifier: Notifier | None = None, watchdog: float | None = None) -> None:
+                 notifier: Notifier | None = None, watchdog: float | None = None,
+                 wall: Callable[[], float] = time.time) -> None:
         """``reloader(current)`` re-reads config and devices (``voiced.reload.reload_files``; raises
         ConfigError to refuse); without one a reload re-reads the devices file only.  ``notifier``
         gets READY/RELOADING/STOPPING/WATCHDOG (sd_notify) every ``watchdog`` seconds."""
@@ -161,12 +163,21 @@ class Service:
         self.states = StateStore(home)
         self.sites: set[str] = {self.site}
         self.muted = False
+        self.wall = wall  # wall-clock seconds for timers and alerts (tests pass a hand-moved clock)
+        self.dialogue = DialogueManager(settings.dialogue, home)
+        self.alerts = AlertEngine(settings.alerts, home, away_entity=settings.dialogue.away_entity)
+        self.timers_file = state_file(settings.state_dir, timers_path)
+        if self.timers_file is not None:
+            self.dialogue.load_timers(load_state(self.timers_file))
+        self._timers_saved = self.dialogue.timers_revision
         self.client = MqttClient(settings.mqtt, url, self.events, client_id=settings.mqtt.client_id or
                                  f"voiced-{self.site}-{os.getpid()}", will=(topics.status(self.site), "offline"))
         self.pipeline = Pipeline(site=self.site, nlu=nlu, planner=plan, replier=replier, publisher=self.client,
                                  home=lambda: self.home, states=self.states, speaker=speaker,
                                  hermes=settings.hermes.enabled, sites=lambda: sorted(self.sites),
-                                 muted=lambda: self.muted)
+                                 muted=lambda: self.muted, dialogue=self.dialogue, wall=self.wall,
+                                 speaking=lambda: bool(getattr(self.speaker, "busy", False)),
+                                 stop_speech=self._stop_speech)
         self.speaker = speaker
         self._stop = threading.Event()
         self._pending_discovery: dict[str, Entity] = {}
@@ -263,6 +274,9 @@ class Service:
                 self._reload_requested.clear()
                 self.reload()
             self.client.expire()
+            for decision in self.dialogue.tick(self.wall()):
+                self.pipeline.handle_decision(decision)
+            self._save_timers()
             if self._dropped:
                 ids, self._dropped = self._dropped, []
                 self.pipeline.handle_dropped(ids)
@@ -352,6 +366,35 @@ class Service:
             if changed:
                 log.debug("state %s", ", ".join(f"{i}={(s.state if (s := self.states.get(i)) else None)}"
                                                 for i in changed))
+                self._check_alerts(changed)
+
+    def _check_alerts(self, changed: list[str]) -> None:
+        """Safety alerts (smoke, leak, door opened...): spoken here and published as a notice."""
+        for entity_id in changed:
+            st = self.states.get(entity_id)
+            if st is None or st.state is None:
+                continue
+            for alert in self.alerts.on_state(entity_id, str(st.state), self.wall()):
+                if alert.sites and self.site not in alert.sites:
+                    continue
+                log.warning("alert: %s", alert.message)
+                self.client.publish(topics.alert(self.site), json.dumps(alert.payload(), ensure_ascii=False), qos=1)
+                self.pipeline.say(alert.message)
+
+    def _stop_speech(self) -> None:
+        stop = getattr(self.speaker, "stop", None)
+        if stop is not None:
+            stop()
+
+    def _save_timers(self) -> None:
+        if self.timers_file is None or self.dialogue.timers_revision == self._timers_saved:
+            return
+        try:
+            save_state(self.timers_file, self.dialogue.timer_state())
+            self._timers_saved = self.dialogue.timers_revision
+        except OSError as exc:
+            log.error("cannot save timers to %s: %s", self.timers_file, exc)
+            self._timers_saved = self.dialogue.timers_revision  # log once per change, not every tick
 
     def _on_text(self, payload: bytes) -> None:
         if len(payload) > MAX_TEXT_PAYLOAD:
@@ -406,6 +449,8 @@ class Service:
         """Actions and state see the new home at once; the NLU learns the names in a worker."""
         self.home = home
         self.states.set_home(home)
+        self.dialogue.set_home(home)
+        self.alerts.set_home(home)
         self._subscribe_states()
         self._refresh_nlu(home)
 
@@ -493,6 +538,25 @@ class Service:
         ids = {e.id for e in base.entities}
         self._set_home(base.with_entities([e for k, e in self.discovered.items() if k not in ids]))
         log.info("reloaded %s: %d entities", base.source, len(self.home.entities))
+
+
+def state_file(state_dir: str, name: Callable[[Path], Path]) -> Path | None:
+    """A file in the state directory; when that is not writable (a plain user running the example
+    home, not the service), ``$XDG_STATE_HOME/voiced`` instead; None when neither is."""
+    candidates = [Path(state_dir)]
+    xdg = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    candidates.append(Path(xdg) / "voiced")
+    for d in candidates:
+        try:
+            d.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            continue
+        if os.access(d, os.W_OK):
+            if d != candidates[0]:
+                log.warning("state directory %s is not writable: keeping timers in %s", state_dir, d)
+            return name(d)
+    log.error("no writable state directory (%s): timers will not survive a restart", state_dir)
+    return None
 
 
 def _site_of(payload: bytes) -> str | None:

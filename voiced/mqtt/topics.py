@@ -71,3 +71,8 @@ def site_of_status(topic: str) -> str | None:
     if len(parts) == 3 and parts[0] == "voiced" and parts[2] == "status" and parts[1]:
         return parts[1]
     return None
+
+
+def alert(site: str) -> str:
+    """Safety alerts raised by the dialogue's alert rules (JSON notice)."""
+    return f"voiced/{site}/alert"
