@@ -9,6 +9,7 @@ on any topic is logged and ignored: a handler's exception never leaves the loop.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import logging
@@ -130,6 +131,61 @@ def broker_url(settings: Settings, local: LocalBroker) -> str:
     if port_open("127.0.0.1", 1883) or not settings.mqtt.start_local:
         return "mqtt://127.0.0.1:1883"
     return local.start()
+
+
+# ----------------------------------------------------------------------------- speech out
+
+
+class SpeechOut:
+    """Speaks on its own thread, so the main loop keeps serving while voiced talks (a "stop"
+    arriving meanwhile can cut the speech short).  ``on_busy(True/False)`` brackets each stretch of
+    speech: the daemon mutes the microphone meanwhile so voiced never hears itself."""
+
+    def __init__(self, speaker: SpeakStage, on_busy: Callable[[bool], None] = lambda _b: None) -> None:
+        self.speaker = speaker
+        self.on_busy = on_busy
+        self._queue: queue.Queue[str | None] = queue.Queue()
+        self._busy = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="voiced-speech", daemon=True)
+        self._thread.start()
+
+    @property
+    def busy(self) -> bool:
+        return self._busy.is_set() or not self._queue.empty()
+
+    def speak(self, text: str) -> None:
+        self._busy.set()  # busy from the moment it is asked: the mic mutes before the first sample
+        self._queue.put(text)
+
+    def stop(self) -> None:
+        """Drop what is queued and cut what is playing."""
+        with contextlib.suppress(queue.Empty):
+            while True:
+                self._queue.get_nowait()
+        stop = getattr(self.speaker, "stop", None)
+        if stop is not None:
+            stop()
+
+    def close(self) -> None:
+        self.stop()
+        self._queue.put(None)
+        self._thread.join(5)
+
+    def _run(self) -> None:
+        while True:
+            text = self._queue.get()
+            if text is None:
+                return
+            self._busy.set()
+            self.on_busy(True)
+            try:
+                self.speaker.speak(text)
+            except Exception:  # noqa: BLE001 - a TTS failure is logged; the daemon goes on
+                log.exception("speaking failed: %r", text[:80])
+            finally:
+                if self._queue.empty():
+                    self._busy.clear()
+                    self.on_busy(False)
 
 
 # ----------------------------------------------------------------------------- the service

@@ -7,7 +7,8 @@ import pytest
 from tests.conftest import EXAMPLE_HOME, REPO
 from voiced.home import load_home, load_home_text
 from voiced.home.model import Entity
-from voiced.nlu.parser import Parser
+from voiced.events import Parse
+from voiced.nlu.parser import Parser, fixed_reply
 
 MODEL = REPO / "models" / "nlu"
 pytestmark = pytest.mark.skipif(not (MODEL / "meta.json").exists(), reason="shipped NLU model missing")
@@ -79,7 +80,8 @@ def test_out_of_domain_is_null(parser: Parser) -> None:
 def test_threshold_turns_weak_guesses_null() -> None:
     strict = Parser.load(None, load_home(EXAMPLE_HOME), threshold=1.01)
     p = strict.parse("turn on the bedroom lamp")
-    assert p.intent is None and p.extra["slots_raw"].get("name") == "bedroom lamp"
+    # the tagged name is still there, as the display name the dialogue compares with
+    assert p.intent is None and p.extra["slots_raw"].get("name") == "Bedroom Lamp"
 
 
 def test_ambiguous_name_lists_candidates() -> None:
@@ -121,5 +123,140 @@ def test_group_command_without_a_room_never_targets_the_whole_house(parser: Pars
 
 
 def test_intent_without_its_value_is_not_a_guess(parser: Parser) -> None:
+    # an item the dialogue cannot ask for: not understood
     p = parser.parse("add to the shopping list")
     assert p.intent is None or "item" in p.slots
+
+
+@pytest.mark.parametrize(("text", "intent", "missing", "slots"), [
+    ("set the temperature", "HassClimateSetTemperature", "temperature", {}),
+    ("set the thermostat", "HassClimateSetTemperature", "temperature", {"name": "Living Room Thermostat"}),
+    ("set the bedroom lamp brightness", "HassLightSet", "brightness", {"name": "Bedroom Lamp"}),
+    ("dim the bedroom lamp to", "HassLightSet", "brightness", {"name": "Bedroom Lamp"}),
+    ("set a timer", "HassStartTimer", "duration", {}),
+    ("start a timer", "HassStartTimer", "duration", {}),
+    ("set the volume", "HassSetVolume", "volume_level", {}),
+    ("set the blinds position", "HassSetPosition", "position", {"name": "Living Room Blinds"}),
+])
+def test_command_without_its_value_keeps_its_intent(parser: Parser, text: str, intent: str, missing: str,
+                                                     slots: dict[str, str]) -> None:
+    """The dialogue asks for the value ("To what temperature?") instead of giving up."""
+    p = parser.parse(text)
+    assert p.intent == intent, (text, p.intent)
+    assert p.extra["missing"] == [missing] and p.slots == slots
+
+
+def test_command_with_its_value_has_nothing_missing(parser: Parser) -> None:
+    p = parser.parse("set the thermostat to twenty one")
+    assert p.intent == "HassClimateSetTemperature" and p.slots["temperature"] == 21
+    assert "missing" not in p.extra
+
+
+@pytest.mark.parametrize(("text", "raw", "nums"), [
+    ("twenty one", {"temperature": 21}, [21]),
+    ("fifty percent", {}, [50]),
+    ("ten minutes", {"minutes": 10}, [10]),
+    ("for an hour and a half", {"hours": 1, "minutes": 30}, [0.5]),
+    ("the bedroom one", {"area": "Bedroom"}, []),
+    ("the one in the study", {"area": "Office"}, []),
+    ("the second one", {}, []),
+    ("both", {}, []),
+    ("both of them please", {}, []),
+    ("um", {}, []),
+])
+def test_bare_value_is_never_a_command(parser: Parser, text: str, raw: dict[str, object], nums: list[float]) -> None:
+    """An answer to a question ("to what temperature?", "which one?") must not act on its own."""
+    p = parser.parse(text)
+    assert p.intent is None and p.slots == {} and p.targets == (), (text, p.intent)
+    assert p.extra["numbers"] == nums
+    for key, value in raw.items():
+        assert p.extra["slots_raw"].get(key) == value, (text, p.extra["slots_raw"])
+
+
+def test_pronoun_one_is_not_a_number(parser: Parser) -> None:
+    assert parser.parse("the living room one").extra["numbers"] == []
+    assert parser.parse("turn it up by one").extra["numbers"] == [1]
+    assert parser.parse("set a timer for one minute").slots == {"minutes": 1}
+
+
+@pytest.mark.parametrize("text", ["stop", "Stop.", "stop talking", "be quiet", "shut up", "okay stop",
+                                  "cancel", "never mind", "forget it", "cancel that", "please stop"])
+def test_stop_and_cancel_are_nevermind(parser: Parser, text: str) -> None:
+    p = parser.parse(text)
+    assert p.intent == "HassNevermind" and p.targets == (), (text, p.intent)
+
+
+@pytest.mark.parametrize("text", ["stop the music", "stop the tv", "stop playing"])
+def test_stop_with_media_is_pause(parser: Parser, text: str) -> None:
+    p = parser.parse(text)
+    assert p.intent == "HassMediaPause" and p.targets, (text, p.intent)
+
+
+@pytest.mark.parametrize(("text", "intent"), [
+    ("yes", "VoicedConfirm"), ("yeah", "VoicedConfirm"), ("sure", "VoicedConfirm"), ("do it", "VoicedConfirm"),
+    ("yes please", "VoicedConfirm"), ("Correct.", "VoicedConfirm"), ("yeah go ahead", "VoicedConfirm"),
+    ("no", "VoicedDeny"), ("nope", "VoicedDeny"), ("don't", "VoicedDeny"), ("no thanks", "VoicedDeny"),
+    ("no cancel that", "VoicedDeny"), ("no don't do that", "VoicedDeny"),
+])
+def test_yes_and_no(parser: Parser, text: str, intent: str) -> None:
+    assert parser.parse(text).intent == intent, text
+
+
+def test_no_followed_by_a_command_is_the_command(parser: Parser) -> None:
+    p = parser.parse("no turn on the kitchen lights")
+    assert p.intent == "HassTurnOn" and p.slots["area"] == "Kitchen"
+
+
+def test_fixed_reply_rules_without_a_model() -> None:
+    def reply(text: str) -> str | None:
+        return fixed_reply(text.split())
+
+    assert reply("stop") == "HassNevermind" and reply("oh never mind") == "HassNevermind"
+    assert reply("stop the music") is None and reply("stop playing") is None
+    assert reply("okay") == "VoicedConfirm" and reply("yes that's right") == "VoicedConfirm"
+    assert reply("no leave it") == "VoicedDeny" and reply("no turn on the lights") is None
+    assert reply("yes turn on the lights") is None
+
+
+def _cands(p: Parse) -> set[str]:
+    return {c["id"] for c in p.extra.get("candidates", [])}
+
+
+def test_device_word_naming_several_entities_is_ambiguous(parser: Parser) -> None:
+    p = parser.parse("turn on the lamp")
+    assert p.intent == "HassTurnOn" and p.targets == () and p.extra["ambiguous_slot"] == "name"
+    assert _cands(p) == {"light.living_room_lamp", "light.bedroom_lamp", "light.desk_lamp"}
+    assert {c["area"] for c in p.extra["candidates"]} == {"Living Room", "Bedroom", "Office"}
+    assert all(set(c) == {"id", "name", "area"} for c in p.extra["candidates"])
+    p = parser.parse("unlock the door")
+    assert p.intent == "HassTurnOff" and p.targets == ()
+    assert _cands(p) == {"lock.front_door", "lock.back_door"}
+    p = parser.parse("turn off the fan")
+    assert _cands(p) == {"fan.ceiling_fan", "fan.office_fan"}
+
+
+def test_device_word_narrowed_by_the_satellite_area(parser: Parser) -> None:
+    p = parser.parse("turn on the lamp", area="bedroom")
+    assert p.slots == {"name": "Bedroom Lamp"} and p.targets == ("light.bedroom_lamp",)
+    assert "ambiguous_slot" not in p.extra
+    p = parser.parse("turn off the light", area="living_room")
+    assert p.slots == {"name": "Ceiling Light"} and p.targets == ("light.ceiling_light",)
+    # no lamp-named light in the garden: the lights there, as before
+    p = parser.parse("turn on the lamp", area="garden")
+    assert p.slots == {"area": "Garden", "domain": "light"} and p.targets == ("light.garden_lights",)
+
+
+def test_device_word_with_a_single_match_picks_it(parser: Parser) -> None:
+    p = parser.parse("close the blinds")
+    assert p.intent == "HassTurnOff" and p.targets == ("cover.living_room_blinds",)
+    assert p.slots == {"name": "Living Room Blinds"}
+
+
+def test_group_words_keep_their_meaning(parser: Parser) -> None:
+    # a plural domain word with a room (spoken or the satellite's) is the group there
+    p = parser.parse("turn on the lights", area="kitchen")
+    assert p.slots == {"area": "Kitchen", "domain": "light"} and len(p.targets) == 2
+    p = parser.parse("turn on the lamp in the bedroom")
+    assert p.slots == {"area": "Bedroom", "domain": "light"} and p.targets == ("light.bedroom_lamp",)
+    p = parser.parse("turn on the lights")  # no room and no "all": nothing, the dialogue can't guess
+    assert p.targets == () and "ambiguous_slot" not in p.extra

@@ -89,3 +89,21 @@ entities:
     assert len(both) == 3
     assert [e.id for e in r.narrow(both, domains=["light"], area=r.area("study"))] == ["light.study_lamp"]
     assert {e.id for e in r.narrow(both, domains=["light"])} == {"light.study_lamp", "light.den_lamp"}
+
+
+def test_with_word_finds_every_name_containing_it(resolver: Resolver) -> None:
+    assert {e.id for e in resolver.with_word("lamp")} == {
+        "light.living_room_lamp", "light.bedroom_lamp", "light.desk_lamp"}
+    # plural-insensitive, and limited to the domains asked for
+    assert {e.id for e in resolver.with_word("doors", ["lock"])} == {"lock.front_door", "lock.back_door"}
+    assert resolver.with_word("jacuzzi") == [] and resolver.with_word("desk lamp") == []
+
+
+def test_find_place_in_text(resolver: Resolver) -> None:
+    area, floor = resolver.find_place_in_text("the bedroom one")
+    assert area is not None and area.name == "Bedroom" and floor is None
+    area, floor = resolver.find_place_in_text("the one in the master bedroom")
+    assert area is not None and area.name == "Bedroom"
+    area, floor = resolver.find_place_in_text("the one upstairs")
+    assert area is None and floor is not None and floor.name == "Upstairs"
+    assert resolver.find_place_in_text("the second one") == (None, None)

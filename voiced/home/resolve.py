@@ -212,6 +212,29 @@ class Resolver:
                 best = (es, m.start(), m.end())
         return best
 
+    def with_word(self, word: str, domains: Iterable[str] | None = None) -> list[Entity]:
+        """Entities with ``word`` (plural-insensitive) among the words of a name or alias: "lamp" →
+        Desk Lamp, Bedroom Lamp, ...; the device word a speaker uses for a thing they don't name."""
+        want = stem(norm(word))
+        doms = set(domains) if domains else None
+        if not want or " " in want:
+            return []
+        return [e for e in self.home.entities if (doms is None or e.domain in doms)
+                and any(want in stem(norm(n)).split() for n in e.names)]
+
+    def find_place_in_text(self, text: str) -> tuple[Area | None, Floor | None]:
+        """The longest area or floor name/alias said as whole words in ``text`` ("the bedroom one")."""
+        low = " ".join(_WORD.findall(text.lower().replace("’", "'")))
+
+        def longest(keys: Iterable[str]) -> str:
+            hits = [k for k in keys if re.search(rf"(?<![\w']){re.escape(k)}(?![\w'])", low)]
+            return max(hits, key=len, default="")
+
+        area_key, floor_key = longest(self._areas), longest(self._floors)
+        if area_key and len(area_key) >= len(floor_key):
+            return self._areas[area_key], None
+        return None, (self._floors[floor_key] if floor_key else None)
+
     def narrow(self, entities: Iterable[Entity], domains: Iterable[str] | None = None,
                device_class: str | None = None, area: Area | None = None,
                floor: Floor | None = None) -> list[Entity]:

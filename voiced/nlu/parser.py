@@ -16,7 +16,7 @@ import torch
 from voiced.config import DEFAULT_MODELS
 from voiced.events import Parse, Span
 from voiced.home.model import Area, Entity, Floor, Home
-from voiced.home.resolve import DOMAIN_WORDS, Resolver, norm
+from voiced.home.resolve import DOMAIN_WORDS, Resolver, norm, stem
 from voiced.nlu import checkpoint, numbers
 from voiced.nlu.generate import gazetteer_flags, home_names
 from voiced.nlu.slots import STATE_WORDS, span_slots
@@ -80,6 +80,10 @@ class Parser:
         self.home = home
         self.resolver = Resolver(home)
         self._gaz = home_names(home)
+        # words of names that may make up an answer ("the desk one"); device words ("lock", "lamp")
+        # are left out because they double as verbs and group words in commands
+        self._place_words = {w for n in (*self._gaz[1], *self._gaz[2]) for w in n.split()} - set(DOMAIN_WORDS)
+        self._name_words = {w for n in self._gaz[0] for w in n.split()} - set(DOMAIN_WORDS)
 
     def known_words(self) -> set[str]:
         """Words the model has embeddings for plus every word of the home's names."""
@@ -98,10 +102,63 @@ class Parser:
         raw: dict[str, Any] = {}
         for label, _s, _e, span_text in spans:
             raw.update(span_slots(label, span_text))
-        extra: dict[str, Any] = {"slots_raw": dict(raw), "numbers": numbers.find_numbers(text)}
-        if not toks or intent is None or conf < self.threshold:
+        extra: dict[str, Any] = {"slots_raw": dict(raw), "numbers": find_numbers(text)}
+        fixed = fixed_reply(words)
+        if fixed is not None:
+            # yes / no / stop are whole-utterance replies: a rule, so a stray "stop" never pauses media
+            return Parse(text=text, intent=fixed, confidence=conf if intent == fixed else 1.0, extra=extra)
+        if not toks or intent is None or conf < self.threshold or self._bare_value(words) \
+                or all(w in _HESITATION for w in words):
+            # a bare value or choice ("twenty one", "the bedroom one") answers a question; never a command
+            extra["slots_raw"] = self._answer_slots(text, raw, bare=bool(toks) and self._bare_value(words))
             return Parse(text=text, intent=None, confidence=conf, extra=extra)
         return self._resolve(text, words, intent, conf, spans, raw, extra, area)
+
+    def _bare_value(self, words: list[str]) -> bool:
+        """Only numbers, units, ordinals, "both", "one" and place/device name words: an answer."""
+        content = False
+        for w in words:
+            if w in _VALUE_WORDS or w in _FILLER_WORDS:
+                content = content or w in _CONTENT_WORDS
+            elif w[0].isdigit() or w in numbers.NUMBER_WORDS or w in self._place_words:
+                content = True
+            elif w not in self._name_words:
+                return False  # a verb or any other word: let the model decide
+        return content
+
+    def _answer_slots(self, text: str, raw: dict[str, Any], bare: bool) -> dict[str, Any]:
+        """``slots_raw`` of a null parse: tagged slots with names/areas/floors as display names, and
+        for a bare answer the place, entity and duration found by lookup when the tagger missed them."""
+        out = dict(raw)
+        if isinstance(out.get("area"), str):
+            a = self.resolver.area(out["area"])
+            f = None if a else self.resolver.floor(out["area"])
+            if a or f:
+                out.pop("area")
+                out["area" if a else "floor"] = (a or f).name  # type: ignore[union-attr]
+        if isinstance(out.get("floor"), str):
+            f = self.resolver.floor(out["floor"])
+            if f:
+                out["floor"] = f.name
+        if isinstance(out.get("name"), str):
+            found = self.resolver.exact(out["name"])
+            if len({e.name for e in found}) == 1:
+                out["name"] = found[0].name
+        if not bare:
+            return out
+        if "area" not in out and "floor" not in out:
+            a, f = self.resolver.find_place_in_text(text)
+            if a is not None:
+                out["area"] = a.name
+            elif f is not None:
+                out["floor"] = f.name
+        if "name" not in out:
+            ents, _s, _e = self.resolver.find_in_text(text)
+            if ents and len({e.name for e in ents}) == 1:
+                out["name"] = ents[0].name
+        if not any(k in out for k in ("hours", "minutes", "seconds")) and _UNIT.search(text.lower()):
+            out.update(numbers.parse_duration(text) or {})
+        return out
 
     def _satellite_area(self, area: str | None) -> Area | None:
         if not area:
@@ -109,10 +166,11 @@ class Parser:
         found = self.home.area(area)
         return found if found else self.resolver.area(area, fuzzy=False)
 
-    def _domain_words(self, toks: list[Token], inside: set[int], intent: str) -> tuple[str | None, str | None]:
-        """Domain (and device class) from words like "lights", "blinds" said outside name spans."""
+    def _domain_words(self, toks: list[Token], inside: set[int], intent: str) -> tuple[str | None, str | None, str]:
+        """Domain, device class and the word itself from words like "lights", "blinds" outside name spans."""
         domain: str | None = None
         device_class: str | None = None
+        said = ""
         for k, t in enumerate(toks):
             if t.start in inside:
                 continue
@@ -123,11 +181,12 @@ class Parser:
                 continue  # "switch on ...", "light up ..." are verbs
             if hit[0] == "sensor" and intent != "HassGetState":
                 continue
+            said = t.text  # the noun comes last: "lock the door" → "door"
             if domain is None:
                 domain, device_class = hit
         if domain == "media_player" and intent not in ("HassTurnOn", "HassTurnOff", "HassGetState"):
             domain, device_class = None, None
-        return domain, device_class
+        return domain, device_class, said
 
     def _resolve(self, text: str, words: list[str], intent: str, conf: float,
                  spans: list[tuple[str, int, int, str]], raw: dict[str, Any], extra: dict[str, Any],
@@ -163,7 +222,7 @@ class Parser:
         for label, s, e, _t in spans:
             if label in ("name", "area", "floor", "item", "message", "list", "timer_name", "conversation_command"):
                 inside.update(x.start for x in toks if s <= x.start < e)
-        domain, device_class = self._domain_words(toks, inside, intent)
+        domain, device_class, device_word = self._domain_words(toks, inside, intent)
 
         name_span: tuple[str, int, int, str] | None = None
         area_span: tuple[int, int] | None = None
@@ -273,6 +332,7 @@ class Parser:
                     break
 
         entities: list[Entity] = []
+        bare_word = False
         if name_span is not None:
             _l, s, e, t = name_span
             doms = allowed or ((domain,) if domain else None)
@@ -292,6 +352,9 @@ class Parser:
                     slots["name"] = entities[0].name
                     targets = [entities[0].id]
                 domain, device_class = None, None
+            elif m.domain and not (m.area or m.floor) and not (area_obj or floor_obj):
+                domain, device_class, device_word = m.domain, m.device_class, norm(t)  # "the door": a device word
+                bare_word = True
             elif m.area or m.floor or m.domain:
                 area_obj = m.area or area_obj
                 floor_obj = m.floor or floor_obj
@@ -301,6 +364,26 @@ class Parser:
                 unresolved.append(Span("name", s, e, t))
                 slots["name"] = norm(t)
 
+        if domain == "binary_sensor" and device_class == "door" and (
+                slots.get("state") in ("locked", "unlocked") or re.search(r"\b(un)?lock", low)):
+            domain, device_class = "lock", None
+        if (name_span is None or bare_word) and area_obj is None and floor_obj is None and "area" not in slots \
+                and "floor" not in slots and device_word and domain and intent in INTENT_DOMAINS \
+                and not here and not _ALL.search(low):
+            picked = self._device_word(device_word, intent, domain, device_class, sat_area)
+            if len(picked) == 1:
+                entities = picked
+                slots["name"] = picked[0].name
+                targets = [picked[0].id]
+                domain, device_class = None, None
+            elif picked:
+                entities = picked
+                extra["ambiguous_slot"] = "name"
+                extra["candidates"] = [
+                    {"id": x.id, "name": x.name, "area": a.name if (a := self.home.area(x.area)) else None}
+                    for x in picked]
+                slots["name"] = norm(device_word)
+                domain, device_class = None, None
         if area_obj is None and floor_obj is None and "name" not in slots and "area" not in slots \
                 and sat_area is not None and (here or (intent in _CONTEXT_AREA and not _ALL.search(low))):
             area_obj = sat_area
@@ -339,6 +422,16 @@ class Parser:
                 said_up, said_down = bool(up.search(low)), bool(down.search(low))
                 if said_up != said_down:
                     intent = pair[0] if said_up else pair[1]
+        if intent in ("VoicedClimateWarmer", "VoicedClimateCooler") and _SET_VERB.search(low) \
+                and not _CLIMATE_DIRECTION.search(low):
+            intent = "HassClimateSetTemperature"  # "set the thermostat": no direction said, a value is wanted
+            self._fix_numbers(intent, slots)
+        if intent in ("VoicedLightBrighten", "VoicedLightDim") and "brightness" not in slots and (
+                _DANGLING.search(low) or (_SET_VERB.search(low) and not _LIGHT_DIRECTION.search(low))):
+            intent = "HassLightSet"  # "dim the bedroom lamp to": the value is still to come
+        if intent in _TIMER_INTENTS and intent != "HassStartTimer" and _NEW_TIMER.search(low):
+            intent = "HassStartTimer"  # "start a timer" is a new timer, not resuming one
+            self._fix_numbers(intent, slots)
         if intent == "HassListAddItem" and "item" not in slots:
             m_item = _LIST_ITEM.search(text.lower())
             if m_item:
@@ -363,13 +456,37 @@ class Parser:
         if domain:
             extra["domain_hint"] = domain
         extra["slots_raw"] = dict(raw)
-        missing = [k for k in _REQUIRED.get(intent, ()) if not any(x in slots for x in k.split("|"))]
+        missing = [_MISSING_NAME.get(k, k) for k in _REQUIRED.get(intent, ())
+                   if not any(x in slots for x in k.split("|"))]
         if missing:
-            # an intent without the value it needs cannot be carried out: not understood, not a guess
             extra["missing"] = missing
-            return Parse(text=text, intent=None, confidence=conf, extra=extra)
+            if intent not in _ASKABLE:
+                # an item or message the dialogue cannot ask for: not understood rather than a guess
+                return Parse(text=text, intent=None, confidence=conf, extra=extra)
         return Parse(text=text, intent=intent, confidence=conf, slots=slots, targets=tuple(targets),
                      spans=tuple(out_spans), unresolved=tuple(unresolved), extra=extra)
+
+    def _device_word(self, word: str, intent: str, domain: str, device_class: str | None,
+                     sat_area: Area | None) -> list[Entity]:
+        """Entities a device word stands for when no name or room was said ("turn on the lamp").
+
+        One entity with that word in its name: it.  Several: the ones in the satellite's room when
+        that leaves one, else all of them (ambiguous, the dialogue asks which).  A plural ("the
+        blinds") only names a single entity; with a satellite room it keeps meaning the group there.
+        """
+        allowed = INTENT_DOMAINS.get(intent) or (None if intent == "HassGetState" else _ACTIONABLE)
+        cands = self.resolver.narrow(self.resolver.with_word(word, allowed), (domain,), device_class)
+        plural = stem(word) != word
+        if sat_area is not None:
+            if plural:
+                return []
+            local = [e for e in cands if e.area == sat_area.id]
+            return local
+        if len(cands) > 1 and not plural:
+            return cands
+        if len(cands) == 1 and intent in _GROUP_ACTIONS | {"HassGetState"}:
+            return cands  # other intents already reach every entity of the domain: the same one
+        return []
 
     @staticmethod
     def _fix_numbers(intent: str, slots: dict[str, Any]) -> None:
@@ -392,6 +509,72 @@ class Parser:
                 slots[unit] = slots.pop("start_" + unit)
 
 
+# bare answers: the words a value or a choice is made of ("the second one", "twenty one degrees")
+_CONTENT_WORDS = {"half", "quarter", "percent", "%", "°", "degrees", "degree", "minutes", "minute", "hours", "hour",
+                  "seconds", "second", "both", "either", "one", "ones", "first", "third", "fourth", "fifth", "last",
+                  "other", "left", "middle", "former", "latter", "them", "all"}
+_VALUE_WORDS = _CONTENT_WORDS | {"a", "an", "and", "point", "celsius", "centigrade", "mins", "min", "hrs", "secs",
+                                 "the", "of", "in", "at", "to", "for", "that", "this", "those", "these", "over",
+                                 "there", "same", "mean", "meant", "think", "maybe", "about", "around", "i"}
+_FILLER_WORDS = {"please", "thanks", "thank", "you", "just", "um", "uh", "er", "erm", "hmm", "oh", "so", "well",
+                 "like", "okay", "ok"}
+_HESITATION = {"uh", "um", "er", "erm", "hmm", "mm", "ah", "eh", "oh", "huh", "uhm", "hm"}
+_LEAD = {"oh", "okay", "ok", "um", "uh", "er", "erm", "hmm", "hey", "so", "well", "just", "please", "sorry",
+         "actually", "alright", "computer", "oops"}
+_TAIL = {"please", "thanks", "now", "then", "computer"}
+_NEVERMIND = re.compile(
+    r"(stop|stop it|stop that|stop talking|stop speaking|stop listening|be quiet|quiet|keep quiet|shut up|hush|"
+    r"sh+|silence|enough|that's enough|cancel|cancel it|cancel that|never ?mind|forget it|forget that|"
+    r"forget about it|scratch that|ignore (me|that)|not now)( (thank you|thanks|please|now|then))*"
+    r"( i (don't|do not|didn't|did not) (need|want|mean) (anything|it|that|to))?")
+_YES = (r"(yes|yeah|yea|yep|yup|sure|sure thing|ok|okay|correct|right|that's right|that's correct|do it|go ahead|"
+        r"go for it|please do|absolutely|definitely|of course|confirm|confirmed|affirmative|sounds good|exactly|"
+        r"i'm sure|i am sure|yes please)")
+_CONFIRM = re.compile(rf"{_YES}( ({_YES[1:-1]}|please|thanks|thank you))*")
+_DENY = re.compile(
+    r"(no|nope|nah|negative)( (thanks|thank you|not that|not that one|that's wrong|wrong|don't|don't do it|"
+    r"don't do that|do not|do not do that|leave it|cancel|cancel it|cancel that|never ?mind|forget it|stop|not now|"
+    r"not really|i don't want that|i don't need that|way|don't bother|please))*"
+    r"|don't|do not|don't do it|don't do that|do not do that|not that|not that one|wrong|that's wrong|"
+    r"that's not right|definitely not|not really|no way|don't bother")
+
+
+def fixed_reply(words: list[str]) -> str | None:
+    """HassNevermind / VoicedConfirm / VoicedDeny when the whole utterance is such a reply.
+
+    "no ..." forms are a denial; "stop"/"be quiet" alone cancel (the dialogue stops speech);
+    "stop the music" is not matched and stays a media command.
+    """
+    core = list(words)
+    while len(core) > 1 and core[0] in _LEAD:
+        core.pop(0)
+    while len(core) > 1 and core[-1] in _TAIL:
+        core.pop()
+    if len(core) > 1 and core[-2:] == ["thank", "you"]:
+        core = core[:-2]
+    full, text = " ".join(words), " ".join(core)
+    if not text:
+        return None
+    if _CONFIRM.fullmatch(full) or _CONFIRM.fullmatch(text):
+        return "VoicedConfirm"
+    if _DENY.fullmatch(text):
+        return "VoicedDeny"
+    if _NEVERMIND.fullmatch(text):
+        return "HassNevermind"
+    return None
+
+
+_PRONOUN_ONE = re.compile(r"\b((?:the|that|this|which|each|every|other)(?: (?!(?:by|to|at|for|of|up|down)\b)[a-z']+){0,2}"
+                          r") (ones?)\b(?! (?:percent|degrees?|minutes?|hours?|seconds?|point|and)\b)")
+
+
+def find_numbers(text: str) -> list[int | float]:
+    """Every number in ``text``; the pronoun "one" ("the bedroom one", "the second one") is not 1."""
+    low = text.lower()
+    masked = _PRONOUN_ONE.sub(lambda m: m.group(1) + " " + "x" * len(m.group(2)), low)
+    return numbers.find_numbers(masked)
+
+
 _DETERMINERS = {"the", "a", "all", "any", "every", "this", "that", "my", "our", "those", "these", "of"}
 # values an intent cannot do without ("|": any one of them)
 _REQUIRED: dict[str, tuple[str, ...]] = {
@@ -400,6 +583,20 @@ _REQUIRED: dict[str, tuple[str, ...]] = {
     "HassStartTimer": ("hours|minutes|seconds",), "HassIncreaseTimer": ("hours|minutes|seconds",),
     "HassDecreaseTimer": ("hours|minutes|seconds",), "HassListAddItem": ("item",), "HassBroadcast": ("message",),
 }
+# values the dialogue asks for (docs/dialogue.md); other missing values make the parse null
+_ASKABLE = {"HassLightSet", "HassClimateSetTemperature", "HassSetPosition", "HassSetVolume", "HassStartTimer",
+            "HassIncreaseTimer", "HassDecreaseTimer"}
+_MISSING_NAME = {"brightness|color": "brightness", "hours|minutes|seconds": "duration"}
+_ACTIONABLE = ("light", "switch", "fan", "cover", "lock", "valve", "media_player", "climate", "vacuum", "scene",
+               "script")
+_SET_VERB = re.compile(r"\b(set|change|adjust)\b")
+_CLIMATE_DIRECTION = re.compile(r"\b(up|down|raise|lower|increase|decrease|reduce|bump|knock|drop|warmer|hotter|"
+                                r"cooler|colder|warm|heat|cool|cold|hot|freezing|chilly|boiling|roasting|by)\b")
+_LIGHT_DIRECTION = re.compile(r"\b(up|down|raise|lower|increase|decrease|reduce|bump|brighter|brighten|lighter|"
+                              r"dimmer|dim|darker|by)\b")
+_DANGLING = re.compile(r"\b(to|at)$")
+_NEW_TIMER = re.compile(r"\b(set|start|create|make|need|want)( me)? (a|an|a new|new|another)( \w+)? (timer|countdown)\b")
+_UNIT = re.compile(r"\b(\d+|a|an|" + "|".join(sorted(numbers.NUMBER_WORDS)) + r") (hours?|minutes?|mins?|seconds?|secs?)\b")
 _STATE_ANY = re.compile(r"\b(locked|unlocked|open|opened|closed|shut|on|off|running)\b")
 _ALARM = re.compile(r"\b(going off|ringing|beeping|sounding)\b")
 # words that fix the direction of a relative change, whatever the tagger's intent said
