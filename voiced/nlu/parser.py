@@ -108,7 +108,8 @@ class Parser:
             # yes / no / stop are whole-utterance replies: a rule, so a stray "stop" never pauses media
             return Parse(text=text, intent=fixed, confidence=conf if intent == fixed else 1.0, extra=extra)
         if not toks or intent is None or conf < self.threshold or self._bare_value(words) \
-                or all(w in _HESITATION for w in words):
+                or all(w in _HESITATION for w in words) or intent == "VoicedConfirm":
+            # a yes must be a clear yes (the rule above): a misheard one could confirm an unlock
             # a bare value or choice ("twenty one", "the bedroom one") answers a question; never a command
             extra["slots_raw"] = self._answer_slots(text, raw, bare=bool(toks) and self._bare_value(words))
             return Parse(text=text, intent=None, confidence=conf, extra=extra)
@@ -133,9 +134,11 @@ class Parser:
         if isinstance(out.get("area"), str):
             a = self.resolver.area(out["area"])
             f = None if a else self.resolver.floor(out["area"])
-            if a or f:
+            if a is not None:
+                out["area"] = a.name
+            elif f is not None:
                 out.pop("area")
-                out["area" if a else "floor"] = (a or f).name  # type: ignore[union-attr]
+                out["floor"] = f.name
         if isinstance(out.get("floor"), str):
             f = self.resolver.floor(out["floor"])
             if f:
@@ -324,6 +327,25 @@ class Parser:
             if ents and not any(s < se and ss < e for _lb, ss, se, _t in spans):
                 name_span = ("name", s, e, text[s:e])
                 out_spans.append(Span("name", s, e, text[s:e]))
+        if name_span is None and area_obj is None and floor_obj is None and domain is None \
+                and intent in ("HassTurnOn", "HassTurnOff", "HassToggle") and "area" not in slots \
+                and not here and not _ALL.search(low):
+            # "switch on the hot tub": the object after the article is a name the tagger missed
+            obj = _object_phrase(toks)
+            if obj is not None:
+                name_span = ("name", obj[0], obj[1], text[obj[0]:obj[1]])
+                out_spans.append(Span("name", *obj, text[obj[0]:obj[1]]))
+        elif name_span is not None and intent in ("HassTurnOn", "HassTurnOff", "HassToggle"):
+            # a name cut short ("the lava | lamp", "the bedroom | lamb"): the whole object phrase is the
+            # name when the part alone means nothing, or only the longer one is an entity
+            obj = _object_phrase(toks)
+            if obj is not None and obj[0] <= name_span[1] and obj[1] > name_span[2] and \
+                    not any(obj[0] < se and ss < obj[1] for lb, ss, se, _t in spans if lb != "name") and (
+                    not self._resolves(name_span[3]) or (self.resolver.name(text[obj[0]:obj[1]]).entities
+                                                         and not self.resolver.name(name_span[3]).entities)):
+                out_spans = [x for x in out_spans if not (x.slot == "name" and x.start == name_span[1])]
+                name_span = ("name", obj[0], obj[1], text[obj[0]:obj[1]])
+                out_spans.append(Span("name", *obj, text[obj[0]:obj[1]]))
         if name_span is None and area_obj is None and floor_obj is None and intent in INTENT_DOMAINS:
             for x in toks:
                 f = self.resolver.floor(x.text, fuzzy=False) if x.start not in inside else None
@@ -466,6 +488,10 @@ class Parser:
         return Parse(text=text, intent=intent, confidence=conf, slots=slots, targets=tuple(targets),
                      spans=tuple(out_spans), unresolved=tuple(unresolved), extra=extra)
 
+    def _resolves(self, spoken: str) -> bool:
+        m = self.resolver.name(spoken)
+        return bool(m.entities or m.area or m.floor or m.domain)
+
     def _device_word(self, word: str, intent: str, domain: str, device_class: str | None,
                      sat_area: Area | None) -> list[Entity]:
         """Entities a device word stands for when no name or room was said ("turn on the lamp").
@@ -562,6 +588,26 @@ def fixed_reply(words: list[str]) -> str | None:
     if _NEVERMIND.fullmatch(text):
         return "HassNevermind"
     return None
+
+
+_OBJECT_STOP = {"on", "off", "up", "down", "please", "now", "thanks", "again", "for", "me", "too", "as", "well",
+                "right", "away", "then", "quickly", "in", "at", "to", "it", "and", "of"}
+
+
+def _object_phrase(toks: list[Token]) -> tuple[int, int] | None:
+    """Character range of the 1–3 words after the last article, up to trailing particles ("on",
+    "please"): the thing a bare on/off command names.  None when anything else follows."""
+    arts = [k for k, t in enumerate(toks) if t.text in ("the", "my", "our")]
+    if not arts:
+        return None
+    rest = toks[arts[-1] + 1:]
+    while rest and rest[-1].text in _OBJECT_STOP:
+        rest = rest[:-1]
+    if not 1 <= len(rest) <= 3 or any(
+            not t.text.isalpha() or t.text in _OBJECT_STOP or t.text in STATE_WORDS or t.text in _VALUE_WORDS
+            for t in rest):
+        return None
+    return rest[0].start, rest[-1].end
 
 
 _PRONOUN_ONE = re.compile(r"\b((?:the|that|this|which|each|every|other)(?: (?!(?:by|to|at|for|of|up|down)\b)[a-z']+){0,2}"
