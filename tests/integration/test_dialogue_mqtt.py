@@ -193,3 +193,28 @@ def test_nevermind_cancels_a_question(conv: Conversation) -> None:
     conv.say("yes")
     time.sleep(0.3)
     assert conv.commands("zigbee2mqtt/front_door_lock/set") == []
+
+
+def test_which_one_follow_up(conv: Conversation) -> None:
+    r = conv.say("turn on the lamp")
+    assert r["text"].endswith("?") and "bedroom lamp" in r["text"].lower()
+    time.sleep(0.3)
+    assert conv.commands("zigbee2mqtt/bedroom_lamp/set") == []
+    conv.say("the bedroom one")
+    conv.sub.wait_for("zigbee2mqtt/bedroom_lamp/set", b'{"state":"ON"}')
+    assert conv.commands("zigbee2mqtt/living_room_lamp/set") == []
+
+
+def test_missing_value_follow_up(conv: Conversation) -> None:
+    r = conv.say("set the temperature", area="living_room")
+    assert r["text"].endswith("?")
+    conv.say("twenty one")
+    topic, payload, _ = conv.sub.wait_for("climate/living_room/target/set")
+    assert float(payload) == 21.0
+
+
+def test_bare_value_without_a_question_does_nothing(conv: Conversation) -> None:
+    conv.say("twenty one")
+    time.sleep(0.3)
+    assert conv.commands("climate/living_room/target/set") == []
+    assert conv.commands("zigbee2mqtt/bedroom_trv/set") == []
