@@ -176,7 +176,7 @@ class Speaker:
 
     def speak(self, text: str) -> bool:
         """Render and play; blocks until played (True) or interrupted by ``stop()`` (False)."""
-        from voiced.audio.playback import Player
+        from voiced.tts.playback import Player
 
         audio, rate = self.render(text)
         if audio.size == 0:
