@@ -131,12 +131,15 @@ def spoken_set(commands: list[str], voices: tuple[str, ...] = VOICES, speeds: tu
 # ----------------------------------------------------------------------------- end to end harness
 
 
-def actionable_commands(n: int, seed: int = 0, devices: str | None = None) -> tuple[list[str], dict[str, list[tuple[str, str]]]]:
+def actionable_commands(n: int, seed: int = 0, devices: str | None = None,
+                        pool: str = "generated") -> tuple[list[str], dict[str, list[tuple[str, str]]]]:
     """``n`` spoken commands of the home that make MQTT commands, and what each must publish.
 
-    Drawn from the ASR grammar's own sentences (``command_sentences``); the expected (topic,
-    payload) pairs are what the NLU + actions make of the *true* text, so the score measures what
-    hearing adds to (or takes from) the text path.
+    Drawn from the ASR grammar's own sentences: ``pool`` "generated" = the NLU generator's varied
+    commands (``command_sentences``), "core" = the plain canonical ones (``core_sentences``: short,
+    many minimal pairs such as on/off, garage/night light), "mixed" = alternating.  The expected
+    (topic, payload) pairs are what the NLU + actions make of the *true* text, so the score
+    measures what hearing adds to (or takes from) the text path.
     """
     import random
 
@@ -154,11 +157,16 @@ def actionable_commands(n: int, seed: int = 0, devices: str | None = None) -> tu
     core, generated = core_sentences(home), command_sentences(home)
     rng.shuffle(core)
     rng.shuffle(generated)
-    pool = [s for pair in zip(core, generated, strict=False) for s in pair]  # plain and varied, alternating
+    if pool == "core":
+        candidates = core
+    elif pool == "mixed":
+        candidates = [s for pair in zip(core, generated, strict=False) for s in pair]
+    else:
+        candidates = generated
     chosen: list[str] = []
     expected: dict[str, list[tuple[str, str]]] = {}
     per_target: dict[tuple[str, ...], int] = {}
-    for text in pool:
+    for text in candidates:
         if len(chosen) >= n:
             break
         if len(text.split()) > 9 or any(w in text for w in ("roomba", "hoovering", "unpause")):

@@ -61,7 +61,7 @@ class ReplyStage(Protocol):
 
 
 class SpeakStage(Protocol):
-    def speak(self, text: str) -> None: ...
+    def speak(self, text: str) -> object: ...
 
 
 Planner = Callable[..., Outcome]  # actions.plan(parse, home, states, now=, site=, sites=)

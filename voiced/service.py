@@ -235,6 +235,8 @@ class Service:
                                  speaking=lambda: bool(getattr(self.speaker, "busy", False)),
                                  stop_speech=self._stop_speech)
         self.speaker = speaker
+        self.voice: Any = None  # voiced.listener.VoiceInput when a microphone is in use
+        self._follow_up = False  # the last reply asked a question: listen again without the wake word
         self._stop = threading.Event()
         self._pending_discovery: dict[str, Entity] = {}
         self._discovery_due: float | None = None
@@ -284,6 +286,48 @@ class Service:
         """Thread-safe: ask the main loop to finish now."""
         self._stop.set()
         self.events.put(_Stop(reason))
+
+    # ------------------------------------------------------------------ voice
+
+    def attach_voice(self, voice: Any) -> None:
+        """Plug in the ears (a started-later ``VoiceInput``): transcripts go through the main loop,
+        the microphone is muted while voiced speaks, and a question is followed by listening."""
+        self.voice = voice
+
+    def on_voice_transcript(self, ev: Any) -> None:
+        """Called on the voice thread: hand the transcript to the main loop."""
+        timings = {**ev.timings_ms, "t_end_of_speech": ev.end_of_speech}
+        self.events.put(_Call(lambda: self._handle_heard(ev.transcript, timings)))
+
+    def on_voice_wake(self, ev: Any) -> None:
+        if self.settings.hermes.enabled and ev.text:
+            topic, payload = hermes.hotword_detected(ev.text, self.site, ev.session_id)
+            self.events.put(_Call(lambda: self.client.publish(topic, payload)))
+
+    def _handle_heard(self, transcript: Transcript, timings: dict[str, float]) -> None:
+        reply = self.pipeline.handle_transcript(transcript, timings=timings)
+        self._after_reply(reply)
+
+    def _after_reply(self, reply: Any) -> None:
+        if self.voice is None or reply.end_session:
+            return
+        if self.speaker is not None and getattr(self.speaker, "busy", False):
+            self._follow_up = True  # listen once the question has been spoken (on_speech_busy)
+        else:
+            self.voice.listen()
+
+    def on_speech_busy(self, busy: bool) -> None:
+        """From the speech thread: mute the microphone while voiced speaks, so it never hears itself."""
+        if self.voice is None:
+            return
+        if busy:
+            self.voice.mute()
+            return
+        if self._follow_up:
+            self._follow_up = False
+            self.voice.listen()
+        self.voice.unmute()
+        self.events.put(_Call(lambda: self.dialogue.speaking_stopped(self.site, self.wall())))
 
     def request_reload(self) -> None:
         """Signal-handler-safe (SIGHUP): the main loop reloads within one tick."""
@@ -391,7 +435,11 @@ class Service:
                 topic, payload = hermes.say_finished(site, ident)
                 self.client.publish(topic, payload)
         elif t == topics.listen(site):
-            log.info("listen requested, but there is no microphone here: send text on %s", topics.text(site))
+            if self.voice is not None:
+                log.info("listen requested over MQTT")
+                self.voice.listen()
+            else:
+                log.info("listen requested, but there is no microphone here: send text on %s", topics.text(site))
         elif t == topics.reload(site):
             self.reload()
         elif t == topics.mute_set(site):
@@ -468,7 +516,8 @@ class Service:
         if text is None or len(text) > MAX_TEXT_CHARS:
             log.warning("ignored a malformed text command on %s", topics.text(self.site))
             return
-        self.pipeline.handle_transcript(Transcript(text=text, session_id=session_id, area=area))
+        reply = self.pipeline.handle_transcript(Transcript(text=text, session_id=session_id, area=area))
+        self._after_reply(reply)
 
     def _speak(self, text: str) -> None:
         if self.speaker is None or self.muted:
@@ -529,6 +578,8 @@ class Service:
                     t = time.perf_counter()
                     try:
                         setter(target)
+                        if self.voice is not None:
+                            self.voice.set_home(target)  # the ASR grammar learns the new names too
                         log.info("NLU vocabulary refreshed for %d entities in %.0f ms", len(target.entities),
                                  (time.perf_counter() - t) * 1000)
                     except Exception:  # noqa: BLE001

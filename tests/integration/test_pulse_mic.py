@@ -191,3 +191,19 @@ def test_missing_microphone_is_one_clear_error(pulse: PrivatePulse) -> None:
     assert p.returncode == 0, p.stderr
     assert p.stdout.startswith("AudioError: microphone no such mic not available")
     assert "pulse" in p.stdout  # the message lists the devices that do exist
+
+
+def test_daemon_mode_retries_instead_of_dying(pulse: PrivatePulse) -> None:
+    code = ("import logging, threading, time\n"
+            "logging.basicConfig(level=logging.ERROR)\n"
+            "from voiced.audio.sources import MicrophoneSource\n"
+            "from voiced.config import AudioSettings\n"
+            "mic = MicrophoneSource(AudioSettings(input_device='no such mic', retry_seconds=0.1), retry=True)\n"
+            "threading.Timer(1.0, mic.close).start()\n"
+            "n = sum(1 for _ in mic.chunks())\n"
+            "print('chunks', n, 'failures', mic.failures)\n")
+    p = subprocess.run([sys.executable, "-c", code], env=pulse.env, cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+    chunks, failures = int(p.stdout.split()[1]), int(p.stdout.split()[3])
+    assert chunks == 0 and failures >= 3  # kept retrying until closed
+    assert p.stderr.count("not available") == 1  # one clear message, not one per retry

@@ -234,13 +234,15 @@ class MicrophoneSource:
     retries every ``retry_seconds`` instead, so the daemon never dies for a missing microphone.
     """
 
-    def __init__(self, settings: AudioSettings | None = None) -> None:
+    def __init__(self, settings: AudioSettings | None = None, retry: bool = False) -> None:
         self.settings = settings or AudioSettings()
+        self.retry = retry  # the daemon: log and retry every audio.retry_seconds instead of raising
         self._stop = threading.Event()
         self._queue: queue.Queue[bytes | None] = queue.Queue(maxsize=200)
         self.rate = SAMPLE_RATE
         self.device_name = ""
         self.overflows = 0
+        self.failures = 0  # consecutive failed attempts to open the device
 
     @staticmethod
     def _sd() -> Any:
@@ -272,8 +274,10 @@ class MicrophoneSource:
                 rate = int(info.get("default_samplerate") or 48000)
         return dev, int(rate)
 
-    def chunks(self, retry: bool = False) -> Iterator[AudioChunk]:
+    def chunks(self, retry: bool | None = None) -> Iterator[AudioChunk]:
         """Chunks until ``close()``; with ``retry`` a failing device is reopened every retry_seconds."""
+        retry = self.retry if retry is None else retry
+        self.failures = 0
         while not self._stop.is_set():
             try:
                 yield from self._capture()
@@ -281,7 +285,9 @@ class MicrophoneSource:
             except AudioError as exc:
                 if not retry:
                     raise
-                log.error("%s; retrying in %.0f s", exc, self.settings.retry_seconds)
+                self.failures += 1
+                if self.failures == 1 or self.failures % 60 == 0:  # one clear message, not a flood
+                    log.error("%s; retrying every %.0f s", exc, self.settings.retry_seconds)
                 if self._stop.wait(self.settings.retry_seconds):
                     return
 

@@ -18,7 +18,6 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from voiced.asr.grammar import home_sentences
 from voiced.asr.select import choose_engine, make_recognizer
 from voiced.audio.frontend import TRANSCRIPT, VoiceEvent, VoiceFrontend
 from voiced.audio.sources import WavSource, read_wav
@@ -26,19 +25,10 @@ from voiced.audio.wake import WakeWord
 from voiced.config import Settings, load_settings
 from voiced.errors import AudioError, MqttError, VoicedError
 from voiced.home import load_home
-from voiced.home.model import Home
-from voiced.nlu.generate import command_sentences
+from voiced.listener import asr_sentences
 from voiced.nlu.parser import Parser
 
 log = logging.getLogger(__name__)
-
-GRAMMAR_SENTENCES = 2000  # sentences in the ASR grammar (command_sentences' limit)
-
-
-def asr_sentences(home: Home, limit: int = GRAMMAR_SENTENCES) -> list[str]:
-    """The home's commands as the ASR grammar: the canonical commands of every entity and area plus
-    the NLU generator's sentences (lower case, number words)."""
-    return home_sentences(home, command_sentences(home, limit=limit, seed=0))
 
 
 def _publish(settings: Settings, url: str, commands: list[Any]) -> list[dict[str, Any]]:

@@ -34,17 +34,6 @@ def _apply_args(settings: Settings, args: argparse.Namespace) -> Settings:
     return settings
 
 
-def microphone_available() -> bool:
-    """Whether PortAudio sees an input device (no sound card: False)."""
-    try:
-        import sounddevice as sd  # lazily: the text-only daemon never needs it
-
-        sd.query_devices(kind="input")
-        return True
-    except Exception:  # noqa: BLE001 - missing library, no device, PortAudio errors
-        return False
-
-
 def load_stages(settings: Settings, home: Any) -> tuple[Any, Any]:
     """The NLU parser and reply generator (the shipped models unless the config names others)."""
     try:
@@ -73,12 +62,20 @@ def cmd_run(args: argparse.Namespace) -> int:
              len(home.entities), home.source)
 
     parser, replier = load_stages(settings, home)
-    speaker = None
+    speaker: Any = None
+    voice: Any = None
     if not args.no_audio and settings.audio.enabled:
+        from voiced.listener import VoiceInput, microphone_available
+        from voiced.service import SpeechOut
+        from voiced.tts import Speaker
+
         if not microphone_available():
-            log.warning("no microphone: serving text commands over MQTT only")
+            log.warning("no microphone: serving text commands over MQTT only (voiced/%s/text)", settings.site)
         else:
-            log.warning("audio front end not wired in this build: serving text commands over MQTT only")
+            voice = VoiceInput(settings, home, on_transcript=lambda ev: None)
+            log.info("listening with %s; wake word %s", voice.engine,
+                     " / ".join(settings.wake.phrases) if settings.wake.enabled else "off")
+        speaker = SpeechOut(Speaker(settings.tts, settings.audio.output_device))
 
     local = LocalBroker()
     service: Service | None = None
@@ -92,6 +89,12 @@ def cmd_run(args: argparse.Namespace) -> int:
         service = Service(settings, home, nlu=parser, replier=replier, url=url, speaker=speaker,
                           devices_path=str(devices_path), reloader=reloader, notifier=Notifier(),
                           watchdog=watchdog_interval())
+        if speaker is not None:
+            speaker.on_busy = service.on_speech_busy
+        if voice is not None:
+            voice.on_transcript = service.on_voice_transcript
+            voice.on_wake = service.on_voice_wake
+            service.attach_voice(voice)
         if threading.current_thread() is threading.main_thread():
             svc = service
 
@@ -108,9 +111,15 @@ def cmd_run(args: argparse.Namespace) -> int:
         if not service.start():
             log.warning("broker %s not reachable yet; commands are queued until it is", url)
         log.info("ready: text commands on voiced/%s/text", settings.site)
+        if voice is not None:
+            voice.start()
         service.run()
         return 0
     finally:
+        if voice is not None:
+            voice.close()
+        if speaker is not None:
+            speaker.close()
         if service is not None:
             service.close()
         local.stop()
