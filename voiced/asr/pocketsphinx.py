@@ -55,7 +55,7 @@ class PocketSphinxRecognizer:
 
     def __init__(self, sentences: list[str] | None = None, open_vocabulary: bool = False,
                  hmm: str | None = None, dictionary: str | None = None,
-                 extra_words: dict[str, str] | None = None, carry_cmn: bool = False) -> None:
+                 extra_words: dict[str, str] | None = None, carry_cmn: bool = True) -> None:
 
         base = _model_dir()
         self.hmm = hmm or os.path.join(base, "en-us", "en-us")
