@@ -158,8 +158,8 @@ def main() -> int:
     ap.add_argument("--hard-voices", action="store_true", help="also en-us-nyc and en-gb (not in the targets)")
     ap.add_argument("--wake-minutes", type=float, default=10.0)
     ap.add_argument("--skip-accuracy", action="store_true")
-    ap.add_argument("--streaming", action="store_true",
-                    help="PocketSphinx decodes while speech arrives (carried cepstral mean) instead of after it")
+    ap.add_argument("--batch", action="store_true",
+                    help="decode each utterance after it ended instead of while it arrives (the default)")
     args = ap.parse_args()
     voices = VOICES + (HARD_VOICES if args.hard_voices else ())
     print(f"# voice benchmark ({time.strftime('%Y-%m-%d %H:%M')}, {args.commands} commands)\n")
@@ -167,12 +167,12 @@ def main() -> int:
     broker = start_broker(tmp)
     try:
         base_rss = rss_mb()
-        e2e = VoiceE2E(broker.url, streaming=args.streaming)
+        e2e = VoiceE2E(broker.url, streaming=not args.batch)
         print(f"daemon-like RSS (PocketSphinx + Silero + NLU + 2 MQTT clients): {rss_mb():.0f} MB "
               f"(python + imports before: {base_rss:.0f} MB)\n")
         if not args.skip_accuracy:
             table, lat, rtf = accuracy(e2e, args.commands, voices)
-            mode = "streaming" if args.streaming else "whole utterance"
+            mode = "whole utterance (--batch)" if args.batch else "streaming"
             print(f"## Spoken commands → right MQTT command (PocketSphinx, {len(e2e.sentences)} sentences, {mode})\n")
             print("| voice | " + " | ".join("clean" if s is None else f"{s} dB" for s in SNRS) + " |")
             print("|---|" + "---|" * len(SNRS))

@@ -188,7 +188,7 @@ class VoiceE2E:
     """Audio → front end (VAD) → ASR → NLU → actions → a real Mosquitto; collects what arrived."""
 
     def __init__(self, broker_url: str, engine: str = "pocketsphinx", asr_sentences: list[str] | None = None,
-                 streaming: bool = False) -> None:
+                 streaming: bool = True) -> None:
         import queue as _queue
 
         from voiced.asr.grammar import home_sentences
