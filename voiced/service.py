@@ -178,8 +178,10 @@ class SpeechOut:
                 return
             self._busy.set()
             self.on_busy(True)
+            log.debug("speaking: %r", text[:60])
             try:
-                self.speaker.speak(text)
+                if self.speaker.speak(text) is False:
+                    log.info("speech interrupted: %r", text[:60])
             except Exception:  # noqa: BLE001 - a TTS failure is logged; the daemon goes on
                 log.exception("speaking failed: %r", text[:80])
             finally:
@@ -300,6 +302,11 @@ class Service:
         self.events.put(_Call(lambda: self._handle_heard(ev.transcript, timings)))
 
     def on_voice_wake(self, ev: Any) -> None:
+        """Called on the voice thread.  A wake phrase heard while voiced speaks is a barge-in: the
+        speech stops at once and the command after the phrase is listened for."""
+        if self.speaker is not None and getattr(self.speaker, "busy", False):
+            log.info("barge-in: wake phrase heard while speaking; stopping speech")
+            self._stop_speech()
         if self.settings.hermes.enabled and ev.text:
             topic, payload = hermes.hotword_detected(ev.text, self.site, ev.session_id)
             self.events.put(_Call(lambda: self.client.publish(topic, payload)))

@@ -37,7 +37,7 @@ def pulse(tmp_path: Path) -> Iterator[PrivatePulse]:
 def daemon(pulse: PrivatePulse, broker: Broker, tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], Path]]:
     cfg = tmp_path / "voiced.yaml"
     cfg.write_text(f"state_dir: {tmp_path / 'state'}\naudio:\n  input_device: pulse\n  output_device: pulse\n"
-                   "wake:\n  phrases: [hey computer]\nreply:\n  use_model: false\nlog_level: DEBUG\n")
+                   "wake:\n  phrases: [hey computer]\n  sensitivity: 0.7\nreply:\n  use_model: false\nlog_level: DEBUG\n")
     log = tmp_path / "daemon.log"
     proc = subprocess.Popen([sys.executable, "-m", "voiced.cli", "run", "--config", str(cfg), "--devices",
                              str(EXAMPLE_HOME), "--broker", broker.url, "--site", SITE],
@@ -100,6 +100,14 @@ def test_spoken_command_through_the_virtual_microphone(daemon: tuple[subprocess.
         time.sleep(0.5)
         pulse.play(_speech("turn on the garage light"))
         sub.wait_for("cmnd/garage_light/POWER", b"ON", timeout=60)
+
+        # barge-in: a long announcement, interrupted by "hey computer, stop"
+        time.sleep(3)
+        sub.publish(f"voiced/{SITE}/say", json.dumps({"text": "This is a long announcement. " * 12}))
+        time.sleep(2.5)
+        pulse.play(_speech("hey computer", "stop"))
+        _wait_log(log, "barge-in: wake phrase heard while speaking", timeout=30)
+        _wait_log(log, "speech interrupted", timeout=10)
         assert proc.poll() is None
     finally:
         sub.close()

@@ -8,8 +8,9 @@ no_speech, error); ``run(callback)`` does the same with a callback.  The daemon 
         if ev.kind == "transcript": pipeline.handle(ev.transcript, timings=ev.timings_ms,
                                                     end_of_speech=ev.end_of_speech)
 
-``mute()``/``unmute()`` bracket the assistant's own speech: muted audio is dropped (never reaches
-the wake word or the VAD) and everything heard before is forgotten on unmute.  ``listen()`` (or
+``mute()``/``unmute()`` bracket the assistant's own speech: muted audio never reaches the VAD or
+the ASR (with ``barge_in`` only the wake phrase is still listened for, so a user can interrupt)
+and everything heard before is forgotten on unmute.  ``listen()`` (or
 ``wake.trigger()``) starts listening without the wake word (``voiced/<site>/listen``, or a
 dialogue turn that expects an answer).  One failing utterance becomes an ``error`` event; the loop
 goes on.
@@ -83,7 +84,8 @@ class VoiceFrontend:
     def __init__(self, source: AudioSource, recognizer: Recognizer, vad: VadSettings | None = None,
                  wake: WakeWord | None = None, use_wake: bool = True, streaming: bool | None = None,
                  preroll_ms: int = 300, tail_ms: int = 350, area: str | None = None,
-                 clock: Callable[[], float] = time.perf_counter, vad_model: SileroVad | None = None) -> None:
+                 clock: Callable[[], float] = time.perf_counter, vad_model: SileroVad | None = None,
+                 barge_in: bool = True) -> None:
         self.source = source
         self.recognizer = recognizer
         self.wake = wake
@@ -100,6 +102,7 @@ class VoiceFrontend:
         self.tail = tail_ms / 1000.0
         self.area = area
         self.clock = clock
+        self.barge_in = barge_in  # listen for the wake phrase (only) while muted
         self._muted = threading.Event()
         self._listen = threading.Event()
         self._closed = threading.Event()
@@ -149,6 +152,14 @@ class VoiceFrontend:
             last_t = chunk.timestamp + chunk.seconds
             if self._muted.is_set():
                 self._was_muted = True
+                if self.barge_in and self.use_wake and self.wake is not None:
+                    # barge-in: while voiced speaks only the wake phrase is listened for ("hey
+                    # computer, stop"); the daemon stops the speech, and the command after the
+                    # phrase is heard once the microphone is unmuted
+                    ev = self.wake.process(chunk)
+                    if ev is not None and ev.source == "phrase":
+                        self._listen.set()
+                        yield VoiceEvent(WAKE, "", ev.time, ev.phrase, timings_ms={"barge_in": 1.0})
                 continue
             if self._was_muted:  # forget the assistant's own voice and any half-heard command
                 self._was_muted = False
