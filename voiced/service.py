@@ -87,6 +87,7 @@ class LocalBroker:
         self.port = 1883
         try:
             with socket.socket() as s:
+                s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # a previous run's TIME_WAIT is no owner
                 s.bind(("127.0.0.1", 1883))
         except OSError:
             with socket.socket() as s:
@@ -98,7 +99,10 @@ class LocalBroker:
         # the subscriber's delayed ACK (~40 ms); see docs/mqtt.md
         conf.write_text(f"listener {self.port} 127.0.0.1\nallow_anonymous true\npersistence false\n"
                         "set_tcp_nodelay true\n")
-        self.proc = subprocess.Popen([exe, "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        # its own session: a Ctrl-C or SIGTERM to our process group must not take the broker down
+        # before we have published "offline" and disconnected
+        self.proc = subprocess.Popen([exe, "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                     start_new_session=True)
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             if port_open("127.0.0.1", self.port, 0.2):

@@ -13,7 +13,7 @@ from typing import Any
 
 from voiced import logs
 from voiced.config import DEFAULT_MODELS, Settings, default_config_path
-from voiced.errors import ConfigError, ModelError
+from voiced.errors import ConfigError, ModelError, VoicedError
 
 log = logging.getLogger("voiced.run")
 
@@ -75,7 +75,16 @@ def cmd_run(args: argparse.Namespace) -> int:
             voice = VoiceInput(settings, home, on_transcript=lambda ev: None)
             log.info("listening with %s; wake word %s", voice.engine,
                      " / ".join(settings.wake.phrases) if settings.wake.enabled else "off")
-        speaker = SpeechOut(Speaker(settings.tts, settings.audio.output_device))
+        from voiced.tts.playback import output_devices
+
+        try:
+            outputs = output_devices()
+        except VoicedError:
+            outputs = []
+        if outputs:
+            speaker = SpeechOut(Speaker(settings.tts, settings.audio.output_device))
+        else:
+            log.warning("no speaker: replies are published on voiced/%s/reply only", settings.site)
 
     local = LocalBroker()
     service: Service | None = None
