@@ -95,11 +95,29 @@ def test_muted_audio_is_never_heard(asr: PocketSphinxRecognizer) -> None:
     t0 = len(warm) / 16000
     t_unmute = t0 + len(spoken) / 16000 + 1.0
     src = ArraySource(x, [(t0 - 0.1, lambda: box["fe"].mute()), (t_unmute, lambda: box["fe"].unmute())])
-    fe = VoiceFrontend(src, asr, VAD, wake=WakeWord(WakeSettings(phrases=("hey computer",))))
+    fe = VoiceFrontend(src, asr, VAD, wake=WakeWord(WakeSettings(phrases=("hey computer",))), barge_in=False)
     box["fe"] = fe
     evs = events(fe)
     assert [e.kind for e in evs if e.kind in (WAKE, TRANSCRIPT)] == [WAKE, TRANSCRIPT]  # only the second
     assert min(e.time for e in evs if e.kind == WAKE) > t_unmute
+
+
+def test_barge_in_hears_only_the_wake_phrase_while_muted(asr: PocketSphinxRecognizer) -> None:
+    box: dict[str, VoiceFrontend] = {}
+    warm = utterance("i went to the market to buy some bread and cheese", snr_db=20, seed=3)
+    spoken = np.concatenate([utterance("hey computer", snr_db=20, after=0.25, seed=1),
+                             utterance(COMMANDS[2], before=0, snr_db=20, seed=2)])
+    x = np.concatenate([warm, spoken, silence(1.5)])
+    t0 = len(warm) / 16000
+    t_unmute = t0 + len(spoken) / 16000 + 1.0
+    src = ArraySource(x, [(t0 - 0.1, lambda: box["fe"].mute()), (t_unmute, lambda: box["fe"].unmute())])
+    fe = VoiceFrontend(src, asr, VAD, wake=WakeWord(WakeSettings(phrases=("hey computer",))))
+    box["fe"] = fe
+    evs = events(fe)
+    wakes = [e for e in evs if e.kind == WAKE]
+    # the phrase is heard while muted (the daemon stops its speech) but the muted command is not
+    assert wakes and wakes[0].time < t_unmute and wakes[0].timings_ms.get("barge_in") == 1.0
+    assert [e for e in evs if e.kind == TRANSCRIPT] == []
 
 
 def test_listen_without_wake_word_and_no_speech(asr: PocketSphinxRecognizer) -> None:
