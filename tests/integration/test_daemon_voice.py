@@ -24,16 +24,6 @@ SITE = "v1"
 
 
 @pytest.fixture
-def pulse(tmp_path: Path) -> Iterator[PrivatePulse]:
-    p = PrivatePulse(tmp_path)
-    try:
-        p.start()
-        yield p
-    finally:
-        p.stop()
-
-
-@pytest.fixture
 def daemon(pulse: PrivatePulse, broker: Broker, tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], Path]]:
     cfg = tmp_path / "voiced.yaml"
     cfg.write_text(f"state_dir: {tmp_path / 'state'}\naudio:\n  input_device: pulse\n  output_device: pulse\n"

@@ -14,7 +14,6 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -128,16 +127,6 @@ class PrivatePulse:
                 self.proc.wait()
         if self._thread is not None:
             self._thread.join(2)
-
-
-@pytest.fixture
-def pulse(tmp_path: Path) -> Iterator[PrivatePulse]:
-    p = PrivatePulse(tmp_path)
-    try:
-        p.start()
-        yield p
-    finally:
-        p.stop()
 
 
 def test_microphone_path_equals_reading_the_wav(pulse: PrivatePulse, tmp_path: Path) -> None:

@@ -18,6 +18,7 @@ import pytest
 
 from voiced.home import load_home
 from voiced.home.model import DOMAINS, Area, Entity, Floor, Home
+from voiced.intents import INTENT_SLOTS
 
 REPO = Path(__file__).resolve().parents[2]
 DATA = REPO / "tests" / "data"
@@ -27,45 +28,7 @@ EXAMPLE_HOME = REPO / "devices" / "home.yaml"
 COTTAGE_HOME = REPO / "devices" / "cottage.yaml"
 
 # The intent table of shared/spec/intents.md: intent → the slots it may carry.
-_T = ("name", "area", "floor")
-_TIMER = ("hours", "minutes", "seconds", "start_hours", "start_minutes", "start_seconds", "name", "area")
-SPEC: dict[str, tuple[str, ...]] = {
-    "HassTurnOn": (*_T, "domain", "device_class"),
-    "HassTurnOff": (*_T, "domain", "device_class"),
-    "HassToggle": (*_T, "domain"),
-    "HassLightSet": (*_T, "brightness", "color"),
-    "VoicedLightBrighten": (*_T, "brightness"),
-    "VoicedLightDim": (*_T, "brightness"),
-    "HassClimateSetTemperature": (*_T, "temperature"),
-    "VoicedClimateWarmer": (*_T, "temperature"),
-    "VoicedClimateCooler": (*_T, "temperature"),
-    "HassClimateGetTemperature": _T,
-    "HassGetState": (*_T, "domain", "device_class", "state"),
-    "HassSetPosition": (*_T, "domain", "position"),
-    "HassStartTimer": ("hours", "minutes", "seconds", "name", "conversation_command"),
-    "HassCancelTimer": _TIMER,
-    "HassCancelAllTimers": _TIMER,
-    "HassPauseTimer": _TIMER,
-    "HassUnpauseTimer": _TIMER,
-    "HassIncreaseTimer": _TIMER,
-    "HassDecreaseTimer": _TIMER,
-    "HassTimerStatus": _TIMER,
-    "HassGetCurrentTime": (),
-    "HassGetCurrentDate": (),
-    "HassGetWeather": ("name",),
-    "HassMediaPause": ("name", "area"),
-    "HassMediaUnpause": ("name", "area"),
-    "HassMediaNext": ("name", "area"),
-    "HassMediaPrevious": ("name", "area"),
-    "HassSetVolume": ("name", "area", "volume_level"),
-    "HassVacuumStart": ("name", "area"),
-    "HassVacuumReturnToBase": ("name", "area"),
-    "HassListAddItem": ("item", "name"),
-    "HassBroadcast": ("message",),
-    "HassNevermind": (),
-    "VoicedConfirm": (),
-    "VoicedDeny": (),
-}
+SPEC = INTENT_SLOTS
 TIMER_INTENTS = {i for i in SPEC if "Timer" in i}
 NUMERIC = {"brightness", "temperature", "position", "volume_level", "hours", "minutes", "seconds",
            "start_hours", "start_minutes", "start_seconds"}
