@@ -9,6 +9,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from typing import Any
 
 from voiced.asr.grammar import home_sentences
 from voiced.asr.select import make_recognizer
@@ -16,6 +17,7 @@ from voiced.audio.frontend import ERROR, TRANSCRIPT, WAKE, VoiceEvent, VoiceFron
 from voiced.audio.sources import AudioSource, MicrophoneSource
 from voiced.audio.wake import WakeWord
 from voiced.config import Settings
+from voiced.events import Transcript, Utterance
 from voiced.home.model import Home
 from voiced.nlu.generate import command_sentences
 
@@ -41,6 +43,37 @@ def microphone_available() -> bool:
         return False
 
 
+class _Swappable:
+    """The recogniser, with a new grammar swapped in by the voice thread itself at the start of the
+    next utterance: a grammar rebuilt on another thread never changes a decoder mid-utterance."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self._pending: list[str] | None = None
+        self._lock = threading.Lock()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+    def later(self, sentences: list[str]) -> None:
+        with self._lock:
+            self._pending = sentences
+
+    def _apply(self) -> None:
+        with self._lock:
+            pending, self._pending = self._pending, None
+        if pending is not None:
+            self.inner.set_sentences(pending)
+
+    def start(self) -> None:
+        self._apply()
+        self.inner.start()
+
+    def transcribe(self, utterance: Utterance) -> Transcript:
+        self._apply()
+        return self.inner.transcribe(utterance)  # type: ignore[no-any-return]
+
+
 class VoiceInput:
     """Runs the voice front end until ``close()``; ``on_transcript`` and ``on_wake`` are called on
     the voice thread and must only hand the event over (the daemon posts it to its main loop)."""
@@ -51,7 +84,7 @@ class VoiceInput:
         self.settings = settings
         self.on_transcript = on_transcript
         self.on_wake = on_wake
-        self.recognizer = make_recognizer(settings.asr, asr_sentences(home))
+        self.recognizer = _Swappable(make_recognizer(settings.asr, asr_sentences(home)))
         wake = WakeWord(settings.wake) if settings.wake.enabled else None
         self.source = source or MicrophoneSource(settings.audio, retry=True)
         self.frontend = VoiceFrontend(self.source, self.recognizer, settings.vad, wake=wake,
@@ -67,10 +100,9 @@ class VoiceInput:
         self._thread.start()
 
     def set_home(self, home: Home) -> None:
-        """Rebuild the grammar for new names (discovery, reload); called off the voice thread."""
-        setter = getattr(self.recognizer, "set_sentences", None)
-        if setter is not None:
-            setter(asr_sentences(home))
+        """New names (discovery, reload): the sentences are generated here, on the caller's thread;
+        the voice thread swaps the grammar in before its next utterance."""
+        self.recognizer.later(asr_sentences(home))
 
     def mute(self) -> None:
         self.frontend.mute()

@@ -571,8 +571,19 @@ class Service:
         self._refresh_nlu(home)
 
     def _refresh_nlu(self, home: Home) -> None:
+        """The NLU's names are swapped on the main loop (cheap, and never in the middle of a parse);
+        the ASR grammar is rebuilt on a worker (seconds) and swapped in by the voice thread between
+        utterances, so commands are never blocked by a discovery."""
         setter = getattr(self.nlu, "set_home", None)
-        if setter is None:
+        if setter is not None:
+            t = time.perf_counter()
+            try:
+                setter(home)
+                log.info("NLU vocabulary refreshed for %d entities in %.1f ms", len(home.entities),
+                         (time.perf_counter() - t) * 1000)
+            except Exception:  # noqa: BLE001
+                log.exception("NLU refresh failed; keeping the previous vocabulary")
+        if self.voice is None:
             return
         with self._worker_lock:
             self._worker_home = home
@@ -586,17 +597,12 @@ class Service:
                         if target is None:
                             self._worker = None
                             return
-                    t = time.perf_counter()
                     try:
-                        setter(target)
-                        if self.voice is not None:
-                            self.voice.set_home(target)  # the ASR grammar learns the new names too
-                        log.info("NLU vocabulary refreshed for %d entities in %.0f ms", len(target.entities),
-                                 (time.perf_counter() - t) * 1000)
+                        self.voice.set_home(target)
                     except Exception:  # noqa: BLE001
-                        log.exception("NLU refresh failed; keeping the previous vocabulary")
+                        log.exception("ASR grammar refresh failed; keeping the previous grammar")
 
-            self._worker = threading.Thread(target=work, name="voiced-nlu-refresh", daemon=True)
+            self._worker = threading.Thread(target=work, name="voiced-grammar-refresh", daemon=True)
             self._worker.start()
 
     def wait_nlu_refresh(self, timeout: float = 30.0) -> bool:
