@@ -29,6 +29,8 @@ from typing import Any
 
 import paho.mqtt.client as paho
 
+from voiced.proc import stop_process
+
 REPO = Path(__file__).resolve().parent.parent
 SITE = "bench"
 
@@ -161,14 +163,8 @@ def main() -> int:
     finally:
         client.loop_stop()
         sender.loop_stop()
-        if daemon is not None and daemon.poll() is None:
-            daemon.terminate()
-            try:
-                daemon.wait(10)
-            except subprocess.TimeoutExpired:
-                daemon.kill()
-        broker.terminate()
-        broker.wait()
+        stop_process(daemon, 10)
+        stop_process(broker)
         shutil.rmtree(tmp, ignore_errors=True)
 
 

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from voiced.proc import stop_process
+
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLE_HOME = REPO / "devices" / "home.yaml"
 SECOND_HOME = REPO / "devices" / "cottage.yaml"
@@ -36,13 +38,7 @@ class Broker:
         return f"mqtt://{self.host}:{self.port}"
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_process(self.proc)
 
     def start(self) -> None:
         """(Re)start on the same port, e.g. after ``stop()`` in a reconnect test."""

@@ -37,6 +37,7 @@ from voiced.home.state import StateStore
 from voiced.mqtt import discovery, hermes, topics
 from voiced.mqtt.client import Connected, Disconnected, Dropped, Message, MqttClient
 from voiced.pipeline import NluStage, Pipeline, ReplyStage, SpeakStage
+from voiced.proc import stop_process
 from voiced.sdnotify import Notifier
 
 log = logging.getLogger("voiced.service")
@@ -115,13 +116,7 @@ class LocalBroker:
         raise MqttError("could not start a local mosquitto")
 
     def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_process(self.proc)
         self.proc = None
         if self.dir is not None:
             self.dir.cleanup()

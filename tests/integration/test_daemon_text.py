@@ -24,6 +24,7 @@ from tests.conftest import EXAMPLE_HOME, REPO, Broker, start_broker
 from tests.integration.test_mqtt_client import AS_ROOT, Sub
 from voiced.home import load_home
 from voiced.home.state import StateStore
+from voiced.proc import stop_process
 
 SITE = "t1"
 
@@ -47,13 +48,7 @@ class Daemon:
         return self.stderr_path.read_text(errors="replace")
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_process(self.proc, 10)
 
 
 @pytest.fixture(scope="module")

@@ -19,6 +19,7 @@ from tests.audio_fixtures import noise, utterance
 from tests.conftest import EXAMPLE_HOME, REPO, Broker
 from tests.integration.test_mqtt_client import Sub
 from tests.integration.test_pulse_mic import PrivatePulse
+from voiced.proc import stop_process
 
 SITE = "v1"
 
@@ -35,13 +36,7 @@ def daemon(pulse: PrivatePulse, broker: Broker, tmp_path: Path) -> Iterator[tupl
     try:
         yield proc, log
     finally:
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+        stop_process(proc, 10)
 
 
 def _wait_log(log: Path, text: str, timeout: float = 120) -> None:

@@ -24,6 +24,7 @@ from voiced.asr.pocketsphinx import PocketSphinxRecognizer
 from voiced.audio.frontend import TRANSCRIPT, VoiceFrontend
 from voiced.audio.sources import WavSource, read_wav
 from voiced.config import VadSettings
+from voiced.proc import stop_process
 
 REPO = Path(__file__).resolve().parents[2]
 COMMANDS = ["turn on the kitchen spots", "lock the front door", "set the bedroom lamp to fifty percent"]
@@ -118,13 +119,7 @@ class PrivatePulse:
 
     def stop(self) -> None:
         self._stop.set()
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_process(self.proc)
         if self._thread is not None:
             self._thread.join(2)
 

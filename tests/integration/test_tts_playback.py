@@ -19,6 +19,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from voiced.proc import stop_process
+
 REPO = Path(__file__).resolve().parents[2]
 
 PLAY = r"""
@@ -61,12 +63,7 @@ def pulse(tmp_path: Path) -> Iterator[dict[str, str]]:
             time.sleep(0.05)
         yield env
     finally:
-        proc.terminate()
-        try:
-            proc.wait(5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_process(proc)
         log.close()
 
 
