@@ -18,8 +18,12 @@ from voiced.home import Home, load_home
 log = logging.getLogger(__name__)
 
 
-def load_files(config_path: str | Path | None, devices_path: str | Path | None) -> tuple[Settings, Home]:
+def load_files(config_path: str | Path | None, devices_path: str | Path | None,
+               log_warnings: bool = True) -> tuple[Settings, Home]:
     """Load and cross-check config and devices; ``devices_path`` None = the config's ``devices``.
+
+    The devices file's warnings (``Home.warnings``: state-only entities...) are logged unless
+    ``log_warnings`` is false (``check-config`` prints them itself).
 
     Also resolves the broker password (a missing password file or variable is an error now, not
     at the next reconnect) and registers it with the log redaction.
@@ -32,6 +36,9 @@ def load_files(config_path: str | Path | None, devices_path: str | Path | None) 
         raise ConfigError(f"{at}: devices: no such file {str(path)!r}")
     home = load_home(path)
     check_against_home(settings, home)
+    if log_warnings:
+        for warning in home.warnings:
+            log.warning("%s", warning)
     logs.register_secret(settings.mqtt.password())
     return settings, home
 

@@ -9,7 +9,7 @@ import pytest
 from tests.conftest import EXAMPLE_HOME
 from voiced.home import load_home
 from voiced.home.model import Home
-from voiced.home.state import StateStore, state_topics
+from voiced.home.state import EntityState, StateStore, state_topics
 
 
 @pytest.fixture(scope="module")
@@ -125,3 +125,93 @@ def test_thread_safe_updates(store: StateStore) -> None:
         t.join()
     st = store.get("light.kitchen_spots")
     assert st is not None and 0 <= st.get("brightness") <= 100
+
+
+# ----------------------------------------------------------------------------- value_template (issue 12)
+
+
+def test_value_template_decodes_state() -> None:
+    from voiced.home import load_home_text
+
+    home = load_home_text("""entities:
+  - id: sensor.plug_power
+    name: Plug Power
+    mqtt:
+      protocol: homeassistant
+      state_topic: tele/plug/SENSOR
+      value_template: "{{ (value_json.ENERGY.Power | float / 1000) | round(2) }}"
+      unit_of_measurement: kW
+  - id: switch.plug
+    name: Plug
+    mqtt: {protocol: homeassistant, command_topic: cmnd/plug/POWER, state_topic: tele/plug/SENSOR,
+           value_template: "{{ value_json.POWER }}", payload_on: ON, payload_off: OFF}
+  - id: sensor.outside
+    name: Outside
+    device_class: temperature
+    mqtt: {protocol: generic, state_topic: weather/outside, value_template: "{{ value | float * 0.1 }}"}
+  - id: binary_sensor.door
+    name: Door
+    device_class: door
+    mqtt: {protocol: zigbee2mqtt, state_topic: zigbee2mqtt/door, value_template: "{{ value_json.contact }}"}
+  - id: sensor.first
+    name: First Reading
+    mqtt: {protocol: generic, state_topic: readings, value_template: "{{ value_json.items[0].v | default(7) }}"}
+""", "t.yaml")
+    store = StateStore(home)
+    changed = store.update("tele/plug/SENSOR", b'{"POWER": "ON", "ENERGY": {"Power": 1234}}')
+    assert sorted(changed) == ["sensor.plug_power", "switch.plug"]
+    power = store.get("sensor.plug_power")
+    assert power is not None and power.state == "1.23" and power.attributes == {"unit": "kW", "value": 1.23}
+    plug = store.get("switch.plug")
+    assert plug is not None and plug.state == "on"
+    assert store.update("weather/outside", b"215") == ["sensor.outside"]
+    outside = store.get("sensor.outside")
+    assert outside is not None and outside.get("value") == 21.5
+    # {{ value_json.contact }} reads like value_key: contact (zigbee2mqtt: true = closed)
+    store.update("zigbee2mqtt/door", b'{"contact": false}')
+    door = store.get("binary_sensor.door")
+    assert door is not None and door.state == "open"
+    # what the template does not find changes nothing; default() gives its value
+    assert store.update("tele/plug/SENSOR", b'{"Time": "x"}') == []
+    assert store.get("sensor.plug_power") == power
+    store.update("readings", b'{"items": [{"v": 3}]}')
+    assert (store.get("sensor.first") or EntityState()).state == "3"
+    store.update("readings", b'{"items": [{}]}')
+    assert (store.get("sensor.first") or EntityState()).state == "7"
+    assert store.update("readings", b"garbage") == []
+
+
+@pytest.mark.parametrize(("template", "payload", "value"), [
+    ("{{ value }}", "on", "on"),
+    ("{{ value_json.state }}", '{"state": "ON"}', "ON"),
+    ("{{ value_json['a b'] }}", '{"a b": 3}', 3),
+    ('{{ value_json["x"]["y"] }}', '{"x": {"y": 2}}', 2),
+    ("{{ value_json.t | round(1) }}", '{"t": 21.45}', 21.5),
+    ("{{ value_json.t | int }}", '{"t": "21.7"}', 21),
+    ("{{ value_json.s | lower }}", '{"s": "OPEN"}', "open"),
+    ("{{ value_json.t - -3 }}", '{"t": 1}', 4.0),
+    ("{{ value_json.missing }}", '{"t": 1}', None),
+    ("{{ value_json.t | float }}", '{"t": "warm"}', None),
+])
+def test_template_forms(template: str, payload: str, value: object) -> None:
+    import json as _json
+
+    from voiced.home.template import compile_template
+
+    try:
+        data = _json.loads(payload)
+    except ValueError:
+        data = payload
+    assert compile_template(template).render(data, payload) == value
+
+
+@pytest.mark.parametrize("template", [
+    "{{ value_json.a if value_json.b else 0 }}", "{% if value %}on{% endif %}", "{{ states('sensor.x') }}",
+    "{{ value_json.a | tojson }}", "{{ value_json.a }} {{ value_json.b }}", "value_json.a", "{{ value.x }}",
+    "{{ value_json.a / 0 }}", "{{ }}", "{{ value_json.a * value_json.b }}",
+])
+def test_templates_voiced_cannot_evaluate(template: str) -> None:
+    from voiced.home.template import TemplateError, compile_template
+
+    with pytest.raises(TemplateError):
+        compile_template(template)

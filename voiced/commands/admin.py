@@ -82,10 +82,13 @@ def summary(settings: Settings, home: Home) -> list[str]:
 def cmd_check_config(args: argparse.Namespace) -> int:
     """Validate config and devices together; the error (exit 2) names file, line and key."""
     config = default_config_path(getattr(args, "config", None))
-    settings, home = load_files(config, getattr(args, "devices", None))
+    settings, home = load_files(config, getattr(args, "devices", None), log_warnings=False)
     for line in summary(settings, home):
         print(line)
-    print("ok: configuration is valid")
+    for warning in home.warnings:
+        print(f"warning:   {warning}")
+    n = len(home.warnings)
+    print("ok: configuration is valid" + (f" ({n} warning{'s' if n != 1 else ''})" if n else ""))
     return 0
 
 

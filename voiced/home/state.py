@@ -2,8 +2,9 @@
 
 Shared by the MQTT side (which feeds it) and the actions (which read it to answer questions,
 notice "already on" and compute relative changes).  Parsing is per protocol (devices.md): JSON
-objects (zigbee2mqtt, Tasmota, HA ``schema: json``), ``value_key`` lookups, or plain payloads
-compared against the entity's own ``payload_on``/``payload_off``.  Garbage never raises: a message
+objects (zigbee2mqtt, Tasmota, HA ``schema: json``), ``value_key`` lookups, Home Assistant
+``value_template``s (the forms ``voiced.home.template`` evaluates), or plain payloads compared
+against the entity's own ``payload_on``/``payload_off``.  Garbage never raises: a message
 that cannot be understood is reported as not applied and the previous state is kept.
 """
 
@@ -16,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from voiced.home.model import Entity, Home
+from voiced.home.template import compile_template
 
 MAX_STATE_PAYLOAD = 64 * 1024  # a device state bigger than this is not a device state
 
@@ -243,11 +245,14 @@ class StateStore:
         data = _decode(payload)
         if data is None:
             return []
+        text: str | None = None  # the payload as text, for templates reading `value`
+        if any(e.mqtt is not None and e.mqtt.value_template for e in entities):
+            text = payload.decode("utf-8").strip() if isinstance(payload, bytes) else payload.strip()
         stamp = time.time() if now is None else now
         changed: list[str] = []
         for e in entities:
             try:
-                parsed = _parse_for(e, topic, data)
+                parsed = _parse_for(e, topic, data, text)
             except (TypeError, ValueError, AttributeError, RecursionError):
                 parsed = None
             if parsed is None:
@@ -287,8 +292,13 @@ def _decode(payload: bytes | str) -> Any:
     return text
 
 
-def _parse_for(e: Entity, topic: str, data: Any) -> tuple[str | None, dict[str, Any]] | None:
-    """(state word or None, attributes) for entity ``e`` from one decoded payload."""
+_EXTRA_STATE_TOPICS = ("brightness_state_topic", "current_temperature_topic", "temperature_state_topic",
+                       "position_state_topic")
+
+
+def _parse_for(e: Entity, topic: str, data: Any, text: str | None = None) -> tuple[str | None, dict[str, Any]] | None:
+    """(state word or None, attributes) for entity ``e`` from one decoded payload (``text``: the
+    payload as text, what a template's ``value`` is)."""
     m = e.mqtt
     assert m is not None
     attrs: dict[str, Any] = {}
@@ -297,6 +307,20 @@ def _parse_for(e: Entity, topic: str, data: Any) -> tuple[str | None, dict[str, 
     opts = m.options
     if m.unit:
         attrs["unit"] = m.unit
+
+    if m.value_template and topic not in {opts.get(k) for k in _EXTRA_STATE_TOPICS}:
+        # HA semantics: the template turns the state topic's payload into the state value
+        tpl = compile_template(m.value_template)  # checked when the file was loaded
+        raw = tpl.render(data, text)
+        if raw is None:
+            return None
+        path = tpl.key_path
+        state, value = _value_state(e, raw, path[-1] if path else "")
+        if state is None:
+            return None
+        if value is not None:
+            attrs["value"] = value
+        return state, attrs
 
     if isinstance(data, dict):
         if m.value_key:
@@ -376,8 +400,7 @@ def _parse_for(e: Entity, topic: str, data: Any) -> tuple[str | None, dict[str, 
     # scalar payloads (plain text / bare JSON values)
     if isinstance(data, list) or data is None:
         return None
-    extra_topics = {opts.get(k): k for k in ("brightness_state_topic", "current_temperature_topic",
-                                             "temperature_state_topic", "position_state_topic")}
+    extra_topics = {opts.get(k): k for k in _EXTRA_STATE_TOPICS}
     which = extra_topics.get(topic)
     if which is not None:
         n = _num(data)
