@@ -24,6 +24,7 @@ _HANDLERS = {
     "check-config": "voiced.commands.admin:cmd_check_config",
     "doctor": "voiced.commands.admin:cmd_doctor",
     "install": "voiced.commands.admin:cmd_install",
+    "import": "voiced.commands.importer:cmd_import",
 }
 
 
@@ -96,6 +97,14 @@ def build_parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("doctor", help="diagnose audio, models, broker and voice")
     sp.add_argument("--config", help="voiced.yaml")
     devices(sp)
+
+    sp = sub.add_parser("import", help="write a devices file from what the broker holds "
+                        "(Zigbee2MQTT, Home Assistant discovery, Tasmota)")
+    sp.add_argument("--broker", help="mqtt://HOST:PORT (default: from the config, else mqtt://127.0.0.1:1883)")
+    sp.add_argument("--out", default="home.yaml", help="the devices file to write (default: home.yaml)")
+    sp.add_argument("--config", help="voiced.yaml (for the broker's user, password and TLS)")
+    sp.add_argument("--force", action="store_true", help="replace --out if it exists")
+    sp.add_argument("--timeout", type=float, default=10.0, help="seconds to wait for the broker (default: 10)")
 
     sp = sub.add_parser("install", help="install voiced as a systemd service")
     sp.add_argument("--prefix", default="/", help="root to install into (for packaging)")

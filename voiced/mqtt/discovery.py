@@ -1,9 +1,15 @@
 """Home Assistant MQTT discovery, both ways.
 
 Out: the retained ``homeassistant/device/voiced_<site>/config`` that describes the assistant.
-In: entities from retained ``zigbee2mqtt/bridge/devices`` and ``homeassistant/.../config`` messages,
-turned into :class:`voiced.home.model.Entity` objects for ``Home.with_entities``.  Input is
+In: entities from retained ``zigbee2mqtt/bridge/devices``, ``homeassistant/.../config`` and
+``tasmota/discovery/<mac>/config|sensors`` messages, turned into :class:`voiced.home.model.Entity`
+objects for ``Home.with_entities`` (the daemon) or for a devices file (``voiced import``).  Input is
 untrusted: every parser returns ``(entities, problems)`` and never raises on bad payloads.
+
+The daemon calls the parsers with their defaults.  ``voiced import`` passes ``areas`` (a dict the
+parsers fill with the areas the sources name, Zigbee2MQTT's ``area/device`` friendly names and HA's
+``suggested_area``) and ``for_file=True`` (keep the HA ``value_template`` where voiced can evaluate
+it; HA components voiced cannot command become state-only entities the loader maps).
 """
 
 from __future__ import annotations
@@ -12,7 +18,8 @@ import json
 import re
 from typing import Any
 
-from voiced.home.model import DOMAINS, Entity, Home, MqttSettings
+from voiced.home.model import DOMAINS, STATE_ONLY_DOMAINS, Area, Entity, Home, MqttSettings
+from voiced.home.template import TemplateError, compile_template
 
 MAX_DISCOVERY_PAYLOAD = 4 * 1024 * 1024  # a big Zigbee network's device list is a few hundred KB
 
@@ -106,14 +113,24 @@ def _load(payload: bytes) -> tuple[Any, str | None]:
         return None, f"invalid JSON: {exc}"
 
 
-def _area_for(home: Home, hint: Any) -> str | None:
+def _area_for(home: Home, hint: Any, areas: dict[str, Area] | None = None) -> str | None:
+    """The id of the area ``hint`` names; with ``areas`` (import), an unknown one is created there
+    (``ground_floor/kitchen`` → the area ``kitchen``)."""
     if not isinstance(hint, str) or not hint.strip():
         return None
     low = hint.strip().lower()
-    for a in home.areas:
+    for a in (*home.areas, *(areas or {}).values()):
         if low == a.id or low in (n.lower() for n in a.names) or slug(low) == a.id:
             return a.id
-    return None
+    if areas is None:
+        return None
+    last = low.rsplit("/", 1)[-1].strip()
+    for a in (*home.areas, *areas.values()):
+        if slug(last) == a.id:
+            return a.id
+    new = Area(id=slug(last), name=humanize(hint.strip()) or last)
+    areas[new.id] = new
+    return new.id
 
 
 def _known_topics(home: Home) -> set[str]:
@@ -144,9 +161,10 @@ def _z2m_features(expose: dict[str, Any]) -> list[str]:
     return out
 
 
-def parse_z2m_devices(payload: bytes, home: Home, base_topic: str = "zigbee2mqtt") -> tuple[list[Entity], list[str]]:
+def parse_z2m_devices(payload: bytes, home: Home, base_topic: str = "zigbee2mqtt",
+                      areas: dict[str, Area] | None = None) -> tuple[list[Entity], list[str]]:
     """Entities from a retained ``<base>/bridge/devices`` list (lights, switches, locks, covers,
-    climate, and the numeric/binary sensors they expose)."""
+    climate, and the numeric/binary sensors they expose).  ``areas``: see the module's doc."""
     data, err = _load(payload)
     if err is not None:
         return [], [err]
@@ -174,7 +192,7 @@ def parse_z2m_devices(payload: bytes, home: Home, base_topic: str = "zigbee2mqtt
         if topic in known:
             continue  # the devices file already describes it; the file wins
         name = humanize(fname)
-        area = _area_for(home, fname.rsplit("/", 1)[0] if "/" in fname else None)
+        area = _area_for(home, fname.rsplit("/", 1)[0] if "/" in fname else None, areas)
         obj = slug(fname)
         for expose in definition["exposes"]:
             if not isinstance(expose, dict) or not isinstance(expose.get("type"), str):
@@ -225,8 +243,10 @@ def _expand(config: dict[str, Any]) -> dict[str, Any]:
 
 
 def _ha_entity(component: str, object_id: str, config: dict[str, Any], home: Home,
-               device: dict[str, Any] | None) -> tuple[Entity | None, str | None]:
-    if component not in _HA_DOMAINS:
+               device: dict[str, Any] | None, areas: dict[str, Area] | None = None,
+               for_file: bool = False) -> tuple[Entity | None, str | None]:
+    state_only = for_file and component in STATE_ONLY_DOMAINS and STATE_ONLY_DOMAINS[component] != "switch"
+    if component not in _HA_DOMAINS and not (for_file and component in STATE_ONLY_DOMAINS):
         return None, f"component {component!r} is not supported"
     cfg = _expand(config)
     dev = device if device is not None else (cfg.get("device") if isinstance(cfg.get("device"), dict) else {})
@@ -249,14 +269,28 @@ def _ha_entity(component: str, object_id: str, config: dict[str, Any], home: Hom
         if isinstance(v, str | int | float) and not isinstance(v, bool) or (
                 k == "supported_color_modes" and isinstance(v, list)):
             options[k] = v
+    if state_only:  # voiced reads its state, never commands it
+        options = {k: v for k, v in options.items() if not (k.endswith("command_topic") or k.startswith("payload_")
+                                                              or k == "set_position_topic")}
     if not options.get("command_topic") and not state_topic:
         return None, f"{component}.{obj}: neither command_topic nor state_topic"
     value_key = ""
+    value_template = ""
+    problem: str | None = None
     tpl = cfg.get("value_template")
     if isinstance(tpl, str):
         m = _VALUE_JSON.match(tpl.strip())
         if m:
             value_key = m.group(1) or m.group(2)
+        if for_file:
+            try:
+                compiled = compile_template(tpl)
+            except TemplateError as exc:
+                problem = (f"{component}.{obj}: value_template {tpl[:80]!r} not evaluated ({exc}); "
+                           + (f"reading the key {value_key!r}" if value_key else "reading the payload as it is"))
+            else:
+                value_key = compiled.plain_key or ""
+                value_template = "" if value_key else tpl
     unit = str(cfg["unit_of_measurement"]) if isinstance(cfg.get("unit_of_measurement"), str) else ""
     dc = cfg.get("device_class") if isinstance(cfg.get("device_class"), str) else None
     features: list[str] = []
@@ -270,16 +304,18 @@ def _ha_entity(component: str, object_id: str, config: dict[str, Any], home: Hom
             features.append("color")
         if options.get("color_temp_command_topic") or "color_temp" in modes:
             features.append("color_temp")
-    area = _area_for(home, dev.get("suggested_area"))
+    area = _area_for(home, dev.get("suggested_area"), areas)
     return Entity(id=f"{component}.{obj}", name=name, area=area, device_class=dc.lower() if dc else None,
                   features=tuple(features),
                   mqtt=MqttSettings("homeassistant", state_topic=state_topic, value_key=value_key,
-                                    unit=unit, options=options)), None
+                                    unit=unit, options=options, value_template=value_template)), problem
 
 
-def parse_ha_config(topic: str, payload: bytes, home: Home) -> tuple[list[Entity], list[str]]:
+def parse_ha_config(topic: str, payload: bytes, home: Home, areas: dict[str, Area] | None = None,
+                    for_file: bool = False) -> tuple[list[Entity], list[str]]:
     """Entities from one ``homeassistant/<component>/[<node>/]<object>/config`` message (also the
-    device-based ``homeassistant/device/<id>/config`` with its ``components``/``cmps``)."""
+    device-based ``homeassistant/device/<id>/config`` with its ``components``/``cmps``).
+    ``areas``, ``for_file``: see the module's doc."""
     parts = topic.split("/")
     if len(parts) not in (4, 5) or parts[0] != "homeassistant" or parts[-1] != "config":
         return [], [f"not a discovery topic: {topic}"]
@@ -310,13 +346,13 @@ def parse_ha_config(topic: str, payload: bytes, home: Home) -> tuple[list[Entity
             merged = {**shared, **comp}
             if "~" in cfg and "~" not in merged:
                 merged["~"] = cfg["~"]
-            entity, problem = _ha_entity(str(platform), str(cid), merged, home, dev)
+            entity, problem = _ha_entity(str(platform), str(cid), merged, home, dev, areas, for_file)
             if entity is not None:
                 out.append(entity)
-            elif problem:
+            if problem:
                 problems.append(problem)
         return _not_known(home, out), problems
-    entity, problem = _ha_entity(component, object_id, data, home, None)
+    entity, problem = _ha_entity(component, object_id, data, home, None, areas, for_file)
     return _not_known(home, [entity] if entity else []), ([problem] if problem else [])
 
 
@@ -330,3 +366,138 @@ def _not_known(home: Home, entities: list[Entity]) -> list[Entity]:
         if not topics & known:
             out.append(e)
     return out
+
+
+# ----------------------------------------------------------------------------- tasmota
+
+_TASMOTA_DEFAULT_FULLTOPIC = "%prefix%/%topic%/"
+# Tasmota sensor readings → (device class, default unit); the unit keys of the payload win
+_TASMOTA_MEASURES = {"Temperature": ("temperature", "°C"), "Humidity": ("humidity", "%"),
+                     "Pressure": ("pressure", "hPa"), "Illuminance": ("illuminance", "lx"),
+                     "CarbonDioxide": ("carbon_dioxide", "ppm"), "Power": ("power", "W"),
+                     "Voltage": ("voltage", "V"), "Current": ("current", "A"), "Total": ("energy", "kWh")}
+
+
+def _field_list(d: dict[str, Any], key: str) -> list[Any]:
+    v = d.get(key)
+    return v if isinstance(v, list) else []
+
+
+def _field_str(d: dict[str, Any], key: str, default: str = "") -> str:
+    v = d.get(key)
+    return v if isinstance(v, str) and v.strip() else default
+
+
+def _tasmota_topic(cfg: dict[str, Any], prefix: int, command: str) -> str:
+    """``cmnd/<topic>/POWER2`` from the device's full topic pattern (``ft``) and prefixes (``tp``)."""
+    tp = _field_list(cfg, "tp")
+    if len(tp) != 3:
+        tp = ["cmnd", "stat", "tele"]
+    ft = _field_str(cfg, "ft", _TASMOTA_DEFAULT_FULLTOPIC)
+    mac = str(cfg.get("mac", ""))
+    full = (ft.replace("%prefix%", str(tp[prefix])).replace("%topic%", str(cfg.get("t", "")))
+            .replace("%hostname%", str(cfg.get("hn", ""))).replace("%id%", mac[-6:]))
+    return (full if full.endswith("/") else full + "/") + command
+
+
+def parse_tasmota_discovery(config: bytes, sensors: bytes | None, home: Home,
+                            areas: dict[str, Area] | None = None) -> tuple[list[Entity], list[str]]:
+    """Entities from a Tasmota device's retained ``tasmota/discovery/<mac>/config`` (relays,
+    lights, the first shutter) and its ``.../sensors`` (temperature, humidity, energy...).
+
+    With Tasmota's default full topic the device gets the ``tasmota`` protocol (relay 1, its light,
+    its shutter); other relays, and every relay of a device with a custom full topic, get the
+    ``generic`` protocol on their own ``POWER<n>`` topics.  Tasmota has no areas (``areas`` unused).
+    """
+    data, err = _load(config)
+    if err is not None:
+        return [], [err]
+    if not isinstance(data, dict):
+        return [], ["expected a JSON object"]
+    topic = data.get("t")
+    if not isinstance(topic, str) or not topic or "/" in topic or "+" in topic or "#" in topic:
+        return [], ["missing or invalid device topic (t)"]
+    if topic in _known_topics(home):
+        return [], []
+    dn = _field_str(data, "dn", topic)
+    fns = _field_list(data, "fn")
+    relays = _field_list(data, "rl")
+    so = data.get("so")
+    relays_as_lights = isinstance(so, dict) and so.get("30") == 1
+    lt_st = data.get("lt_st")
+    light_type = lt_st if isinstance(lt_st, int) else 0
+    default_topics = (data.get("ft", _TASMOTA_DEFAULT_FULLTOPIC) == _TASMOTA_DEFAULT_FULLTOPIC
+                      and data.get("tp", ["cmnd", "stat", "tele"]) == ["cmnd", "stat", "tele"])
+    entities: list[Entity] = []
+    problems: list[str] = []
+    used = [i for i, kind in enumerate(relays[:32]) if kind in (1, 2, 3)]
+    shutter_done = False
+    for i in used:
+        kind = relays[i]
+        n = i + 1
+        label = fns[i] if i < len(fns) and isinstance(fns[i], str) and fns[i].strip() else (
+            dn if len(used) == 1 else f"{dn} {n}")
+        name = " ".join(label.split())[:100]
+        obj = slug(name)
+        if kind == 3:
+            if shutter_done or not default_topics:
+                problems.append(f"{topic}: shutter on relay {n} skipped (voiced commands shutter 1 with the "
+                                "default full topic only)")
+                continue
+            shutter_done = True
+            entities.append(Entity(id=f"cover.{obj}", name=name, mqtt=MqttSettings("tasmota", topic=topic)))
+            continue
+        domain = "light" if kind == 2 or relays_as_lights else "switch"
+        features: tuple[str, ...] = ()
+        if kind == 2:
+            features = {1: ("brightness",), 2: ("brightness", "color_temp"), 3: ("brightness", "color"),
+                        4: ("brightness", "color"), 5: ("brightness", "color", "color_temp")}.get(light_type, ())
+        if default_topics and n == 1:
+            mqtt = MqttSettings("tasmota", topic=topic)
+        else:
+            if features:
+                problems.append(f"{topic}: {name}: only on/off imported (dimming needs the default full topic)")
+                features = ()
+            mqtt = MqttSettings("generic", state_topic=_tasmota_topic(data, 1, f"POWER{n}"),
+                                options={"command_topic": _tasmota_topic(data, 0, f"POWER{n}"),
+                                         "payload": {"on": "ON", "off": "OFF", "toggle": "TOGGLE"}})
+        entities.append(Entity(id=f"{domain}.{obj}", name=name, features=features, mqtt=mqtt))
+    if sensors is not None:
+        more, bad = _tasmota_sensors(sensors, data, dn, default_topics)
+        entities += more
+        problems += bad
+    seen: set[str] = set()
+    unique = []
+    for e in entities:
+        if e.id not in seen:
+            seen.add(e.id)
+            unique.append(e)
+    return unique, problems
+
+
+def _tasmota_sensors(payload: bytes, cfg: dict[str, Any], dn: str, default_topics: bool) -> tuple[list[Entity], list[str]]:
+    data, err = _load(payload)
+    if err is not None:
+        return [], [f"sensors: {err}"]
+    sn = data.get("sn") if isinstance(data, dict) else None
+    if not isinstance(sn, dict):
+        return [], ["sensors: expected an object with sn"]
+    temp_unit = "°F" if sn.get("TempUnit") == "F" else "°C"
+    pressure_unit = _field_str(sn, "PressureUnit", "hPa")
+    state_topic = _tasmota_topic(cfg, 2, "SENSOR")
+    found: list[tuple[str, str]] = [(s, m) for s, reading in list(sn.items())[:50] if isinstance(reading, dict)
+                                    for m in reading if m in _TASMOTA_MEASURES]
+    counts: dict[str, int] = {}
+    for _s, m in found:
+        counts[m] = counts.get(m, 0) + 1
+    out: list[Entity] = []
+    for sensor, measure in found:
+        dc, unit = _TASMOTA_MEASURES[measure]
+        unit = temp_unit if dc == "temperature" else pressure_unit if dc == "pressure" else unit
+        word = humanize(slug(measure)) if measure != "Total" else "Energy"
+        label = f"{dn} {word}" if counts[measure] == 1 else f"{dn} {humanize(sensor)} {word}"
+        key = f"{sensor}.{measure}"
+        mqtt = (MqttSettings("tasmota", state_topic=state_topic, value_key=key, unit=unit) if default_topics else
+                MqttSettings("generic", state_topic=state_topic, value_key=key, unit=unit))
+        out.append(Entity(id=f"sensor.{slug(label)}", name=" ".join(label.split())[:100], device_class=dc, mqtt=mqtt))
+    return out, []
