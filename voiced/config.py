@@ -50,8 +50,10 @@ class BrokerSettings:
     tls: TlsSettings = field(default_factory=TlsSettings)
     queue_max_age: float = 10.0  # seconds a command may wait for a reconnect before it is dropped
     reconnect_min: float = 0.5
-    reconnect_max: float = 30.0
+    reconnect_max: float = 5.0  # the backoff's cap; values above RECONNECT_CAP are treated as the cap
     start_local: bool = True  # start a private mosquitto when no url is given and none listens
+    local_port: int = 1883  # without a url: the local broker looked for, or the private one started, here
+    offline_watchdog: float = 120.0  # s without the broker after which the systemd watchdog starves; 0 = never
 
     def password(self) -> str | None:
         """The broker password, never from the command line.  First match wins:
@@ -227,6 +229,22 @@ class _Where:
         return ConfigError(f"{self.at(key)}: {key}: {msg}")
 
 
+_USERINFO = re.compile(r"(?P<scheme>\b[A-Za-z][A-Za-z0-9+.-]*://)(?P<info>[^\s'\"]*)@")
+
+
+def redact_url(url: str) -> str:
+    """``url`` without its user info: ``mqtt://user:secret@host:1883`` → ``mqtt://***@host:1883``.
+
+    For error messages and logs; anything between ``://`` and the last ``@`` goes (a password may
+    hold ``/``, ``:`` or ``@``), so a malformed URL is safe to show too; without a scheme,
+    everything before the last ``@``."""
+    if "@" not in url:
+        return url
+    if "://" not in url:
+        return "***@" + url.rsplit("@", 1)[1]
+    return _USERINFO.sub(r"\g<scheme>***@", url)
+
+
 def _line(node: yaml.Node | None) -> int:
     return node.start_mark.line + 1 if node is not None else 1
 
@@ -343,26 +361,30 @@ def _validate(s: Settings, where: _Where) -> None:
 
     m = s.mqtt
     if m.url:
-        check(m.url.startswith(("mqtt://", "mqtts://")), "mqtt.url", f"expected mqtt://HOST:PORT or mqtts://HOST:PORT, not {m.url!r}")
+        shown = redact_url(m.url)  # an error must not print the password of mqtt://user:PASSWORD@host
+        check(m.url.startswith(("mqtt://", "mqtts://")), "mqtt.url", f"expected mqtt://HOST:PORT or mqtts://HOST:PORT, not {shown!r}")
         try:
             parsed = urllib.parse.urlsplit(m.url)
             port = parsed.port
         except ValueError as exc:
-            raise where.fail("mqtt.url", f"bad address {m.url!r}: {exc}") from exc
-        check(bool(parsed.hostname), "mqtt.url", f"no host in {m.url!r}")
+            raise where.fail("mqtt.url", f"bad address {shown!r}: {redact_url(str(exc))}") from None
+        check(bool(parsed.hostname), "mqtt.url", f"no host in {shown!r}")
         check(parsed.password is None, "mqtt.url", "must not contain a password; use mqtt.password_file or VOICED_MQTT_PASSWORD")
         check(port is None or 0 < port < 65536, "mqtt.url", "port out of range")
         check(parsed.path in ("", "/"), "mqtt.url", f"unexpected path {parsed.path!r} (expected mqtt://HOST:PORT)")
     check(m.username is None or bool(m.username), "mqtt.username", "must not be empty (leave it out instead)")
     check(not (m.password_env and m.password_file), "mqtt.password_env", "set password_env or password_file, not both")
+    # the value is not echoed: a password pasted here by mistake must not end up in the journal
     check(m.password_env is None or bool(_ENV_NAME.match(m.password_env)), "mqtt.password_env",
-          f"expected an environment variable name, not {m.password_env!r}")
+          "expected the name of an environment variable (letters, digits and '_'), not a password")
     if m.password_file:
         check(Path(m.password_file).is_file(), "mqtt.password_file", f"no such file {m.password_file!r}")
     check(0 <= m.keepalive <= 65535, "mqtt.keepalive", "expected seconds between 0 and 65535")
     check(m.queue_max_age >= 0, "mqtt.queue_max_age", "expected 0 or more seconds")
     positive(m.reconnect_min, "mqtt.reconnect_min")
     check(m.reconnect_max >= m.reconnect_min, "mqtt.reconnect_max", "must not be below mqtt.reconnect_min")
+    check(0 < m.local_port < 65536, "mqtt.local_port", "expected a port between 1 and 65535")
+    check(m.offline_watchdog >= 0, "mqtt.offline_watchdog", "expected 0 (never) or more seconds")
     for name in ("ca_file", "cert_file", "key_file"):
         value = getattr(m.tls, name)
         if value:

@@ -15,10 +15,6 @@ import json
 import logging
 import os
 import queue
-import shutil
-import socket
-import subprocess
-import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -35,9 +31,9 @@ from voiced.home.loader import load_home
 from voiced.home.model import Entity, Home
 from voiced.home.state import StateStore
 from voiced.mqtt import discovery, hermes, topics
-from voiced.mqtt.client import Connected, Disconnected, Dropped, Message, MqttClient
+from voiced.mqtt.broker import LocalBroker
+from voiced.mqtt.client import Connected, Disconnected, Dropped, Message, MqttClient, Subscribed
 from voiced.pipeline import NluStage, Pipeline, ReplyStage, SpeakStage
-from voiced.proc import stop_process
 from voiced.sdnotify import Notifier
 
 log = logging.getLogger("voiced.service")
@@ -58,78 +54,6 @@ class _Call:
     """Run ``fn`` on the main loop (posted by worker threads)."""
 
     fn: Callable[[], object]
-
-
-# ----------------------------------------------------------------------------- local broker
-
-
-def port_open(host: str, port: int, timeout: float = 0.3) -> bool:
-    try:
-        with socket.create_connection((host, port), timeout=timeout):
-            return True
-    except OSError:
-        return False
-
-
-class LocalBroker:
-    """A private Mosquitto for a standalone install ("a local broker is started if none is
-    configured"): on 1883 when free, else on any free loopback port."""
-
-    def __init__(self) -> None:
-        self.proc: subprocess.Popen[bytes] | None = None
-        self.dir: tempfile.TemporaryDirectory[str] | None = None
-        self.port = 0
-
-    def start(self) -> str:
-        exe = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
-        if not Path(exe).exists():
-            raise MqttError("no broker configured and mosquitto is not installed (apt install mosquitto, "
-                            "or set mqtt.url / --broker)")
-        self.port = 1883
-        try:
-            with socket.socket() as s:
-                s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # a previous run's TIME_WAIT is no owner
-                s.bind(("127.0.0.1", 1883))
-        except OSError:
-            with socket.socket() as s:
-                s.bind(("127.0.0.1", 0))
-                self.port = int(s.getsockname()[1])
-        self.dir = tempfile.TemporaryDirectory(prefix="voiced-mosquitto-")
-        conf = Path(self.dir.name) / "mosquitto.conf"
-        # set_tcp_nodelay: without it the broker's Nagle holds a command behind its own PUBACK for
-        # the subscriber's delayed ACK (~40 ms); see docs/mqtt.md
-        conf.write_text(f"listener {self.port} 127.0.0.1\nallow_anonymous true\npersistence false\n"
-                        "set_tcp_nodelay true\n")
-        # its own session: a Ctrl-C or SIGTERM to our process group must not take the broker down
-        # before we have published "offline" and disconnected
-        self.proc = subprocess.Popen([exe, "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                     start_new_session=True)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            if port_open("127.0.0.1", self.port, 0.2):
-                log.info("started a private mosquitto on 127.0.0.1:%d", self.port)
-                return f"mqtt://127.0.0.1:{self.port}"
-            if self.proc.poll() is not None:
-                break
-            time.sleep(0.05)
-        self.stop()
-        raise MqttError("could not start a local mosquitto")
-
-    def stop(self) -> None:
-        stop_process(self.proc)
-        self.proc = None
-        if self.dir is not None:
-            self.dir.cleanup()
-            self.dir = None
-
-
-def broker_url(settings: Settings, local: LocalBroker) -> str:
-    """The configured broker, else one on 127.0.0.1:1883, else a private one (when allowed)."""
-    if settings.mqtt.url:
-        return settings.mqtt.url
-    if port_open("127.0.0.1", 1883) or not settings.mqtt.start_local:
-        return "mqtt://127.0.0.1:1883"
-    return local.start()
 
 
 # ----------------------------------------------------------------------------- speech out
@@ -199,11 +123,17 @@ class Service:
                  url: str, speaker: SpeakStage | None = None, devices_path: str | None = None,
                  reloader: Callable[[tuple[Settings, Home]], tuple[Settings, Home]] | None = None,
                  notifier: Notifier | None = None, watchdog: float | None = None,
-                 wall: Callable[[], float] = time.time) -> None:
+                 wall: Callable[[], float] = time.time, local_broker: LocalBroker | None = None) -> None:
         """``reloader(current)`` re-reads config and devices (``voiced.reload.reload_files``; raises
         ConfigError to refuse); without one a reload re-reads the devices file only.  ``notifier``
-        gets READY/RELOADING/STOPPING/WATCHDOG (sd_notify) every ``watchdog`` seconds."""
+        gets READY/RELOADING/STOPPING/WATCHDOG (sd_notify) every ``watchdog`` seconds — WATCHDOG
+        only while the broker link is up or has been reconnecting for less than
+        ``mqtt.offline_watchdog`` seconds.  ``local_broker``: the private mosquitto ``url`` points
+        at, restarted by the main loop when it dies."""
         self.settings = settings
+        self.local_broker = local_broker
+        self.exit_code = 0  # 1 when the daemon gave up (the private broker keeps dying)
+        self._starving = False  # the watchdog is held back: no broker for too long
         self.reloader = reloader
         self.notifier = notifier
         self.watchdog = watchdog
@@ -227,8 +157,10 @@ class Service:
         if self.timers_file is not None:
             self.dialogue.load_timers(load_state(self.timers_file))
         self._timers_saved = self.dialogue.timers_revision
+        # a client id that stays the same across restarts: the broker keeps this session (and the
+        # commands sent to voiced meanwhile) for mqtt.queue_max_age seconds after the link is lost
         self.client = MqttClient(settings.mqtt, url, self.events, client_id=settings.mqtt.client_id or
-                                 f"voiced-{self.site}-{os.getpid()}", will=(topics.status(self.site), "offline"))
+                                 f"voiced-{self.site}", will=(topics.status(self.site), "offline"), persistent=True)
         self.pipeline = Pipeline(site=self.site, nlu=nlu, planner=plan, replier=replier, publisher=self.client,
                                  home=lambda: self.home, states=self.states, speaker=speaker,
                                  hermes=settings.hermes.enabled, sites=lambda: sorted(self.sites),
@@ -253,11 +185,13 @@ class Service:
 
     def _subscribe_all(self) -> None:
         s, site = self.settings, self.site
+        # commands at QoS 1: the broker keeps them in voiced's session while voiced reconnects
         for t in (topics.text(site), topics.say(site), topics.listen(site), topics.reload(site),
-                  topics.mute_set(site), topics.ALL_STATUS, topics.BROADCAST):
-            self.client.subscribe(t, 1 if t == topics.text(site) else 0)
+                  topics.mute_set(site), topics.BROADCAST):
+            self.client.subscribe(t, 1)
+        self.client.subscribe(topics.ALL_STATUS)
         if s.hermes.enabled:
-            self.client.subscribe(topics.HERMES_TTS_SAY)
+            self.client.subscribe(topics.HERMES_TTS_SAY, 1)
         if s.discovery.publish_assistant:
             self.client.subscribe(topics.HA_STATUS)
         if s.discovery.import_home:
@@ -373,8 +307,10 @@ class Service:
         """Periodic chores on the main loop (a place for watchdog pings too)."""
         try:
             now = time.monotonic()
+            if self.local_broker is not None:
+                self._supervise_broker()
             if self.notifier is not None and self.watchdog and now >= self._next_ping:
-                self.notifier.watchdog()
+                self._feed_watchdog()
                 self._next_ping = now + self.watchdog
             if self._reload_requested.is_set():
                 self._reload_requested.clear()
@@ -392,6 +328,31 @@ class Service:
         except Exception:  # noqa: BLE001 - a chore failing must not stop the daemon
             log.exception("periodic task failed")
 
+    def _supervise_broker(self) -> None:
+        assert self.local_broker is not None
+        try:
+            self.local_broker.supervise()
+        except MqttError as exc:
+            log.error("%s: exiting (status 1) so that the service manager restarts voiced", exc)
+            self.exit_code = 1
+            self._stop.set()
+
+    def _feed_watchdog(self) -> None:
+        """WATCHDOG=1 only while the broker link is up or reconnecting within the bound: a daemon
+        that cannot reach its broker for longer is deaf, and systemd restarts it."""
+        assert self.notifier is not None
+        bound = self.settings.mqtt.offline_watchdog
+        if self.client.link_ok(bound):
+            self.notifier.watchdog()
+            self._starving = False
+            return
+        if not self._starving:
+            self._starving = True
+            why = ("the MQTT network thread stopped" if not self.client.network_alive
+                   else f"no broker for {self.client.offline_for():.0f} s (mqtt.offline_watchdog {bound:g} s)")
+            log.error("%s: no longer feeding the watchdog", why)
+            self.notifier.status(f"{why}; reconnecting")
+
     def dispatch(self, item: Any) -> None:
         try:
             if isinstance(item, Message):
@@ -402,8 +363,15 @@ class Service:
                 if self.notifier is not None and not self._ready_sent:
                     self._ready_sent = True  # READY=1 only once the broker took us ('online' is out)
                     self.notifier.ready(f"listening on voiced/{self.site}/text")
+                elif self.notifier is not None:
+                    self.notifier.status(f"listening on voiced/{self.site}/text")
             elif isinstance(item, Disconnected):
-                pass  # logged by the client; commands queue until it is back
+                # logged by the client; commands queue until it is back
+                if self.notifier is not None:
+                    self.notifier.status("broker connection lost; reconnecting")
+            elif isinstance(item, Subscribed):
+                if self.local_broker is not None:
+                    self.local_broker.save()  # our session survives a crash of the private broker
             elif isinstance(item, Dropped):
                 if item.command:
                     self._dropped.append(item.entity_id or item.topic)
@@ -672,7 +640,8 @@ def state_file(state_dir: str, name: Callable[[Path], Path]) -> Path | None:
             continue
         if os.access(d, os.W_OK):
             if d != candidates[0]:
-                log.warning("state directory %s is not writable: keeping timers in %s", state_dir, d)
+                log.warning("state directory %s is not writable: keeping state (timers, the private "
+                            "broker's database) in %s", state_dir, d)
             return name(d)
     log.error("no writable state directory (%s): timers will not survive a restart", state_dir)
     return None

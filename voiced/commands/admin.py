@@ -53,7 +53,8 @@ def summary(settings: Settings, home: Home) -> list[str]:
     """Human lines describing what voiced would run with (never the password itself)."""
     domains = Counter(e.domain for e in home.entities)
     m = settings.mqtt
-    broker = m.url or ("local (127.0.0.1:1883, or a private mosquitto)" if m.start_local else "127.0.0.1:1883")
+    local = f"127.0.0.1:{m.local_port}"
+    broker = m.url or (f"local ({local}, or a private mosquitto)" if m.start_local else local)
     lines = [
         f"config:    {settings.source}",
         f"site:      {settings.site}" + (f" (area {settings.area})" if settings.area else ""),

@@ -12,7 +12,7 @@ from types import FrameType
 from typing import Any
 
 from voiced import logs
-from voiced.config import DEFAULT_MODELS, Settings, default_config_path
+from voiced.config import DEFAULT_MODELS, Settings, default_config_path, redact_url
 from voiced.errors import ConfigError, ModelError, VoicedError
 
 log = logging.getLogger("voiced.run")
@@ -26,7 +26,11 @@ def _apply_args(settings: Settings, args: argparse.Namespace) -> Settings:
         settings = dataclasses.replace(settings, site=site)
     if getattr(args, "broker", None):
         url = args.broker
-        if not url.startswith(("mqtt://", "mqtts://")) or "@" in url:
+        if "@" in url:  # never echoed: the part before "@" may be a password (it is in argv already)
+            raise ConfigError(f"(command line):1: --broker: must not contain a user or password ({redact_url(url)!r}): "
+                              "set mqtt.username in the config and the password in $VOICED_MQTT_PASSWORD "
+                              "or mqtt.password_file")
+        if not url.startswith(("mqtt://", "mqtts://")):
             raise ConfigError(f"(command line):1: --broker: expected mqtt://HOST:PORT or mqtts://HOST:PORT, not {url!r}")
         settings = dataclasses.replace(settings, mqtt=dataclasses.replace(settings.mqtt, url=url))
     if getattr(args, "state_dir", None):
@@ -49,9 +53,10 @@ def load_stages(settings: Settings, home: Any) -> tuple[Any, Any]:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from voiced.mqtt.broker import LocalBroker, broker_url
     from voiced.reload import load_files, reload_files
     from voiced.sdnotify import Notifier, watchdog_interval
-    from voiced.service import LocalBroker, Service, broker_url
+    from voiced.service import Service, state_file
 
     config_path = default_config_path(getattr(args, "config", None))
     settings, home = load_files(config_path, getattr(args, "devices", None))
@@ -86,7 +91,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         else:
             log.warning("no speaker: replies are published on voiced/%s/reply only", settings.site)
 
-    local = LocalBroker()
+    local = LocalBroker(settings.mqtt.local_port, state_file(settings.state_dir, lambda d: d))
     service: Service | None = None
     try:
         url = broker_url(settings, local)
@@ -97,7 +102,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
         service = Service(settings, home, nlu=parser, replier=replier, url=url, speaker=speaker,
                           devices_path=str(devices_path), reloader=reloader, notifier=Notifier(),
-                          watchdog=watchdog_interval())
+                          watchdog=watchdog_interval(), local_broker=local if local.running else None)
         if speaker is not None:
             speaker.on_busy = service.on_speech_busy
         if voice is not None:
@@ -118,12 +123,12 @@ def cmd_run(args: argparse.Namespace) -> int:
             signal.signal(signal.SIGINT, on_stop)
             signal.signal(signal.SIGHUP, on_hup)
         if not service.start():
-            log.warning("broker %s not reachable yet; commands are queued until it is", url)
+            log.warning("broker %s not reachable yet; commands are queued until it is", redact_url(url))
         log.info("ready: text commands on voiced/%s/text", settings.site)
         if voice is not None:
             voice.start()
         service.run()
-        return 0
+        return service.exit_code
     finally:
         if voice is not None:
             voice.close()

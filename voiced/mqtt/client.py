@@ -3,15 +3,23 @@
 paho runs its network loop in its own thread; every callback here only converts the event into a
 small dataclass and puts it on the daemon's ``queue.Queue`` (``events``), so all real work happens
 on the daemon's main loop thread.  Delivery rules (shared/spec/mqtt.md): QoS 1 for commands, a
-retained ``online``/``offline`` status with the Last Will, bounded exponential reconnect backoff,
-subscriptions restored on reconnect, and an outgoing queue while disconnected whose entries older
-than ``queue_max_age`` are dropped with a logged error and a :class:`Dropped` event.
+retained ``online``/``offline`` status with the Last Will, bounded exponential reconnect backoff
+(capped at :data:`RECONNECT_CAP`), subscriptions restored on reconnect, and an outgoing queue while
+disconnected whose entries older than ``queue_max_age`` are dropped with a logged error and a
+:class:`Dropped` event.
+
+MQTT 5.  A ``persistent`` client (the daemon) keeps its session: clean start off and a session
+expiry of ``queue_max_age`` seconds, so the broker holds the QoS 1 messages meant for voiced while
+the link is down and hands them over on reconnect — and forgets them once they would be older than
+the age limit.  A redelivered duplicate (DUP flag, same packet id and payload) is dropped here.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import logging
+import math
 import queue
 import socket
 import ssl
@@ -23,15 +31,20 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import paho.mqtt.client as paho
-from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode
+from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode, MQTTProtocolVersion
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
 
-from voiced.config import BrokerSettings
+from voiced import logs
+from voiced.config import BrokerSettings, redact_url
 from voiced.errors import ConfigError, MqttError
 
 log = logging.getLogger("voiced.mqtt")
 
 QUEUE_LIMIT = 10_000  # outgoing messages kept while disconnected (oldest dropped beyond this)
 MAX_INCOMING = 8 * 1024 * 1024  # bigger messages never reach the daemon's queue (discovery allows 4 MB)
+RECONNECT_CAP = 5.0  # s: the longest wait between two reconnect attempts, whatever the config says
+SESSION_TAKEN_OVER = 142  # MQTT 5 DISCONNECT reason: another client connected with our client id
 
 
 @dataclass(frozen=True)
@@ -44,6 +57,12 @@ class Message:
 @dataclass(frozen=True)
 class Connected:
     first: bool
+    session_present: bool = False  # the broker still had our session (and queued messages for us)
+
+
+@dataclass(frozen=True)
+class Subscribed:
+    """The broker acknowledged a SUBSCRIBE (persistent clients only): the session holds it now."""
 
 
 @dataclass(frozen=True)
@@ -74,14 +93,18 @@ class _Pending:
 
 
 def parse_url(url: str) -> tuple[str, int, bool]:
-    """``mqtt://host:port`` / ``mqtts://host:port`` → (host, port, tls)."""
+    """``mqtt://host:port`` / ``mqtts://host:port`` → (host, port, tls).  Errors never show user info."""
+    shown = redact_url(url)
     try:
         parts = urlsplit(url)
         port = parts.port
     except ValueError as exc:
-        raise ConfigError(f"(url): mqtt.url: invalid broker address {url!r}: {exc}") from exc
+        raise ConfigError(f"(url): mqtt.url: invalid broker address {shown!r}: {redact_url(str(exc))}") from None
     if parts.scheme not in ("mqtt", "mqtts") or not parts.hostname:
-        raise ConfigError(f"(url): mqtt.url: expected mqtt://HOST:PORT or mqtts://HOST:PORT, not {url!r}")
+        raise ConfigError(f"(url): mqtt.url: expected mqtt://HOST:PORT or mqtts://HOST:PORT, not {shown!r}")
+    if parts.password is not None:
+        raise ConfigError(f"(url): mqtt.url: must not contain a password ({shown!r}); use mqtt.password_file "
+                          "or $VOICED_MQTT_PASSWORD")
     tls = parts.scheme == "mqtts"
     return parts.hostname, port or (8883 if tls else 1883), tls
 
@@ -105,7 +128,9 @@ class MqttClient:
 
     def __init__(self, settings: BrokerSettings, url: str, events: queue.Queue[Any], *,
                  client_id: str = "", will: tuple[str, str] | None = None,
-                 clock: Any = time.monotonic) -> None:
+                 clock: Any = time.monotonic, persistent: bool = False) -> None:
+        """``persistent``: keep the session (and the messages queued in it) across disconnects and
+        restarts for ``queue_max_age`` seconds; needs a client id that stays the same."""
         self.settings = settings
         self.url = url
         self.host, self.port, url_tls = parse_url(url)
@@ -121,14 +146,19 @@ class MqttClient:
         self._first = threading.Event()
         self._first_error: str | None = None
         self._closing = False
+        self._offline_since: float | None = clock()  # None while connected
+        self._recent: deque[tuple[float, int, str, bytes]] = deque()  # QoS>0 messages seen (dedupe)
+        self.persistent = persistent
+        self.session_expiry = int(math.ceil(self.max_age)) if persistent else 0
         self._client = paho.Client(CallbackAPIVersion.VERSION2, client_id=client_id or settings.client_id,
-                                   clean_session=True)
+                                   protocol=MQTTProtocolVersion.MQTTv5)
         paho_log = logging.getLogger("voiced.mqtt.paho")
         if not any(isinstance(f, _QuietPaho) for f in paho_log.filters):
             paho_log.addFilter(_QuietPaho())
         self._client.enable_logger(paho_log)
         if settings.username:
             password = settings.password()  # ConfigError when the file/env var is missing
+            logs.register_secret(password)  # never in a log line, whoever logs it
             self._client.username_pw_set(settings.username, password)
         if settings.tls.enabled or url_tls:
             tls = settings.tls
@@ -141,14 +171,20 @@ class MqttClient:
                 self._client.tls_insecure_set(True)
         if will is not None:
             self._client.will_set(will[0], "offline", qos=1, retain=True)
-        lo = max(0.1, float(settings.reconnect_min))
-        hi = max(lo, float(settings.reconnect_max))
+        lo = min(max(0.1, float(settings.reconnect_min)), RECONNECT_CAP)
+        hi = min(max(lo, float(settings.reconnect_max)), RECONNECT_CAP)
+        if settings.reconnect_max > RECONNECT_CAP:
+            log.warning("mqtt.reconnect_max %g s is above the cap: reconnecting at least every %g s",
+                        settings.reconnect_max, RECONNECT_CAP)
+        self.reconnect_max = hi
         self._client.reconnect_delay_set(lo, hi)  # type: ignore[arg-type]  # paho accepts floats
         self._client.max_queued_messages_set(0)
         self._client.on_connect = self._on_connect
         self._client.on_disconnect = self._on_disconnect
         self._client.on_message = self._on_message
         self._client.on_socket_open = self._on_socket_open
+        if persistent:
+            self._client.on_subscribe = self._on_subscribe
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -156,20 +192,46 @@ class MqttClient:
     def connected(self) -> bool:
         return self._connected
 
+    def offline_for(self) -> float:
+        """Seconds since the link went down (or since the client was made, before the first
+        connect); 0 while connected."""
+        since = self._offline_since
+        return 0.0 if since is None or self._connected else max(0.0, self.clock() - since)
+
+    @property
+    def network_alive(self) -> bool:
+        """paho's network thread runs (it reconnects by itself); False once it died or stopped."""
+        return getattr(self._client, "_thread", None) is not None  # paho clears it when the loop ends
+
+    def link_ok(self, bound: float) -> bool:
+        """Connected, or reconnecting for less than ``bound`` seconds (``bound`` 0: reconnecting
+        for any time) — what the daemon's watchdog is fed on."""
+        if self._connected:
+            return True
+        return self.network_alive and (bound <= 0 or self.offline_for() < bound)
+
+    def _connect_properties(self) -> Properties:
+        props = Properties(PacketTypes.CONNECT)
+        props.SessionExpiryInterval = self.session_expiry
+        return props
+
     def connect(self, timeout: float = 10.0) -> bool:
         """Connect and start the network thread.  Returns True once the broker accepted us; False
         when it is not reachable yet (paho keeps retrying with backoff, commands are queued).
         Raises :class:`MqttError` for a refusal (bad credentials) or a TLS failure."""
         keepalive = max(5, int(self.settings.keepalive))
+        clean = not self.persistent  # a persistent client resumes its session on every connect, the first too
         try:
-            self._client.connect(self.host, self.port, keepalive=keepalive)
+            self._client.connect(self.host, self.port, keepalive=keepalive, clean_start=clean,
+                                 properties=self._connect_properties())
         except ssl.SSLError as exc:
             raise MqttError(f"TLS handshake with {self.host}:{self.port} failed: {exc}") from exc
         except (ConnectionRefusedError, TimeoutError, OSError) as exc:
             if isinstance(exc, socket.gaierror):
                 raise MqttError(f"broker host {self.host!r} not found: {exc}") from exc
             log.warning("broker %s:%d not reachable (%s); retrying in the background", self.host, self.port, exc)
-            self._client.connect_async(self.host, self.port, keepalive=keepalive)
+            self._client.connect_async(self.host, self.port, keepalive=keepalive, clean_start=clean,
+                                       properties=self._connect_properties())
         self._client.loop_start()
         if not self._first.wait(timeout):
             return False
@@ -274,8 +336,10 @@ class MqttClient:
                 self._first_error = hint
                 self._first.set()
             return
+        session_present = bool(getattr(flags, "session_present", False))
         with self._lock:
             self._connected = True
+            self._offline_since = None
             first = not self._ever_connected
             self._ever_connected = True
             if self._subs:
@@ -283,18 +347,37 @@ class MqttClient:
             if self.will is not None:
                 client.publish(self.will[0], "online", qos=1, retain=True)
             self._flush()
-        log.info("connected to %s:%d", self.host, self.port)
+        if self.persistent:
+            log.info("connected to %s:%d (%s)", self.host, self.port,
+                     "session resumed: messages kept for us follow" if session_present else "new session")
+        else:
+            log.info("connected to %s:%d", self.host, self.port)
         self._first.set()
-        self.events.put(Connected(first))
+        self.events.put(Connected(first, session_present))
 
     def _on_disconnect(self, client: paho.Client, userdata: Any, flags: Any, reason_code: Any,
                        properties: Any) -> None:
         with self._lock:
             was = self._connected
             self._connected = False
+            if was:
+                self._offline_since = self.clock()
         if was and not self._closing:
-            log.warning("disconnected from %s:%d (%s); reconnecting", self.host, self.port, reason_code)
+            if getattr(reason_code, "value", None) == SESSION_TAKEN_OVER:
+                log.error("disconnected from %s:%d: another client connected with our client id %r "
+                          "(a second voiced with the same site or mqtt.client_id?); reconnecting",
+                          self.host, self.port, self._client_id())
+            else:
+                log.warning("disconnected from %s:%d (%s); reconnecting", self.host, self.port, reason_code)
             self.events.put(Disconnected(str(reason_code)))
+
+    def _client_id(self) -> str:
+        raw = getattr(self._client, "_client_id", b"")
+        return raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
+
+    def _on_subscribe(self, client: paho.Client, userdata: Any, mid: int, reason_codes: Any,
+                      properties: Any) -> None:
+        self.events.put(Subscribed())
 
     @staticmethod
     def _on_socket_open(client: paho.Client, userdata: Any, sock: Any) -> None:
@@ -312,4 +395,24 @@ class MqttClient:
         if len(msg.payload) > MAX_INCOMING:
             log.warning("ignored a %d-byte message on %s (limit %d)", len(msg.payload), topic, MAX_INCOMING)
             return
+        if msg.qos > 0 and self._seen_before(msg, topic):
+            log.info("ignored a redelivered duplicate on %s (packet %d)", topic, msg.mid)
+            return
         self.events.put(Message(topic, bytes(msg.payload), bool(msg.retain)))
+
+    def _seen_before(self, msg: paho.MQTTMessage, topic: str) -> bool:
+        """QoS 1 is at-least-once: after a reconnect the broker resends what it had not seen
+        acknowledged, with DUP set.  Such a copy of a message handled within the age limit is a
+        duplicate ("toggle" must not run twice)."""
+        now = self.clock()
+        digest = hashlib.blake2b(msg.payload, digest_size=16).digest()
+        window = max(self.max_age, 1.0)
+        while self._recent and now - self._recent[0][0] > window:
+            self._recent.popleft()
+        key = (msg.mid, topic, digest)
+        if msg.dup and any(r[1:] == key for r in self._recent):
+            return True
+        self._recent.append((now, *key))
+        if len(self._recent) > 1000:
+            self._recent.popleft()
+        return False

@@ -29,7 +29,7 @@ class ProbeResult:
 
 def broker_address(settings: BrokerSettings) -> tuple[str, int, bool]:
     """(host, port, tls) from the configured url (empty = the local default)."""
-    url = settings.url or DEFAULT_URL
+    url = settings.url or f"mqtt://127.0.0.1:{settings.local_port}"
     parts = urllib.parse.urlsplit(url)
     tls = parts.scheme == "mqtts" or settings.tls.enabled
     return parts.hostname or "127.0.0.1", parts.port or (8883 if tls else 1883), tls
