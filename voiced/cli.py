@@ -8,9 +8,11 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+import traceback
 from collections.abc import Sequence
 
 from voiced.errors import ConfigError, VoicedError
+from voiced.logs import redact
 
 # subcommand → "module:function"; each function takes the parsed Namespace and returns an exit code
 _HANDLERS = {
@@ -119,16 +121,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     key = args.command
     module_name, func_name = _HANDLERS[key].split(":")
     handler = getattr(importlib.import_module(module_name), func_name)
+    # errors are printed, not logged: they go through the same redaction as the log (no password
+    # of a URL or of the configured broker, whatever the path that raised them)
     try:
         return int(handler(args) or 0)
     except ConfigError as exc:
-        print(f"voiced {key}: {exc}", file=sys.stderr)
+        print(f"voiced {key}: {redact(str(exc))}", file=sys.stderr)
         return 2
     except VoicedError as exc:
-        print(f"voiced {key}: {exc}", file=sys.stderr)
+        print(f"voiced {key}: {redact(str(exc))}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130
+    except Exception:  # a bug: the traceback, redacted, and status 1 (as Python's own handler would)
+        print(redact(traceback.format_exc()), file=sys.stderr, end="")
+        return 1
 
 
 if __name__ == "__main__":

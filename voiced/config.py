@@ -367,11 +367,12 @@ def _validate(s: Settings, where: _Where) -> None:
             parsed = urllib.parse.urlsplit(m.url)
             port = parsed.port
         except ValueError as exc:
-            raise where.fail("mqtt.url", f"bad address {shown!r}: {redact_url(str(exc))}") from None
+            detail = "" if "@" in m.url else f": {exc}"  # the parser's words may quote a piece of the password
+            raise where.fail("mqtt.url", f"bad address {shown!r}{detail}") from None
         check(bool(parsed.hostname), "mqtt.url", f"no host in {shown!r}")
         check(parsed.password is None, "mqtt.url", "must not contain a password; use mqtt.password_file or VOICED_MQTT_PASSWORD")
         check(port is None or 0 < port < 65536, "mqtt.url", "port out of range")
-        check(parsed.path in ("", "/"), "mqtt.url", f"unexpected path {parsed.path!r} (expected mqtt://HOST:PORT)")
+        check(parsed.path in ("", "/"), "mqtt.url", f"unexpected path {redact_url(parsed.path)!r} (expected mqtt://HOST:PORT)")
     check(m.username is None or bool(m.username), "mqtt.username", "must not be empty (leave it out instead)")
     check(not (m.password_env and m.password_file), "mqtt.password_env", "set password_env or password_file, not both")
     # the value is not echoed: a password pasted here by mistake must not end up in the journal

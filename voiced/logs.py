@@ -113,4 +113,13 @@ def setup_logging(level: str | int = "INFO", stream: TextIO | None = None, journ
             root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level_no)
+    threading.excepthook = _log_thread_exception  # a dying thread's traceback is redacted too
     return handler
+
+
+def _log_thread_exception(args: threading.ExceptHookArgs) -> None:
+    if args.exc_type is SystemExit:
+        return
+    name = args.thread.name if args.thread is not None else "?"
+    exc_info = (args.exc_type, args.exc_value or args.exc_type(), args.exc_traceback)
+    logging.getLogger("voiced").critical("thread %s died", name, exc_info=exc_info)

@@ -99,7 +99,8 @@ def parse_url(url: str) -> tuple[str, int, bool]:
         parts = urlsplit(url)
         port = parts.port
     except ValueError as exc:
-        raise ConfigError(f"(url): mqtt.url: invalid broker address {shown!r}: {redact_url(str(exc))}") from None
+        detail = "" if "@" in url else f": {exc}"  # the parser's words may quote a piece of the password
+        raise ConfigError(f"(url): mqtt.url: invalid broker address {shown!r}{detail}") from None
     if parts.scheme not in ("mqtt", "mqtts") or not parts.hostname:
         raise ConfigError(f"(url): mqtt.url: expected mqtt://HOST:PORT or mqtts://HOST:PORT, not {shown!r}")
     if parts.password is not None:
