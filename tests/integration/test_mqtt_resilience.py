@@ -219,7 +219,7 @@ class Oracle:
         self.cond = threading.Condition()
         self.client = paho.Client(paho.CallbackAPIVersion.VERSION2, client_id=f"oracle-{time.monotonic_ns()}",
                                   protocol=paho.MQTTv5)
-        self.client.reconnect_delay_set(0.1, 1)
+        self.client.reconnect_delay_set(0.1, 1)  # type: ignore[arg-type]  # paho accepts floats
         subscribed = threading.Event()
 
         def on_connect(c: paho.Client, *_: Any) -> None:
@@ -268,7 +268,7 @@ def test_broker_restart_during_a_command_stream_loses_nothing(tmp_path: Path) ->
     d = Run(tmp_path, "nl1", broker_url=broker.url)
     oracle: Oracle | None = None
     sender = paho.Client(paho.CallbackAPIVersion.VERSION2, client_id=f"sender-{time.monotonic_ns()}")
-    sender.reconnect_delay_set(0.1, 1)
+    sender.reconnect_delay_set(0.1, 1)  # type: ignore[arg-type]  # paho accepts floats
     try:
         d.wait_log(r"connected to 127\.0\.0\.1")
         oracle = Oracle(broker.port, "voiced/nl1/reply")

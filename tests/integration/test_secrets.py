@@ -60,7 +60,7 @@ class Spy:
         self.seen: list[str] = []
         self.lock = threading.Lock()
         self.client = paho.Client(paho.CallbackAPIVersion.VERSION2, client_id=f"spy-{time.monotonic_ns()}")
-        self.client.reconnect_delay_set(0.1, 1)
+        self.client.reconnect_delay_set(0.1, 1)  # type: ignore[arg-type]  # paho accepts floats
         ready = threading.Event()
         self.client.on_connect = lambda c, *_a: c.subscribe([("#", 1), ("$SYS/#", 0)])
         self.client.on_subscribe = lambda *_a: ready.set()
