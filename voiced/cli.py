@@ -82,13 +82,14 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--out", help="write a WAV instead of playing")
     sp.add_argument("--config", help="voiced.yaml")
 
-    sp = sub.add_parser("model", help="ASR models")
+    sp = sub.add_parser("model", help="ASR models (install, list) and the NLU's encoder (prepare)")
     msub = sp.add_subparsers(dest="model_command", required=True, metavar="ACTION")
     ip = msub.add_parser("install", help="download, verify and unpack a Vosk model")
     ip.add_argument("name")
     ip.add_argument("--dir", help="models directory (default: models/asr)")
     ip.add_argument("--url", help="override the download address (mirrors)")
     ip.add_argument("--sha256", help="override the expected checksum (with --url)")
+    msub.add_parser("prepare", help="export the NLU's sentence encoder for onnxruntime (models/encoder)")
     lp = msub.add_parser("list", help="known and installed ASR models")
     lp.add_argument("--dir", help="models directory (default: models/asr)")
 

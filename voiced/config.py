@@ -115,7 +115,8 @@ class AsrSettings:
 @dataclass(frozen=True)
 class NluSettings:
     model_dir: str | None = None
-    confidence_threshold: float = 0.5
+    confidence_threshold: float = 0.5  # below it: not understood; from it up to act_threshold: ask first
+    act_threshold: float = 0.8  # calibrated confidence from which a command is carried out without asking
     retrain_on_change: bool = True
 
 
@@ -417,6 +418,7 @@ def _validate(s: Settings, where: _Where) -> None:
           f"expected auto, vosk or pocketsphinx, not {s.asr.engine!r}")
     check(s.asr.vosk_model is None or bool(s.asr.vosk_model.strip()), "asr.vosk_model", "must not be empty")
     between(s.nlu.confidence_threshold, 0.0, 1.0, "nlu.confidence_threshold")
+    between(s.nlu.act_threshold, s.nlu.confidence_threshold, 1.0, "nlu.act_threshold")
     for key, value in (("nlu.model_dir", s.nlu.model_dir), ("reply.model_dir", s.reply.model_dir)):
         check(value is None or bool(value.strip()), key, "must not be empty (leave it out for the shipped model)")
 

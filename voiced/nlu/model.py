@@ -4,7 +4,9 @@ Each token is a word embedding, a character CNN (so a name never seen in trainin
 features from its spelling) and three gazetteer bits (is this word part of an entity, area or floor
 name of the current home — computed at parse time, so a new home helps without retraining).
 A bidirectional GRU reads them; one head tags BIO slots per token, the other classifies the intent
-from the pooled sequence.
+from the pooled sequence.  Optionally (``sent_dim`` > 0) the intent head also sees a frozen
+sentence vector (voiced/nlu/encoder.py): the BiGRU stays the centre and does the tagging, the
+vector brings what English words mean beyond the templates' vocabulary.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ class NluConfig:
     hidden: int = 96
     dropout: float = 0.2
     max_word_len: int = 16
+    sent_dim: int = 0  # width of the frozen sentence vector fed to the intent head; 0 = none
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -46,12 +49,15 @@ class JointNlu(nn.Module):
         self.gru = nn.GRU(cfg.word_dim + cfg.char_channels + cfg.gaz_dim, cfg.hidden,
                           batch_first=True, bidirectional=True)
         self.tag_head = nn.Linear(2 * cfg.hidden, cfg.n_tags)
-        self.intent_head = nn.Sequential(nn.Linear(4 * cfg.hidden, cfg.hidden), nn.ReLU(),
+        self.sent_proj = nn.Linear(cfg.sent_dim, cfg.hidden) if cfg.sent_dim else None
+        head_in = 4 * cfg.hidden + (cfg.hidden if cfg.sent_dim else 0)
+        self.intent_head = nn.Sequential(nn.Linear(head_in, cfg.hidden), nn.ReLU(),
                                          nn.Linear(cfg.hidden, cfg.n_intents))
 
     def forward(self, words: torch.Tensor, chars: torch.Tensor, gaz: torch.Tensor,
-                lengths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """words (B,T), chars (B,T,C), gaz (B,T,3) float, lengths (B,) → intent logits (B,I), tag logits (B,T,K)."""
+                lengths: torch.Tensor, sent: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """words (B,T), chars (B,T,C), gaz (B,T,3) float, lengths (B,), sent (B,S) → intent logits (B,I),
+        tag logits (B,T,K)."""
         b, t, c = chars.shape
         ch = self.char_emb(chars.view(b * t, c)).transpose(1, 2)  # (B*T, D, C)
         ch = torch.relu(self.char_cnn(ch)).max(dim=2).values.view(b, t, -1)
@@ -64,5 +70,10 @@ class JointNlu(nn.Module):
         mask = (torch.arange(t, device=words.device)[None, :] < lengths[:, None]).unsqueeze(2)
         pooled = seq.masked_fill(~mask, -1e4).max(dim=1).values
         final = torch.cat([h[0], h[1]], dim=1)
-        intent = self.intent_head(torch.cat([pooled, final], dim=1))
+        parts = [pooled, final]
+        if self.sent_proj is not None:
+            if sent is None:
+                raise ValueError("this model needs the sentence vector")
+            parts.append(torch.tanh(self.sent_proj(self.drop(sent))))
+        intent = self.intent_head(torch.cat(parts, dim=1))
         return intent, self.tag_head(seq)

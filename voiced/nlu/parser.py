@@ -7,6 +7,7 @@ new MQTT-discovered devices only need ``set_home`` — never retraining.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from pathlib import Path
 from typing import Any
@@ -17,8 +18,10 @@ from voiced.config import DEFAULT_MODELS
 from voiced.events import Parse, Span
 from voiced.home.model import Area, Entity, Floor, Home
 from voiced.home.resolve import DOMAIN_WORDS, Resolver, norm, stem
-from voiced.nlu import checkpoint, numbers
+from voiced.nlu import checkpoint, evidence, numbers
+from voiced.nlu.decide import REJECT, Policy, decide
 from voiced.nlu.generate import gazetteer_flags, home_names
+from voiced.nlu.scope import outdoor, scope
 from voiced.nlu.slots import STATE_WORDS, span_slots
 from voiced.nlu.text import Token, normalise, tokenize
 from voiced.nlu.train import spans_from_tags
@@ -53,7 +56,7 @@ _GROUP_ACTIONS = {"HassTurnOn", "HassTurnOff", "HassToggle", "HassLightSet", "Vo
 _TIMER_INTENTS = {"HassStartTimer", "HassCancelTimer", "HassCancelAllTimers", "HassPauseTimer",
                   "HassUnpauseTimer", "HassIncreaseTimer", "HassDecreaseTimer", "HassTimerStatus"}
 _HERE = re.compile(r"\b(in here|here|this room|in this room|where i am)\b")
-_ALL = re.compile(r"\b(all|every|everything|everywhere|whole house|any)\b")
+_ALL = re.compile(r"\b(all|every|everything|everywhere|whole house|any|(in|around|throughout|all over) the house)\b")
 _EXTRA_WORDS = {"humid": ("sensor", "humidity"), "humidity": ("sensor", "humidity"),
                 "motion": ("binary_sensor", "motion"), "movement": ("binary_sensor", "motion")}
 
@@ -61,19 +64,20 @@ _EXTRA_WORDS = {"humid": ("sensor", "humidity"), "humidity": ("sensor", "humidit
 class Parser:
     """Loaded NLU model + the current home.  ``parse`` is safe to call from one thread at a time."""
 
-    def __init__(self, model: checkpoint.NluModel, home: Home, threshold: float = 0.5) -> None:
+    def __init__(self, model: checkpoint.NluModel, home: Home, threshold: float = 0.5, act: float = 0.8) -> None:
         self.model = model
         self.threshold = threshold
+        self.policy = Policy(act=max(act, threshold), ask=threshold, answer=max(threshold, min(act, 0.6)))
         self.set_home(home)
 
     @classmethod
-    def load(cls, model_dir: Path | None, home: Home, threshold: float = 0.5) -> Parser:
+    def load(cls, model_dir: Path | None, home: Home, threshold: float = 0.5, act: float = 0.8) -> Parser:
         """Load a checkpoint (default: the shipped ``models/nlu``); ModelError when it cannot."""
         torch.set_num_threads(1)  # batch-1 inference: one thread avoids multi-ms scheduling spikes
         directory = Path(model_dir) if model_dir is not None else DEFAULT_MODELS / "nlu"
         if not (directory / "meta.json").exists() and (directory / "nlu" / "meta.json").exists():
             directory = directory / "nlu"  # --model models/ means the shipped set
-        return cls(checkpoint.load(directory), home, threshold)
+        return cls(checkpoint.load(directory), home, threshold, act)
 
     def set_home(self, home: Home) -> None:
         """Switch to a new home (e.g. after MQTT discovery): new names resolve at once, no retraining."""
@@ -91,6 +95,25 @@ class Parser:
 
     # ------------------------------------------------------------------ parse
     def parse(self, text: str, area: str | None = None) -> Parse:
+        """The reading of ``text``, then act / confirm / refuse (voiced/nlu/decide.py): a refused
+        reading comes back as ``intent: None`` with the reading in ``extra["rejected"]``."""
+        words = [t.text for t in tokenize(text)]
+        reading = outdoor(self._read(text, area), words, self.resolver)
+        found = evidence.find(reading, words, satellite=self._satellite_area(area) is not None)
+        verdict = decide(reading, found, self.policy)
+        extra = {**reading.extra, "decision": verdict.decision, "reason": verdict.reason, "evidence": found}
+        where = scope(reading.intent, " ".join(words), self.resolver)
+        if where:
+            extra["scope"] = where
+        if verdict.decision == REJECT and reading.intent is not None:
+            extra["rejected"] = {"intent": reading.intent, "slots": dict(reading.slots),
+                                 "targets": list(reading.targets)}
+            # a name said that the home does not have stays reported ("I don't know a pool pump")
+            return Parse(text=text, intent=None, confidence=reading.confidence, extra=extra,
+                         unresolved=reading.unresolved if verdict.reason == "no_evidence" else ())
+        return dataclasses.replace(reading, extra=extra)
+
+    def _read(self, text: str, area: str | None) -> Parse:
         toks = tokenize(text)
         words = [t.text for t in toks]
         gaz = gazetteer_flags(words, *self._gaz)
@@ -108,7 +131,7 @@ class Parser:
             # yes / no / stop are whole-utterance replies: a rule, so a stray "stop" never pauses media
             return Parse(text=text, intent=fixed, confidence=conf if intent == fixed else 1.0, extra=extra)
         if not toks or intent is None or conf < self.threshold or self._bare_value(words) \
-                or all(w in _HESITATION for w in words) or intent == "VoicedConfirm":
+                or all(w in _HESITATION for w in words) or intent in ("VoicedConfirm", "VoicedDeny"):
             # a yes must be a clear yes (the rule above): a misheard one could confirm an unlock
             # a bare value or choice ("twenty one", "the bedroom one") answers a question; never a command
             extra["slots_raw"] = self._answer_slots(text, raw, bare=bool(toks) and self._bare_value(words))
@@ -361,6 +384,7 @@ class Parser:
             context_area = area_obj or (sat_area if not floor_obj else None)
             m = self.resolver.name(t, area=context_area, domains=doms)
             if m.entities:
+                extra["name_match"] = m.how
                 entities = self.resolver.narrow(m.entities, doms, device_class, area_obj or sat_area, floor_obj)
                 if intent == "HassGetState" and state and len(entities) > 1:
                     entities = self.resolver.narrow(entities, _STATE_DOMAINS.get(state))

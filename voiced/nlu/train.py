@@ -20,13 +20,14 @@ from tqdm import tqdm
 
 from voiced.home.model import Home
 from voiced.nlu import checkpoint, metrics
+from voiced.nlu.encoder import SentenceEncoder
 from voiced.nlu.generate import Example, generate
 from voiced.nlu.model import JointNlu, NluConfig
 from voiced.nlu.slots import LABELS, span_slots
 
 RECIPE: dict[str, Any] = {
-    "sentences": 12000,
-    "epochs": 10,
+    "sentences": 15000,
+    "epochs": 8,
     "batch_size": 64,
     "lr": 0.003,
     "word_dropout": 0.08,
@@ -34,6 +35,7 @@ RECIPE: dict[str, Any] = {
     "min_word_count": 2,
     "heldout": 0.08,
     "fake_name_share": 0.5,
+    "sentence_encoder": True,  # frozen MiniLM sentence vector beside the BiGRU (when the package is there)
 }
 
 
@@ -61,9 +63,11 @@ def _raw_frame(ex_tokens: list[str], tags: list[str]) -> dict[str, Any]:
     return slots
 
 
-def _batches(data: list[tuple[list[int], list[list[int]], list[list[float]], int, list[int], list[bool]]],
-             batch_size: int, rng: random.Random, unk_p: float, name_unk_p: float,
-             train: bool) -> list[tuple[torch.Tensor, ...]]:
+Encoded = tuple[list[int], list[list[int]], list[list[float]], int, list[int], list[bool], int]
+
+
+def _batches(data: list[Encoded], batch_size: int, rng: random.Random, unk_p: float, name_unk_p: float,
+             train: bool, sents: torch.Tensor) -> list[tuple[torch.Tensor, ...]]:
     order = list(range(len(data)))
     if train:
         rng.shuffle(order)
@@ -78,7 +82,8 @@ def _batches(data: list[tuple[list[int], list[list[int]], list[list[float]], int
         y_tag = torch.full((len(items), t_max), -100, dtype=torch.long)
         y_int = torch.zeros(len(items), dtype=torch.long)
         lengths = torch.zeros(len(items), dtype=torch.long)
-        for b, (wids, cids, gz, intent, tids, is_name) in enumerate(items):
+        s_vec = sents[torch.tensor([it[6] for it in items])]
+        for b, (wids, cids, gz, intent, tids, is_name, _s) in enumerate(items):
             n = len(wids)
             ws = list(wids)
             if train:
@@ -91,8 +96,53 @@ def _batches(data: list[tuple[list[int], list[list[int]], list[list[float]], int
             y_tag[b, :n] = torch.tensor(tids)
             y_int[b] = intent
             lengths[b] = n
-        out.append((w, c, g, lengths, y_int, y_tag))
+        out.append((w, c, g, lengths, s_vec, y_int, y_tag))
     return out
+
+
+def sentence_vectors(encoder: SentenceEncoder | None, sentences: list[list[str]]) -> torch.Tensor:
+    """(N, S) frozen sentence vectors (S = 1 zero column without an encoder), shortest first so
+    that batches carry little padding; two threads, since this runs once per training."""
+    if encoder is None:
+        return torch.zeros(len(sentences), 1)
+    texts = [" ".join(t) for t in sentences]
+    uniq = sorted(set(texts), key=lambda x: (len(x), x))
+    threads = torch.get_num_threads()
+    torch.set_num_threads(max(threads, 2))
+    try:
+        vecs = encoder.encode(uniq, batch_size=128)
+    finally:
+        torch.set_num_threads(threads)
+    row = {t: i for i, t in enumerate(uniq)}
+    return vecs[torch.tensor([row[t] for t in texts])]
+
+
+def fit_temperature(logits: torch.Tensor, gold: torch.Tensor) -> float:
+    """Temperature that minimises the held-out negative log-likelihood (Guo et al. 2017)."""
+    best, best_nll = 1.0, float("inf")
+    for k in range(5, 101):
+        t = k / 20
+        nll = float(nn.functional.cross_entropy(logits / t, gold))
+        if nll < best_nll:
+            best, best_nll = t, nll
+    return best
+
+
+def reliability(conf: list[float], correct: list[bool], bins: int = 10) -> dict[str, Any]:
+    """Per confidence bin: count, mean confidence, accuracy; and the expected calibration error."""
+    rows = []
+    ece = 0.0
+    for b in range(bins):
+        lo, hi = b / bins, (b + 1) / bins
+        idx = [i for i, c in enumerate(conf) if lo <= c < hi or (b == bins - 1 and c == 1.0)]
+        if not idx:
+            rows.append({"lo": lo, "hi": hi, "n": 0})
+            continue
+        mc = sum(conf[i] for i in idx) / len(idx)
+        acc = sum(correct[i] for i in idx) / len(idx)
+        ece += len(idx) / len(conf) * abs(mc - acc)
+        rows.append({"lo": lo, "hi": hi, "n": len(idx), "confidence": round(mc, 4), "accuracy": round(acc, 4)})
+    return {"bins": rows, "ece": round(ece, 4)}
 
 
 def train(home: Home, out_dir: Path, epochs: int | None = None, seed: int = 0, progress: bool = True,
@@ -116,15 +166,19 @@ def train(home: Home, out_dir: Path, epochs: int | None = None, seed: int = 0, p
     intents = sorted({ex.intent or "" for ex in examples})
     tags = ["O"] + [f"{p}-{lab}" for lab in LABELS for p in ("B", "I")]
     vocab = checkpoint.Vocab(words, chars, intents, tags)
-    cfg = NluConfig(n_words=len(words), n_chars=len(chars), n_intents=len(intents), n_tags=len(tags))
+    encoder = SentenceEncoder.from_package() if RECIPE["sentence_encoder"] else None
+    cfg = NluConfig(n_words=len(words), n_chars=len(chars), n_intents=len(intents), n_tags=len(tags),
+                    sent_dim=encoder.dim if encoder is not None else 0)
     net = JointNlu(cfg)
+    sents = sentence_vectors(encoder, [ex.tokens for ex in train_ex + held])
 
-    def encode(ex: Example) -> tuple[list[int], list[list[int]], list[list[float]], int, list[int], list[bool]]:
+    def encode(k: int, ex: Example) -> Encoded:
         return ([vocab.word_id(t) for t in ex.tokens], [vocab.char_ids(t, cfg.max_word_len) for t in ex.tokens],
                 [[float((b >> i) & 1) for i in range(3)] for b in ex.gaz], vocab.intent_ix[ex.intent or ""],
-                [vocab.tag_ix[t] for t in ex.tags], [t[2:] in ("name", "area", "floor") for t in ex.tags])
+                [vocab.tag_ix[t] for t in ex.tags], [t[2:] in ("name", "area", "floor") for t in ex.tags], k)
 
-    data = [encode(ex) for ex in train_ex]
+    data = [encode(k, ex) for k, ex in enumerate(train_ex)]
+    held_data = [encode(len(train_ex) + k, ex) for k, ex in enumerate(held)]
     opt = torch.optim.Adam(net.parameters(), lr=float(RECIPE["lr"]))
     n_batches = (len(data) + RECIPE["batch_size"] - 1) // RECIPE["batch_size"]
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=float(RECIPE["lr"]), total_steps=epochs * n_batches)
@@ -133,10 +187,10 @@ def train(home: Home, out_dir: Path, epochs: int | None = None, seed: int = 0, p
     net.train()
     for epoch in range(epochs):
         total = 0.0
-        for w, c, g, lengths, y_int, y_tag in _batches(data, int(RECIPE["batch_size"]), rng,
-                                                        float(RECIPE["word_dropout"]),
-                                                        float(RECIPE["name_word_dropout"]), True):
-            intent_logits, tag_logits = net(w, c, g, lengths)
+        for w, c, g, lengths, s_vec, y_int, y_tag in _batches(data, int(RECIPE["batch_size"]), rng,
+                                                               float(RECIPE["word_dropout"]),
+                                                               float(RECIPE["name_word_dropout"]), True, sents):
+            intent_logits, tag_logits = net(w, c, g, lengths, s_vec if encoder is not None else None)
             loss = ce(intent_logits, y_int) + ce(tag_logits.reshape(-1, cfg.n_tags), y_tag.reshape(-1))
             opt.zero_grad()
             loss.backward()
@@ -148,7 +202,17 @@ def train(home: Home, out_dir: Path, epochs: int | None = None, seed: int = 0, p
         bar.set_postfix(epoch=epoch + 1, loss=f"{total / n_batches:.3f}")
     bar.close()
     net.eval()
-    model = checkpoint.NluModel(net, vocab, {})
+    with torch.inference_mode():
+        held_logits = torch.cat([net(w, c, g, n, s_vec if encoder is not None else None)[0]
+                                 for w, c, g, n, s_vec, _y, _t in _batches(held_data, 256, rng, 0, 0, False, sents)])
+    gold = torch.tensor([d[3] for d in held_data])
+    temperature = fit_temperature(held_logits, gold)
+    probs = torch.softmax(held_logits / temperature, dim=1)
+    calib = {"temperature": temperature,
+             **reliability(probs.max(1).values.tolist(), (probs.argmax(1) == gold).tolist()),
+             "uncalibrated": reliability(torch.softmax(held_logits, 1).max(1).values.tolist(),
+                                         (held_logits.argmax(1) == gold).tolist())}
+    model = checkpoint.NluModel(net, vocab, {}, encoder, temperature)
     pairs = []
     for ex in held:
         intent, _conf, pred_tags, _ = model.predict(ex.tokens, ex.gaz)
@@ -160,7 +224,7 @@ def train(home: Home, out_dir: Path, epochs: int | None = None, seed: int = 0, p
     result["train_seconds"] = round(seconds, 1)
     checkpoint.save(out_dir, net, vocab, {
         "recipe": {**RECIPE, "epochs": epochs, "sentences": n_sent, "seed": seed},
-        "trained_on": home.source, "heldout": result,
+        "trained_on": home.source, "heldout": result, "calibration": calib,
         "params": sum(p.numel() for p in net.parameters()),
     })
     if progress:

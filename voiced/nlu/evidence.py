@@ -1,0 +1,126 @@
+"""Evidence: what in the utterance (or its context) shows that a reading is about what it claims.
+
+A classifier always names *some* intent; people ask assistants for many things voiced does not do,
+and a verb alone ("send", "start", "check") is no command.  So a reading only counts when the
+words back it: a device command needs a target that was said (a name, an area, a floor, a device
+word) or given by the context (the satellite's room, the dialogue); a question for the clock, the
+weather or a timer needs one of the words such a question is made of.  These are small lexicons
+of English, not sentences: they say what a request is *about*, the model says what it *asks*.
+"""
+
+from __future__ import annotations
+
+from voiced.events import Parse
+from voiced.home.resolve import DOMAIN_WORDS
+
+# the words a request of each kind is about (lower case, whole tokens)
+_WEEKDAYS = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "weekday", "weekend"}
+_MONTHS = {"january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+           "november", "december"}
+TOPIC_WORDS: dict[str, frozenset[str]] = {
+    "weather": frozenset({
+        "weather", "forecast", "forecasts", "outlook", "rain", "rains", "raining", "rained", "rainy", "rainfall",
+        "snow", "snows", "snowing", "snowy", "snowfall", "sun", "sunny", "sunshine", "sunblock", "sunscreen",
+        "cloud", "clouds", "cloudy", "overcast", "wind", "windy", "breezy", "storm", "storms", "stormy", "thunder",
+        "thunderstorm", "lightning", "hail", "sleet", "drizzle", "showers", "fog", "foggy", "mist", "misty", "frost",
+        "frosty", "freeze", "freezing", "ice", "icy", "humid", "humidity", "muggy", "heatwave", "hot", "cold",
+        "warm", "chilly", "cool", "temperature", "temp", "degrees", "outside", "outdoors", "umbrella", "brolly",
+        "coat", "jacket", "raincoat", "gloves", "scarf", "shorts", "layers", "jumper", "sweater", "boots",
+        "wellies", "waterproofs", "uv", "pollen", "climate", "wet", "dry", "celsius", "fahrenheit", "tornado",
+        "hurricane", "flood", "blizzard", "sunrise", "sunset", "dew", "precipitation", "barometer", "nice",
+        "hottest", "coldest", "warmest", "wettest", "driest", "sunniest"}),
+    "time": frozenset({"time", "clock", "hour", "hours", "o'clock", "late", "early", "minute", "am", "pm",
+                       "timezone", "zone"}),
+    "date": frozenset({"date", "dates", "day", "days", "today", "today's", "todays", "tomorrow", "tomorrow's",
+                       "yesterday", "yesterday's", "week", "weeks", "month", "months", "year", "years", "calendar",
+                       "christmas", "easter", "halloween", "birthday", "holiday", "holidays", "new", "sleeps",
+                       "thanksgiving", "valentine's", "weekday", "fortnight", *_WEEKDAYS, *_MONTHS}),
+    "timer": frozenset({"timer", "timers", "countdown", "count", "remind", "wake", "alert", "stopwatch", "know",
+                        "time"}),
+    "list": frozenset({"list", "lists", "shopping", "groceries", "grocery", "todo", "to-do", "chores"}),
+    "broadcast": frozenset({"broadcast", "announce", "announcement", "everyone", "everybody", "intercom",
+                            "shout", "inform", "speakers"}),
+    "vacuum": frozenset({"vacuum", "vacuuming", "hoover", "hoovering", "robot", "roomba", "cleaner", "clean",
+                         "cleaning", "mop", "mopping", "dust", "dusty", "floor", "floors", "carpet", "carpets",
+                         "rug", "dock", "base", "charger", "sweep", "sweeping", "cleanup", "tidy"}),
+    "media": frozenset({"music", "song", "songs", "track", "tracks", "playback", "tv", "television", "show",
+                        "movie", "film", "radio", "speaker", "speakers", "player", "volume", "sound", "loud",
+                        "louder", "quiet", "quieter", "audio", "video", "episode", "podcast", "album", "pause",
+                        "resume", "skip", "mute", "unmute", "stereo", "sonos", "channel", "tune", "tunes", "playing"}),
+    "cancel": frozenset({"stop", "cancel", "nevermind", "never", "mind", "forget", "quiet", "shut", "enough",
+                         "silence", "hush", "ignore", "scratch", "abort", "halt", "shush"}),
+    "light": frozenset({"light", "lights", "lamp", "lamps", "lighting", "bulb", "bulbs", "bright", "brighter",
+                        "brighten", "brightness", "dim", "dimmer", "dark", "darker", "colour", "color", "glow"}),
+    "climate": frozenset({"temperature", "temp", "degrees", "heat", "heating", "heater", "thermostat", "warm",
+                          "warmer", "cool", "cooler", "cold", "colder", "hot", "hotter", "freezing", "chilly",
+                          "boiling", "roasting", "radiator", "aircon", "ac", "celsius", "fahrenheit"}),
+}
+# which topic each intent is about; intents not listed need no words (replies, or device commands
+# whose evidence is their target)
+INTENT_TOPIC: dict[str, str] = {
+    "HassGetWeather": "weather", "HassGetCurrentTime": "time", "HassGetCurrentDate": "date",
+    "HassStartTimer": "timer", "HassCancelTimer": "timer", "HassCancelAllTimers": "timer",
+    "HassPauseTimer": "timer", "HassUnpauseTimer": "timer", "HassIncreaseTimer": "timer",
+    "HassDecreaseTimer": "timer", "HassTimerStatus": "timer", "HassListAddItem": "list",
+    "HassBroadcast": "broadcast", "HassVacuumStart": "vacuum", "HassVacuumReturnToBase": "vacuum",
+    "HassMediaPause": "media", "HassMediaUnpause": "media", "HassMediaNext": "media",
+    "HassMediaPrevious": "media", "HassSetVolume": "media",
+    "HassLightSet": "light", "VoicedLightBrighten": "light", "VoicedLightDim": "light",
+    "HassClimateSetTemperature": "climate", "VoicedClimateWarmer": "climate", "VoicedClimateCooler": "climate",
+    "HassClimateGetTemperature": "climate", "HassNevermind": "cancel",
+}
+# device commands: a target said or given by the context is evidence enough
+TARGETED = frozenset({
+    "HassTurnOn", "HassTurnOff", "HassToggle", "HassLightSet", "VoicedLightBrighten", "VoicedLightDim",
+    "HassClimateSetTemperature", "VoicedClimateWarmer", "VoicedClimateCooler", "HassClimateGetTemperature",
+    "HassGetState", "HassSetPosition", "HassMediaPause", "HassMediaUnpause", "HassMediaNext",
+    "HassMediaPrevious", "HassSetVolume", "HassVacuumStart", "HassVacuumReturnToBase"})
+# the timer's second parts: a delayed command or a duration with a timer verb stand for the timer
+_TIMER_SLOTS = ("conversation_command",)
+_HERE = {"here", "room"}
+
+
+def find(parse: Parse, words: list[str], satellite: bool) -> list[str]:
+    """The kinds of evidence for ``parse`` (empty: nothing in the utterance backs it).
+
+    name / area / floor: said and resolved in the home; domain: a device word ("lights", "blinds");
+    satellite: the satellite's own room filled the area; words: a word of the intent's topic;
+    dialogue: the parse comes from a follow-up (the question was the context).
+    """
+    intent = parse.intent
+    if intent is None:
+        return []
+    found: list[str] = []
+    unresolved = {u.slot for u in parse.unresolved}
+    if intent in TARGETED:
+        topical = any(w in TOPIC_WORDS.get(INTENT_TOPIC.get(intent, ""), ()) for w in words)
+        for slot in ("name", "area", "floor"):
+            if slot in parse.slots and slot not in unresolved:
+                if slot == "area" and satellite and not _said_area(parse):
+                    # the room the satellite is in says *where*, not *what*: only with words that do
+                    if topical or _HERE & set(words):
+                        found.append("satellite")
+                else:
+                    found.append(slot)
+        if parse.extra.get("candidates"):
+            found.append("name")
+        if "domain" in parse.slots or parse.extra.get("domain_hint") or any(w in DOMAIN_WORDS for w in words):
+            found.append("domain")
+    topic = INTENT_TOPIC.get(intent)
+    if intent == "HassListAddItem" and "name" in unresolved:
+        return []  # a list the home does not have ("my contact list"): not one of ours
+    if topic is not None and any(w in TOPIC_WORDS[topic] for w in words):
+        found.append("words")
+    if topic == "timer" and any(k in parse.slots for k in _TIMER_SLOTS):
+        found.append("words")
+    if intent == "HassLightSet" and "color" in parse.slots:
+        found.append("words")  # a colour is something only lights take
+    if intent not in TARGETED and topic is None:
+        found.append("reply")  # yes / no / never mind: whole-utterance replies need no topic
+    if parse.extra.get("confirmed") or parse.extra.get("followup"):
+        found.append("dialogue")
+    return sorted(set(found))
+
+
+def _said_area(parse: Parse) -> bool:
+    return any(s.slot == "area" for s in parse.spans)
