@@ -146,6 +146,7 @@ class MqttClient:
         self._queue: deque[_Pending] = deque()
         self._first = threading.Event()
         self._first_error: str | None = None
+        self._ready_after: tuple[int, Connected] | None = None  # (SUBSCRIBE mid, event to post at its SUBACK)
         self._closing = False
         self._offline_since: float | None = clock()  # None while connected
         self._recent: deque[tuple[float, int, str, bytes]] = deque()  # QoS>0 messages seen (dedupe)
@@ -184,8 +185,7 @@ class MqttClient:
         self._client.on_disconnect = self._on_disconnect
         self._client.on_message = self._on_message
         self._client.on_socket_open = self._on_socket_open
-        if persistent:
-            self._client.on_subscribe = self._on_subscribe
+        self._client.on_subscribe = self._on_subscribe
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -217,7 +217,8 @@ class MqttClient:
         return props
 
     def connect(self, timeout: float = 10.0) -> bool:
-        """Connect and start the network thread.  Returns True once the broker accepted us; False
+        """Connect and start the network thread.  Returns True once the broker accepted us and
+        acknowledged our subscriptions (a command sent from then on reaches us); False
         when it is not reachable yet (paho keeps retrying with backoff, commands are queued).
         Raises :class:`MqttError` for a refusal (bad credentials) or a TLS failure."""
         keepalive = max(5, int(self.settings.keepalive))
@@ -343,8 +344,13 @@ class MqttClient:
             self._offline_since = None
             first = not self._ever_connected
             self._ever_connected = True
+            ready = Connected(first, session_present)
+            self._ready_after = None
             if self._subs:
-                client.subscribe([(t, q) for t, q in self._subs.items()])
+                # "connected" is announced at the SUBACK: until then a command would reach no one
+                _rc, mid = client.subscribe([(t, q) for t, q in self._subs.items()])
+                if mid is not None:
+                    self._ready_after = (mid, ready)
             if self.will is not None:
                 client.publish(self.will[0], "online", qos=1, retain=True)
             self._flush()
@@ -353,8 +359,12 @@ class MqttClient:
                      "session resumed: messages kept for us follow" if session_present else "new session")
         else:
             log.info("connected to %s:%d", self.host, self.port)
+        if self._ready_after is None:
+            self._announce(ready)
+
+    def _announce(self, ready: Connected) -> None:
         self._first.set()
-        self.events.put(Connected(first, session_present))
+        self.events.put(ready)
 
     def _on_disconnect(self, client: paho.Client, userdata: Any, flags: Any, reason_code: Any,
                        properties: Any) -> None:
@@ -378,7 +388,14 @@ class MqttClient:
 
     def _on_subscribe(self, client: paho.Client, userdata: Any, mid: int, reason_codes: Any,
                       properties: Any) -> None:
-        self.events.put(Subscribed())
+        if self.persistent:
+            self.events.put(Subscribed())
+        with self._lock:
+            pending, self._ready_after = self._ready_after, None
+            if pending is not None and pending[0] != mid:
+                self._ready_after, pending = pending, None
+        if pending is not None:
+            self._announce(pending[1])
 
     @staticmethod
     def _on_socket_open(client: paho.Client, userdata: Any, sock: Any) -> None:
