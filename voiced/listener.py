@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from voiced.asr.grammar import home_sentences
+from voiced.asr.grammar import home_names, home_sentences
 from voiced.asr.select import make_recognizer
 from voiced.audio.frontend import ERROR, TRANSCRIPT, WAKE, VoiceEvent, VoiceFrontend
 from voiced.audio.sources import AudioSource, MicrophoneSource
@@ -32,6 +32,13 @@ def asr_sentences(home: Home, limit: int = GRAMMAR_SENTENCES) -> list[str]:
     return home_sentences(home, command_sentences(home, limit=limit, seed=0))
 
 
+def asr_prompt(home: Home) -> str:
+    """Whisper's bias: the home's device, room and floor names (``asr.prompt``)."""
+    from voiced.asr.whisper import prompt_from_names
+
+    return prompt_from_names(home_names(home))
+
+
 def microphone_available() -> bool:
     """Whether PortAudio sees an input device (no sound card: False)."""
     try:
@@ -47,23 +54,29 @@ class _Swappable:
     """The recogniser, with a new grammar swapped in by the voice thread itself at the start of the
     next utterance: a grammar rebuilt on another thread never changes a decoder mid-utterance."""
 
-    def __init__(self, inner: Any) -> None:
+    def __init__(self, inner: Any, prompt: bool = True) -> None:
         self.inner = inner
+        self.settings_prompt = prompt  # asr.prompt: bias Whisper with the home's names
         self._pending: list[str] | None = None
+        self._prompt: str | None = None
         self._lock = threading.Lock()
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)
 
-    def later(self, sentences: list[str]) -> None:
+    def later(self, sentences: list[str], prompt: str | None = None) -> None:
         with self._lock:
             self._pending = sentences
+            self._prompt = prompt
 
     def _apply(self) -> None:
         with self._lock:
             pending, self._pending = self._pending, None
+            prompt, self._prompt = self._prompt, None
         if pending is not None:
             self.inner.set_sentences(pending)
+            if prompt is not None and self.settings_prompt and hasattr(self.inner, "set_prompt"):
+                self.inner.set_prompt(prompt)
 
     def start(self) -> None:
         self._apply()
@@ -84,7 +97,8 @@ class VoiceInput:
         self.settings = settings
         self.on_transcript = on_transcript
         self.on_wake = on_wake
-        self.recognizer = _Swappable(make_recognizer(settings.asr, asr_sentences(home)))
+        self.recognizer = _Swappable(make_recognizer(settings.asr, asr_sentences(home), prompt=asr_prompt(home)),
+                                     prompt=settings.asr.prompt)
         wake = WakeWord(settings.wake) if settings.wake.enabled else None
         self.source = source or MicrophoneSource(settings.audio, retry=True)
         self.frontend = VoiceFrontend(self.source, self.recognizer, settings.vad, wake=wake,
@@ -102,7 +116,7 @@ class VoiceInput:
     def set_home(self, home: Home) -> None:
         """New names (discovery, reload): the sentences are generated here, on the caller's thread;
         the voice thread swaps the grammar in before its next utterance."""
-        self.recognizer.later(asr_sentences(home))
+        self.recognizer.later(asr_sentences(home), asr_prompt(home))
 
     def mute(self) -> None:
         self.frontend.mute()

@@ -107,15 +107,20 @@ def test_model_directory_errors(tmp_path: Path) -> None:
 
 
 def test_engine_selection(tmp_path: Path) -> None:
-    # nothing installed: PocketSphinx, with the reason
+    # no Vosk model: Whisper tiny.en (installed with voiced), with the reason
     c = choose_engine(AsrSettings(), tmp_path)
-    assert c.engine == "pocketsphinx" and "no English Vosk model" in c.reason
+    assert c.engine == "whisper" and "no English Vosk model" in c.reason and "Whisper tiny.en" in c.reason
+    # ... and without a usable Whisper model either: PocketSphinx, saying why
+    c = choose_engine(AsrSettings(whisper_model=str(tmp_path / "no-whisper")), tmp_path)
+    assert c.engine == "pocketsphinx" and "no English Vosk model" in c.reason and "Whisper unusable" in c.reason
+    with pytest.raises(SpeechToTextError, match="asr.engine is whisper"):
+        choose_engine(AsrSettings(engine="whisper", whisper_model=str(tmp_path / "no-whisper")), tmp_path)
     # a configured model directory wins
     c = choose_engine(AsrSettings(vosk_model=str(KO_MODEL)), tmp_path)
     assert c.engine == "vosk" and c.model_dir == str(KO_MODEL)
     # a configured but broken one falls back under auto, fails loudly when vosk is demanded
     c = choose_engine(AsrSettings(vosk_model=str(tmp_path / "missing")), tmp_path)
-    assert c.engine == "pocketsphinx" and "unusable" in c.reason
+    assert c.engine == "whisper" and "unusable" in c.reason
     with pytest.raises(SpeechToTextError):
         choose_engine(AsrSettings(engine="vosk", vosk_model=str(tmp_path / "missing")), tmp_path)
     with pytest.raises(SpeechToTextError, match="voiced model install"):

@@ -107,7 +107,7 @@ alerts:
     ("vad:\n  max_seconds: 0\n", "v.yaml:2: vad.max_seconds:"),
     ("vad:\n  no_speech_timeout: -1\n", "v.yaml:2: vad.no_speech_timeout:"),
     ("vad:\n  min_speech_ms: -5\n", "v.yaml:2: vad.min_speech_ms:"),
-    ("asr:\n  engine: whisper\n", "v.yaml:2: asr.engine: expected auto, vosk or pocketsphinx"),
+    ("asr:\n  engine: kaldi\n", "v.yaml:2: asr.engine: expected auto, vosk, whisper or pocketsphinx"),
     ("asr:\n  vosk_model: ''\n", "v.yaml:2: asr.vosk_model:"),
     ("nlu:\n  confidence_threshold: -0.1\n", "v.yaml:2: nlu.confidence_threshold:"),
     ("reply:\n  model_dir: ' '\n", "v.yaml:2: reply.model_dir:"),

@@ -284,3 +284,12 @@ def core_sentences(home: Home) -> list[str]:
 def home_sentences(home: Home, generated: Sequence[str]) -> list[str]:
     """The ASR grammar's sentences: the canonical commands first, then the NLU's generated ones."""
     return unique_sentences([*core_sentences(home), *generated])
+
+
+def home_names(home: Home) -> list[str]:
+    """The home's areas, then its entities and floors (aliases after them), as written: what
+    biases an open-vocabulary decoder (Whisper's prompt)."""
+    first = [a.name for a in home.areas] + [e.name for e in home.entities] + [f.name for f in home.floors]
+    aliases = [n for e in home.entities for n in e.names] + [n for a in home.areas for n in a.names] \
+        + [n for f in home.floors for n in f.names]
+    return list(dict.fromkeys(n for n in first + aliases if n.strip()))

@@ -202,39 +202,34 @@ def check_encoder() -> Check:
     return Check("encoder", True, f"{enc.directory}, parsing in onnxruntime ({ONNX_DIR})")
 
 
-def _vosk_candidates(settings: Settings) -> list[Path]:
-    if settings.asr.vosk_model:
-        return [Path(settings.asr.vosk_model)]
-    root = DEFAULT_MODELS / "asr"
-    if not root.is_dir():
-        return []
-    return sorted(p for p in root.iterdir() if p.is_dir() and ((p / "am").is_dir() or (p / "conf").is_dir()))
-
-
 def check_asr(settings: Settings) -> Check:
-    engine = settings.asr.engine
-    notes: list[str] = []
-    if engine in ("auto", "vosk"):
-        candidates = _vosk_candidates(settings)
-        if not candidates:
-            notes.append("no Vosk model installed (`voiced model install NAME`, or set asr.vosk_model)")
-        else:
-            path = candidates[0]
-            if not path.is_dir():
-                notes.append(f"asr.vosk_model: no such directory {path}; install a model with "
-                             "`voiced model install NAME` or fix the key")
-                return Check("asr", False, "; ".join(notes)) if engine == "vosk" else _pocketsphinx(notes)
-            try:
-                import vosk
+    """The engine ``asr.engine`` picks here (Vosk with an English model, else Whisper tiny.en, else
+    PocketSphinx: voiced/asr/select.py), why, and whether it loads."""
+    from voiced.asr.select import choose_engine
 
-                vosk.SetLogLevel(-1)
-                vosk.Model(str(path))
-                return Check("asr", True, f"Vosk model {path} loads")
-            except Exception as exc:  # vosk raises plain Exception on a bad model
-                notes.append(f"Vosk model {path} does not load ({exc}); reinstall it with `voiced model install`")
-        if engine == "vosk":
-            return Check("asr", False, "; ".join(notes))
-    return _pocketsphinx(notes)
+    try:
+        choice = choose_engine(settings.asr)
+    except VoicedError as exc:
+        return Check("asr", False, str(exc))
+    if choice.engine == "vosk":
+        try:
+            import vosk
+
+            vosk.SetLogLevel(-1)
+            vosk.Model(str(choice.model_dir))
+            return Check("asr", True, f"using Vosk ({choice.reason}): model {choice.model_dir} loads")
+        except Exception as exc:  # vosk raises plain Exception on a bad model
+            return Check("asr", False, f"Vosk model {choice.model_dir} does not load ({exc}); reinstall it with "
+                                       "`voiced model install`")
+    if choice.engine == "whisper":
+        from voiced.asr.whisper import MODEL_PACKAGE, load_model
+
+        try:
+            load_model(str(choice.model_dir), settings.asr.threads)
+            return Check("asr", True, f"using Whisper tiny.en ({choice.reason}): loads")
+        except VoicedError as exc:
+            return Check("asr", False, f"{exc}; reinstall it: pip install faster-whisper {MODEL_PACKAGE}")
+    return _pocketsphinx([choice.reason])
 
 
 def _pocketsphinx(notes: list[str]) -> Check:

