@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
+from voiced.asr.doubt import DOUBTFUL, SURE, UNHEARD, assess
 from voiced.dialogue import Decision, DialogueManager
 from voiced.errors import VoicedError
 from voiced.events import (
@@ -34,6 +35,7 @@ from voiced.events import (
 from voiced.home.model import Home
 from voiced.home.state import StateView
 from voiced.mqtt import hermes, topics
+from voiced.nlu.decide import READ_ONLY
 
 log = logging.getLogger("voiced.pipeline")
 
@@ -67,6 +69,30 @@ class SpeakStage(Protocol):
 Planner = Callable[..., Outcome]  # actions.plan(parse, home, states, now=, site=, sites=)
 
 
+def heard_as(parse: Parse, transcript: Transcript, reject_below: float, confirm_below: float) -> Parse:
+    """The NLU's decision, tempered by how well the words were heard (voiced/asr/doubt.py): a
+    doubtful transcript is never acted on without a yes (act → confirm), an unheard one never at
+    all (→ reject, the reading kept in ``extra["rejected"]``)."""
+    hearing = assess(transcript, reject_below, confirm_below)
+    if hearing.level == SURE:
+        return parse
+    extra = {**parse.extra, "hearing": hearing.level, "hearing_reason": hearing.reason}
+    decision = parse.extra.get("decision", "act" if parse.intent else "reject")
+    if hearing.level == UNHEARD and parse.intent is not None:
+        extra.update(decision="reject", reason="unheard",
+                     rejected={"intent": parse.intent, "slots": dict(parse.slots), "targets": list(parse.targets)})
+        return Parse(text=parse.text, intent=None, confidence=parse.confidence, extra=extra)
+    if hearing.level == DOUBTFUL and parse.intent is not None and decision == "act" \
+            and parse.intent not in _NEVER_CONFIRMED:
+        extra.update(decision="confirm", reason="doubtful_speech")
+    return dataclasses.replace(parse, extra=extra)
+
+
+# answers to a question and "never mind" (confirming them would ask a question about a question), and
+# questions that change nothing in the home (a misheard one costs an odd answer)
+_NEVER_CONFIRMED = frozenset({"VoicedConfirm", "VoicedDeny", "HassNevermind"}) | READ_ONLY
+
+
 @dataclass
 class Pipeline:
     """One utterance's way through the house; ``handle_transcript`` is the whole job."""
@@ -89,6 +115,7 @@ class Pipeline:
     speaking: Callable[[], bool] = lambda: False  # is this site's speaker playing right now?
     stop_speech: Callable[[], None] = lambda: None
     last: dict[str, Any] = field(default_factory=dict)  # the last parse/outcome/reply, for tests and logs
+    hearing: tuple[float, float] = (0.35, 0.6)  # (asr.reject_below, asr.confirm_below): doubtful speech
 
     # ------------------------------------------------------------------ helpers
 
@@ -146,7 +173,7 @@ class Pipeline:
         parse: Parse | None = None
         t = time.perf_counter()
         try:
-            parse = self.nlu.parse(text, transcript.area)
+            parse = heard_as(self.nlu.parse(text, transcript.area), transcript, *self.hearing)
         except Exception as exc:  # noqa: BLE001 - any stage failure becomes a spoken fallback
             self._error("nlu", exc, session_id)
             reply = Reply(FALLBACK["nlu"], fallback=True, session_id=session_id)

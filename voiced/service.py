@@ -166,7 +166,8 @@ class Service:
                                  hermes=settings.hermes.enabled, sites=lambda: sorted(self.sites),
                                  muted=lambda: self.muted, dialogue=self.dialogue, wall=self.wall,
                                  speaking=lambda: bool(getattr(self.speaker, "busy", False)),
-                                 stop_speech=self._stop_speech)
+                                 stop_speech=self._stop_speech,
+                                 hearing=(settings.asr.reject_below, settings.asr.confirm_below))
         self.speaker = speaker
         self.voice: Any = None  # voiced.listener.VoiceInput when a microphone is in use
         self._follow_up = False  # the last reply asked a question: listen again without the wake word

@@ -117,6 +117,8 @@ class VoiceFrontend:
         self._wake_s = 0.0
         self._fed_until = 0.0  # stream time fed to a streaming recogniser
         self._last_partial = ""
+        self._frames: list[tuple[float, float]] = []  # (frame start, speech probability) of this utterance
+        self._threshold = (vad or VadSettings()).threshold
 
     # ------------------------------------------------------------------ control (any thread)
     def mute(self) -> None:
@@ -230,7 +232,10 @@ class VoiceFrontend:
         frames = self.vad.process(chunk.audio, chunk.timestamp)
         seg_events: list[SegmentEvent] = []
         for prob, start, dur in frames:
+            self._frames.append((start, prob))
             seg_events += self.segmenter.push(prob, start, dur)
+        if self.segmenter.state != SPEECH and len(self._frames) > 200:  # waiting: keep the last few s
+            del self._frames[:-100]
         self._vad_s += time.perf_counter() - t0
         for sev in seg_events:
             yield from self._segment_event(sev, chunk)
@@ -290,12 +295,22 @@ class VoiceFrontend:
             self._buf.clear()
             self._session = ""
         asr_s = time.perf_counter() - t0
-        tr = replace(tr, session_id=session, seconds=round(b - a, 3), area=self.area)
+        tr = replace(tr, session_id=session, seconds=round(b - a, 3), area=self.area,
+                     evidence={**tr.evidence, **self._speech_ratio(start, end)})
         timings = {"vad": round(self._vad_s * 1000, 2), "asr": round(asr_s * 1000, 2)}
         if self.streaming:
             timings["asr_stream"] = round(self._asr_stream_s * 1000, 2)
         return VoiceEvent(TRANSCRIPT, session, now, tr.text, transcript=tr, utterance=utt,
                           timings_ms=timings, end_of_speech=eos)
+
+    def _speech_ratio(self, start: float, end: float) -> dict[str, float]:
+        """The share of the utterance's VAD frames that were speech (evidence for voiced.asr.doubt)."""
+        probs = [p for t, p in self._frames if start - 1e-6 <= t < end]
+        self._frames = []
+        if not probs:
+            return {}
+        return {"speech_ratio": round(sum(p >= self._threshold for p in probs) / len(probs), 3),
+                "speech_prob": round(sum(probs) / len(probs), 3)}
 
     def _flush(self, t: float) -> Iterator[VoiceEvent]:
         """End of the source: an utterance still going is transcribed as it is."""

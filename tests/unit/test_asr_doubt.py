@@ -1,0 +1,79 @@
+"""Doubtful speech never acts: the hearing assessment, the NLU decision it tempers, and Whisper's
+written text turned into the words the NLU reads (pure functions, no audio)."""
+
+from __future__ import annotations
+
+import pytest
+
+from voiced.asr.doubt import DOUBTFUL, SURE, UNHEARD, assess
+from voiced.asr.whisper import prompt_from_names, spoken_form
+from voiced.events import Parse, Transcript
+from voiced.pipeline import heard_as
+
+
+@pytest.mark.parametrize(("written", "spoken"), [
+    ("Turn off the kitchen lights.", "turn off the kitchen lights"),
+    ("Set the bedroom lamp to 50%.", "set the bedroom lamp to 50%"),
+    ("Wake me up at 7:30 a.m.", "wake me up at 7:30 am"),
+    ("Set the thermostat to 21.5°C.", "set the thermostat to 21.5 degrees celsius"),
+    ("Set a timer for 2 minutes!", "set a timer for 2 minutes"),
+    ("Lights on, please... and music", "lights on please and music"),
+    ("Rock & roll - play it", "rock and roll play it"),
+    ("Dim it by 1,000?", "dim it by 1,000"),
+    ("Wait ½ an hour", "wait and a half an hour"),
+    ("What's the kids' room like?", "what's the kids' room like"),
+])
+def test_spoken_form(written: str, spoken: str) -> None:
+    assert spoken_form(written) == spoken
+
+
+def test_prompt_lists_names_once_within_budget() -> None:
+    assert prompt_from_names(["Kitchen", "Kitchen Spots", "Kitchen", " "]) == "Kitchen, Kitchen Spots."
+    assert prompt_from_names([]) == ""
+    long = prompt_from_names([f"Device Number {i}" for i in range(200)])
+    assert len(long) <= 620 and long.endswith(".")
+
+
+def _tr(text: str, conf: float, **ev: float) -> Transcript:
+    return Transcript(text, conf, 2.0, evidence=dict(ev))
+
+
+def test_assess_levels() -> None:
+    assert assess(Transcript("turn on the lamp"), 0.35, 0.6).level == SURE  # typed text: no evidence
+    assert assess(_tr("turn on the lamp", 0.9, speech_ratio=0.8), 0.35, 0.6).level == SURE  # grammar engines
+    assert assess(_tr("turn on the lamp", 0.9, speech_ratio=0.1), 0.35, 0.6).level == UNHEARD
+    sure = _tr("turn on the lamp", 0.75, no_speech_prob=0.01, avg_logprob=-0.27, speech_ratio=0.7)
+    assert assess(sure, 0.35, 0.6).level == SURE
+    assert assess(_tr("turn on the lamp", 0.5, no_speech_prob=0.05, avg_logprob=-0.64), 0.35, 0.6).level == DOUBTFUL
+    assert assess(_tr("water", 0.3, no_speech_prob=0.2, avg_logprob=-1.0), 0.35, 0.6).level == UNHEARD
+    # Whisper's own "no speech": high no-speech probability with a poor log-probability
+    assert assess(_tr("thank you", 0.36, no_speech_prob=0.62, avg_logprob=-0.75), 0.1, 0.2).level == UNHEARD
+    assert assess(_tr("", 0.0, no_speech_prob=0.9, avg_logprob=-2.6), 0.35, 0.6).level == UNHEARD
+
+
+def _parse(intent: str | None, decision: str) -> Parse:
+    return Parse("turn off the kitchen lights", intent, 0.97, slots={"area": "Kitchen"},
+                 targets=("light.kitchen",) if intent else (), extra={"decision": decision})
+
+
+def test_heard_as_tempers_the_decision() -> None:
+    sure = _tr("turn off the kitchen lights", 0.8, no_speech_prob=0.01, avg_logprob=-0.2)
+    doubtful = _tr("turn off the kitchen lights", 0.5, no_speech_prob=0.01, avg_logprob=-0.68)
+    unheard = _tr("turn off the kitchen lights", 0.1, no_speech_prob=0.5, avg_logprob=-2.0)
+    p = _parse("HassTurnOff", "act")
+    assert heard_as(p, sure, 0.35, 0.6) is p
+    asked = heard_as(p, doubtful, 0.35, 0.6)
+    assert asked.extra["decision"] == "confirm" and asked.extra["reason"] == "doubtful_speech"
+    assert asked.intent == "HassTurnOff" and asked.to_json()["intent"] is None  # nothing done before a yes
+    refused = heard_as(p, unheard, 0.35, 0.6)
+    assert refused.intent is None and refused.extra["decision"] == "reject"
+    assert refused.extra["rejected"]["intent"] == "HassTurnOff"
+    # a refusal stays one; a confirmation stays a confirmation
+    assert heard_as(_parse(None, "reject"), doubtful, 0.35, 0.6).extra["decision"] == "reject"
+    assert heard_as(_parse("HassTurnOff", "confirm"), doubtful, 0.35, 0.6).extra["decision"] == "confirm"
+    # answers to a question and read-only questions are not confirmed (a question about a question)
+    yes = Parse("yes", "VoicedConfirm", 0.99, extra={"decision": "act"})
+    assert heard_as(yes, doubtful, 0.35, 0.6).extra["decision"] == "act"
+    time_q = Parse("what time is it", "HassGetCurrentTime", 0.99, extra={"decision": "act"})
+    assert heard_as(time_q, doubtful, 0.35, 0.6).extra["decision"] == "act"
+    assert heard_as(time_q, unheard, 0.35, 0.6).intent is None
