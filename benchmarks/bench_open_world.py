@@ -122,6 +122,8 @@ def main() -> int:
     ap.add_argument("--plot", type=Path, help="write the reliability curve (PNG) here")
     ap.add_argument("--no-hand", action="store_true", help="skip the hand-written regression sets")
     ap.add_argument("--json", action="store_true", help="also print every figure as one JSON object")
+    ap.add_argument("--hassil", action="store_true",
+                    help="also run Home Assistant's matcher (hassil) on the same requests: accuracy and speed")
     args = ap.parse_args()
     if not (args.data / "home.jsonl").exists():
         print(f"no development set at {args.data}", file=sys.stderr)
@@ -162,6 +164,31 @@ def main() -> int:
                    in_domain_wrong_action=s_dom["wrong_action_rate"], ood_false_action=s_ood["false_action_rate"],
                    ood_confirmed=round(conf_ood, 4), parse_p50_ms=round(statistics.median(ms), 3),
                    rss_mb=round(_rss_mb()))
+    if args.hassil:
+        sys.path.insert(0, str(REPO / "benchmarks"))
+        from hassil_baseline import HassilBaseline
+
+        base = HassilBaseline(home)
+        base.parse("turn on the kitchen spots")
+        h_ms: list[float] = []
+
+        def hassil_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+            out = []
+            for r in rows:
+                t = time.perf_counter()
+                out.append(base.parse(r["text"]))
+                h_ms.append((time.perf_counter() - t) * 1000)
+            return out
+
+        h_dom = score.score(dom, hassil_rows(dom), keys=(), intent_map=accept)
+        h_ood = score.score(ood, hassil_rows(ood), keys=())
+        hs = sorted(h_ms)
+        ratio = statistics.median(ms) / statistics.median(hs)
+        print(f"hassil + home-assistant-intents on the same requests: in-domain {h_dom['intent_accuracy']:.3f}, "
+              f"false action {h_ood['false_action_rate']:.4f}; match p50 {statistics.median(hs):.2f} ms, "
+              f"p95 {hs[int(0.95 * len(hs))]:.2f} ms; voiced/hassil p50 ratio {ratio:.2f}")
+        figures.update(hassil_in_domain=h_dom["intent_accuracy"], hassil_false_action=h_ood["false_action_rate"],
+                       hassil_p50_ms=round(statistics.median(hs), 3), voiced_over_hassil_p50=round(ratio, 2))
     if not args.no_hand:
         print("hand-written regression sets (tests/data):")
         for label, path, devices in HAND:

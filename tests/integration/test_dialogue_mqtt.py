@@ -259,3 +259,10 @@ def test_time_elsewhere_is_answered_honestly(conv: Conversation) -> None:
     assert "only" in r["text"].lower() and "here" in r["text"].lower(), r
     r = conv.say("what day of the week is christmas day")
     assert "today" in r["text"].lower() and "only" in r["text"].lower(), r
+
+
+def test_roomless_light_command_asks_the_room(conv: Conversation) -> None:
+    r = conv.say("turn off the lights")
+    assert "which room" in r["text"].lower(), r
+    conv.say("the office")
+    conv.sub.wait_for("office/desk_lamp/set", timeout=30)

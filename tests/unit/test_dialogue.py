@@ -446,3 +446,24 @@ def test_unsure_unlock_is_asked_once(dm: DialogueManager) -> None:
     assert d.frame is not None and d.frame.values["action"] == "unlock"
     d = dm.on_parse(SITE, P("yes", "VoicedConfirm"), 1.0)
     assert d.execute is not None and d.execute.targets == ("lock.back_door",)
+
+
+# ------------------------------------------------------------------ a group command with no room
+
+def test_roomless_group_command_asks_which_room(dm: DialogueManager, home: Home) -> None:
+    p = P("dim the lights", "VoicedLightDim", domain_hint="light")
+    d = dm.on_parse(SITE, p, 0.0)
+    assert d.execute is None and d.listen_again and d.frame is not None
+    assert d.frame.values["question"] == "area"
+    d = dm.on_parse(SITE, P("the kitchen", None, slots_raw={"area": "Kitchen"}), 1.0)
+    assert d.execute is not None and d.execute.slots["area"] == "Kitchen"
+    kitchen_lights = {e.id for e in home.entities if e.domain == "light" and e.area == "kitchen"}
+    assert set(d.execute.targets) == kitchen_lights and kitchen_lights
+
+
+def test_roomless_group_command_with_one_room_needs_no_question(home: Home) -> None:
+    only = Home(areas=home.areas, floors=home.floors,
+                entities=tuple(e for e in home.entities if e.domain != "cover" or e.area == "bedroom"))
+    dm = DialogueManager(DialogueSettings(), only)
+    d = dm.on_parse(SITE, P("close the curtains", "HassTurnOff", {"domain": "cover"}), 0.0)
+    assert d.execute is not None and d.execute.targets and d.execute.slots["area"] == "Bedroom"

@@ -30,6 +30,7 @@ from voiced.events import (
 )
 from voiced.home.model import Entity, Home
 from voiced.home.state import EntityState, StateView
+from voiced.intents import names
 
 BRIGHTNESS_STEP = 20  # % for "brighter"/"dimmer" without a number
 UNKNOWN_BRIGHTNESS = 50  # what a lamp with no reported brightness is assumed to be at
@@ -52,9 +53,7 @@ _VACUUM = {"HassVacuumStart": "start", "HassVacuumReturnToBase": "return"}
 # the state an entity is in after an action (for "already ...")
 _RESULT_STATE = {"on": "on", "off": "off", "lock": "locked", "unlock": "unlocked", "open": "open",
                  "close": "closed"}
-_DIALOGUE_INTENTS = {"HassStartTimer", "HassCancelTimer", "HassCancelAllTimers", "HassPauseTimer",
-                     "HassUnpauseTimer", "HassIncreaseTimer", "HassDecreaseTimer", "HassTimerStatus",
-                     "VoicedConfirm", "VoicedDeny"}
+_DIALOGUE_INTENTS = names(timer=True) | {"VoicedConfirm", "VoicedDeny"}  # the dialogue's, not ours
 
 
 def _names(home: Home, ids: Sequence[str]) -> list[str]:

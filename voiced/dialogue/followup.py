@@ -12,6 +12,7 @@ from typing import Any
 from voiced.dialogue.timers import duration_seconds
 from voiced.events import Parse
 from voiced.home import Home
+from voiced.intents import INTENTS, names
 
 # intent → (question asked, slots any one of which satisfies it)
 REQUIRED_VALUES: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -155,6 +156,64 @@ def rebuild_with(parse: Parse, chosen: tuple[Candidate, ...]) -> Parse:
     return dataclasses.replace(parse, slots=slots, targets=tuple(c.id for c in chosen), extra=extra)
 
 
+# commands that may reach every device of a kind in one room ("dim the lights")
+GROUP_INTENTS = names(group=True)
+
+
+def _kind(parse: Parse) -> tuple[str | None, str | None]:
+    domain = parse.slots.get("domain") or parse.extra.get("domain_hint")
+    dc = parse.slots.get("device_class")
+    return (domain if isinstance(domain, str) else None), (dc if isinstance(dc, str) else None)
+
+
+def _of_kind(home: Home, domain: str, dc: str | None) -> list[Any]:
+    return [e for e in home.entities if e.domain == domain and (dc is None or e.device_class == dc) and e.area]
+
+
+def missing_area(parse: Parse, home: Home) -> list[tuple[str, str]]:
+    """(area id, display name) of the rooms that a room-less group command could mean ("brighten the
+    lights" with no room said and no satellite room): the dialogue asks which; [] when there is
+    nothing to ask (a target, a name, a room, or a choice of devices already known)."""
+    if parse.intent not in GROUP_INTENTS or parse.targets or parse.extra.get("candidates") \
+            or any(k in parse.slots for k in ("name", "area", "floor")):
+        return []
+    domain, dc = _kind(parse)
+    if domain is None:
+        return []
+    rooms: dict[str, str] = {}
+    for e in _of_kind(home, domain, dc):
+        a = home.area(e.area)
+        if a is not None:
+            rooms.setdefault(a.id, a.name)
+    return list(rooms.items())
+
+
+def area_from_answer(parse: Parse, rooms: list[tuple[str, str]], home: Home) -> str | None:
+    """The room (area id) an answer names: its tagged area, or the one room whose words it says."""
+    said = answer_slots(parse).get("area")
+    if isinstance(said, str):
+        hit = [i for i, n in rooms if n.lower() == said.lower()]
+        if len(hit) == 1:
+            return hit[0]
+    heard = set(words(parse.text)) - _STOP
+    hits = []
+    for area_id, name in rooms:
+        a = home.area(area_id)
+        spellings = a.names if a is not None else (name,)
+        if any(set(words(s)) <= heard for s in spellings):
+            hits.append(area_id)
+    return hits[0] if len(hits) == 1 else None
+
+
+def aim_at_area(parse: Parse, area_id: str, home: Home) -> Parse:
+    """The request, now aimed at the devices of its kind in that room."""
+    domain, dc = _kind(parse)
+    targets = tuple(e.id for e in _of_kind(home, domain or "", dc) if e.area == area_id)
+    a = home.area(area_id)
+    slots = {**parse.slots, "area": a.name if a is not None else area_id}
+    return dataclasses.replace(parse, slots=slots, targets=targets)
+
+
 def missing_value(parse: Parse) -> str | None:
     """The question to ask when the intent needs a value the request did not give."""
     need = REQUIRED_VALUES.get(parse.intent or "")
@@ -202,12 +261,7 @@ def target_names(parse: Parse, home: Home) -> list[str]:
 
 # ------------------------------------------------------------------ unsure readings
 
-_ACTION_OF = {"HassTurnOn": "on", "HassTurnOff": "off", "HassToggle": "toggle", "HassLightSet": "brightness",
-              "VoicedLightBrighten": "brighter", "VoicedLightDim": "dimmer",
-              "HassClimateSetTemperature": "temperature", "VoicedClimateWarmer": "warmer",
-              "VoicedClimateCooler": "cooler", "HassSetPosition": "position", "HassMediaPause": "pause",
-              "HassMediaUnpause": "play", "HassMediaNext": "next", "HassMediaPrevious": "previous",
-              "HassSetVolume": "volume", "HassVacuumStart": "start", "HassVacuumReturnToBase": "return"}
+_ACTION_OF = {n: s.action for n, s in INTENTS.items() if s.action}
 # what on/off mean for a domain ("turn on" a lock is to lock it)
 _DOMAIN_ACTION = {("lock", "on"): "lock", ("lock", "off"): "unlock", ("cover", "on"): "open",
                   ("cover", "off"): "close", ("valve", "on"): "open", ("valve", "off"): "close",

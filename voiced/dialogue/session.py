@@ -29,6 +29,7 @@ from voiced.events import (
     ReplyFrame,
 )
 from voiced.home import Home
+from voiced.intents import names
 
 log = logging.getLogger(__name__)
 
@@ -37,10 +38,7 @@ CONFIRM = "VoicedConfirm"
 DENY = "VoicedDeny"
 DIALOGUE_INTENTS = (NEVERMIND, CONFIRM, DENY)
 TIMER_FINISHED = "VoicedTimerFinished"  # frame intent of a timer's announcement (never a parsed intent)
-TIMER_INTENTS = (
-    "HassStartTimer", "HassCancelTimer", "HassCancelAllTimers", "HassPauseTimer",
-    "HassUnpauseTimer", "HassIncreaseTimer", "HassDecreaseTimer", "HassTimerStatus",
-)
+TIMER_INTENTS = tuple(sorted(names(timer=True)))
 
 Event = tuple[str, dict[str, Any]]
 
@@ -71,7 +69,7 @@ class Decision:
 class _Pending:
     """An open question on one site."""
 
-    kind: str  # which | value | confirm | timer
+    kind: str  # which | area | value | confirm | timer
     parse: Parse  # the request being completed
     session_id: str
     deadline: float
@@ -191,6 +189,14 @@ class DialogueManager:
             values = {"question": "which", "names": [c.name for c in cands]}
             return self._ask(site, "which", parse, now, sid, area, turns, values, AMBIGUOUS,
                              candidates=cands)
+        rooms = followup.missing_area(parse, self.home)
+        if len(rooms) == 1:
+            parse = followup.aim_at_area(parse, rooms[0][0], self.home)
+        elif rooms:
+            # "dim the lights" with no room said or known: ask which room (named when few)
+            values = {"question": "area", **({"names": [n for _i, n in rooms]} if len(rooms) <= 4 else {})}
+            return self._ask(site, "area", parse, now, sid, area, turns, values, AMBIGUOUS,
+                             extra={"rooms": rooms})
         question = followup.missing_value(parse)
         if question is not None:
             values = {"question": question}
@@ -249,6 +255,12 @@ class DialogueManager:
                 p.frame = dataclasses.replace(
                     p.frame, values={**p.frame.values, "names": [c.name for c in chosen]})
                 return self._retry(site, p, now)
+        elif p.kind == "area":
+            room = followup.area_from_answer(parse, p.extra.get("rooms", []), self.home)
+            if room is not None and not self._replaces(p, parse):
+                del self._sessions[site]
+                return self._advance(site, followup.aim_at_area(p.parse, room, self.home), now, p.session_id,
+                                     p.area, p.turns)
         elif p.kind == "value":
             if not self._replaces(p, parse):
                 got = followup.value_from_answer(p.question, parse)

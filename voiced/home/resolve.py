@@ -55,10 +55,15 @@ def stem(key: str) -> str:
 
 def norm(text: str) -> str:
     """Lower-case words joined by single spaces; leading articles/quantifiers dropped."""
-    words = [w.replace("’", "'") for w in _WORD.findall(text.lower())]
+    words = [_DIGITS.get(w, w) for w in (w.replace("’", "'") for w in _WORD.findall(text.lower()))]
     while words and words[0] in _LEADING:
         words.pop(0)
     return " ".join(words)
+
+
+# "lamp 2" and "lamp two" are one name (speech recognisers write either)
+_DIGITS = {str(i): w for i, w in enumerate(("zero", "one", "two", "three", "four", "five", "six", "seven", "eight",
+                                            "nine", "ten", "eleven", "twelve"))}
 
 
 @dataclass(frozen=True)

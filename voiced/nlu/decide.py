@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from voiced.events import Parse
+from voiced.intents import names
 from voiced.nlu.evidence import TARGETED
 
 ACT, CONFIRM, REJECT = "act", "confirm", "reject"
@@ -24,8 +25,7 @@ _LOOSE_MATCHES = frozenset({"fuzzy", "phonetic"})
 
 
 # questions: a wrong one costs an odd answer, never a changed home
-READ_ONLY = frozenset({"HassGetWeather", "HassGetCurrentTime", "HassGetCurrentDate", "HassGetState",
-                       "HassClimateGetTemperature", "HassTimerStatus"})
+READ_ONLY = names(read_only=True)
 
 
 @dataclass(frozen=True)

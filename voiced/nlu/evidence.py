@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from voiced.events import Parse
 from voiced.home.resolve import DOMAIN_WORDS
+from voiced.intents import INTENTS, names
 
 # the words a request of each kind is about (lower case, whole tokens)
 _WEEKDAYS = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "weekday", "weekend"}
@@ -55,26 +56,11 @@ TOPIC_WORDS: dict[str, frozenset[str]] = {
                           "warmer", "cool", "cooler", "cold", "colder", "hot", "hotter", "freezing", "chilly",
                           "boiling", "roasting", "radiator", "aircon", "ac", "celsius", "fahrenheit"}),
 }
-# which topic each intent is about; intents not listed need no words (replies, or device commands
-# whose evidence is their target)
-INTENT_TOPIC: dict[str, str] = {
-    "HassGetWeather": "weather", "HassGetCurrentTime": "time", "HassGetCurrentDate": "date",
-    "HassStartTimer": "timer", "HassCancelTimer": "timer", "HassCancelAllTimers": "timer",
-    "HassPauseTimer": "timer", "HassUnpauseTimer": "timer", "HassIncreaseTimer": "timer",
-    "HassDecreaseTimer": "timer", "HassTimerStatus": "timer", "HassListAddItem": "list",
-    "HassBroadcast": "broadcast", "HassVacuumStart": "vacuum", "HassVacuumReturnToBase": "vacuum",
-    "HassMediaPause": "media", "HassMediaUnpause": "media", "HassMediaNext": "media",
-    "HassMediaPrevious": "media", "HassSetVolume": "media",
-    "HassLightSet": "light", "VoicedLightBrighten": "light", "VoicedLightDim": "light",
-    "HassClimateSetTemperature": "climate", "VoicedClimateWarmer": "climate", "VoicedClimateCooler": "climate",
-    "HassClimateGetTemperature": "climate", "HassNevermind": "cancel",
-}
+# which topic each intent is about; intents without one need no words (replies, or device
+# commands whose evidence is their target) — voiced/intents.py
+INTENT_TOPIC: dict[str, str] = {n: s.topic for n, s in INTENTS.items() if s.topic}
 # device commands: a target said or given by the context is evidence enough
-TARGETED = frozenset({
-    "HassTurnOn", "HassTurnOff", "HassToggle", "HassLightSet", "VoicedLightBrighten", "VoicedLightDim",
-    "HassClimateSetTemperature", "VoicedClimateWarmer", "VoicedClimateCooler", "HassClimateGetTemperature",
-    "HassGetState", "HassSetPosition", "HassMediaPause", "HassMediaUnpause", "HassMediaNext",
-    "HassMediaPrevious", "HassSetVolume", "HassVacuumStart", "HassVacuumReturnToBase"})
+TARGETED = names(by_target=True)
 # the timer's second parts: a delayed command or a duration with a timer verb stand for the timer
 _TIMER_SLOTS = ("conversation_command",)
 _HERE = {"here", "room"}

@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from voiced.home.model import Entity, Home
+from voiced.intents import INTENTS, NULL_WEIGHT
 from voiced.nlu import numbers
 from voiced.nlu.slots import span_slots
 from voiced.nlu.text import normalise, tokenize
@@ -98,24 +99,25 @@ class Templates:
 
 
 @lru_cache(maxsize=4)
-def load_templates(path: Path = TEMPLATES_DIR / "intents.yaml") -> Templates:
-    """The templates of ``path`` plus every other ``*.yaml`` beside it (more intents' sentences,
-    ``null`` sentences and ``fills``), so a new class of requests is one new file."""
+def load_templates(path: Path = TEMPLATES_DIR / "intents.yaml", extra: bool = True) -> Templates:
+    """The templates of ``path`` plus (``extra``) every other ``*.yaml`` beside it (more intents'
+    sentences, ``null`` sentences, macro alternatives and ``fills``), so a new class of requests is
+    one new file.  The ASR grammar uses ``path`` alone: textbook commands, not every phrasing."""
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     macros = {k: [_parse(str(v)) for v in vs] for k, vs in data["macros"].items()}
     intents: dict[str | None, list[tuple[Any, ...]]] = {
         k: [_parse(t) for t in ts] for k, ts in data["intents"].items()}
     intents[None] = [_parse(t) for t in data[None]]
     fills = {k: list(v) for k, v in _NULL_FILL.items()}
-    for extra in sorted(path.parent.glob("*.yaml")):
-        if extra == path:
+    for other in sorted(path.parent.glob("*.yaml")) if extra else ():
+        if other == path:
             continue
-        more = yaml.safe_load(extra.read_text(encoding="utf-8")) or {}
+        more = yaml.safe_load(other.read_text(encoding="utf-8")) or {}
         for k, vs in (more.get("macros") or {}).items():
-            macros[k] = [_parse(str(v)) for v in vs]
+            macros.setdefault(k, []).extend(_parse(str(v)) for v in vs)
         for k, ts in (more.get("intents") or {}).items():
             if k not in intents:
-                raise ValueError(f"{extra}: intents: {k} is not an intent of {path.name}")
+                raise ValueError(f"{other}: intents: {k} is not an intent of {path.name}")
             intents[k] += [_parse(t) for t in ts]
         intents[None] += [_parse(t) for t in more.get(None) or []]
         for k, vs in (more.get("fills") or {}).items():
@@ -163,8 +165,11 @@ def _fake_entity(rng: random.Random, domain: str) -> str:
         return noun
     if r < 0.6:
         return f"{_fake_area(rng)} {noun}"
-    if r < 0.6:
+    if r < 0.68:
         return f"{rng.choice(_MODIFIERS)} {rng.choice(_MODIFIERS)} {noun}"
+    if r < 0.76:
+        # numbered devices ("lamp 2", "plug three"): speech recognisers write the number either way
+        return f"{noun} {rng.choice(['1', '2', '3', '4', 'one', 'two', 'three', 'four'])}"
     return f"{rng.choice(_MODIFIERS)} {noun}"
 
 
@@ -474,18 +479,13 @@ def home_names(home: Home) -> tuple[set[str], set[str], set[str]]:
             {normalise(n) for f in home.floors for n in f.names})
 
 
-# share of the data per intent (null gets a large share: acting on chatter is the worst error)
-_WEIGHTS: dict[str | None, float] = {
-    "HassTurnOn": 4, "HassTurnOff": 4, "HassToggle": 1, "HassLightSet": 3, "VoicedLightBrighten": 1.5,
-    "VoicedLightDim": 1.5, "HassClimateSetTemperature": 2, "VoicedClimateWarmer": 1, "VoicedClimateCooler": 1,
-    "HassClimateGetTemperature": 1.5, "HassGetState": 4, "HassSetPosition": 1.5, "HassStartTimer": 2.5,
-    "HassCancelTimer": 1, "HassCancelAllTimers": 0.6, "HassPauseTimer": 0.6, "HassUnpauseTimer": 0.6,
-    "HassIncreaseTimer": 0.8, "HassDecreaseTimer": 0.8, "HassTimerStatus": 1, "HassGetCurrentTime": 1.0,
-    "HassGetCurrentDate": 1.2, "HassGetWeather": 2.0, "HassMediaPause": 1, "HassMediaUnpause": 1,
-    "HassMediaNext": 0.8, "HassMediaPrevious": 0.8, "HassSetVolume": 1.2, "HassVacuumStart": 1,
-    "HassVacuumReturnToBase": 1, "HassListAddItem": 1.2, "HassBroadcast": 1, "HassNevermind": 0.8,
-    "VoicedConfirm": 0.6, "VoicedDeny": 0.6, None: 12,
-}
+# share of the data per intent (voiced/intents.py; null gets a large share: acting on chatter is the worst error)
+_WEIGHTS: dict[str | None, float] = {**{n: s.weight for n, s in INTENTS.items()}, None: NULL_WEIGHT}
+
+
+# the ASR grammar's own balance of commands (the training data asks more of clock and weather,
+# which people phrase in many ways the grammar's textbook sentences do not cover)
+_GRAMMAR_WEIGHTS = {**_WEIGHTS, "HassGetCurrentTime": 0.7, "HassGetCurrentDate": 0.7, "HassGetWeather": 0.9}
 
 
 def generate(home: Home, n: int = 6000, seed: int = 0, fake_p: float = 0.5,
@@ -513,7 +513,7 @@ def command_sentences(home: Home, limit: int = 2000, seed: int = 0) -> list[str]
     """Lower-case, number-words commands for THIS home (names and aliases only), for an ASR grammar.
 
     Every entity and area appears; deterministic for a given seed."""
-    tpl = load_templates()
+    tpl = load_templates(extra=False)
     rng = random.Random(seed)
     seen: dict[str, None] = {}
     intents = [i for i in tpl.intents if i is not None]
@@ -538,7 +538,7 @@ def command_sentences(home: Home, limit: int = 2000, seed: int = 0) -> list[str]
                 break
         else:
             seen.setdefault(f"turn on the {name}")
-    weights = [_WEIGHTS.get(i, 1.0) for i in intents]
+    weights = [_GRAMMAR_WEIGHTS.get(i, 1.0) for i in intents]
     tries = 0
     while len(seen) < limit and tries < limit * 5:
         tries += 1

@@ -18,6 +18,7 @@ from voiced.config import DEFAULT_MODELS
 from voiced.events import Parse, Span
 from voiced.home.model import Area, Entity, Floor, Home
 from voiced.home.resolve import DOMAIN_WORDS, Resolver, norm, stem
+from voiced.intents import INTENTS, names
 from voiced.nlu import checkpoint, evidence, numbers
 from voiced.nlu.decide import REJECT, Policy, decide
 from voiced.nlu.generate import gazetteer_flags, home_names
@@ -26,39 +27,20 @@ from voiced.nlu.slots import STATE_WORDS, span_slots
 from voiced.nlu.text import Token, normalise, tokenize
 from voiced.nlu.train import spans_from_tags
 
-# intents whose slots may name home entities, and the domains each can act on
-INTENT_DOMAINS: dict[str, tuple[str, ...] | None] = {
-    "HassTurnOn": None, "HassTurnOff": None, "HassToggle": ("light", "switch", "fan", "media_player"),
-    "HassLightSet": ("light",), "VoicedLightBrighten": ("light",), "VoicedLightDim": ("light",),
-    "HassClimateSetTemperature": ("climate",), "VoicedClimateWarmer": ("climate",),
-    "VoicedClimateCooler": ("climate",), "HassClimateGetTemperature": ("climate", "sensor"),
-    "HassGetState": None, "HassSetPosition": ("cover", "valve"),
-    "HassMediaPause": ("media_player",), "HassMediaUnpause": ("media_player",),
-    "HassMediaNext": ("media_player",), "HassMediaPrevious": ("media_player",),
-    "HassSetVolume": ("media_player",), "HassVacuumStart": ("vacuum",), "HassVacuumReturnToBase": ("vacuum",),
-    "HassGetWeather": ("weather",), "HassListAddItem": ("todo",),
-}
-# what an area-only command reaches when no domain word was said
-_AREA_DEFAULT: dict[str, tuple[str, ...]] = {
-    "HassTurnOn": ("light",), "HassTurnOff": ("light",), "HassToggle": ("light",),
-    "HassGetState": ("light", "switch", "fan", "media_player", "cover", "lock"),
-    "HassClimateGetTemperature": ("climate",),
-}
-_DOMAIN_SLOT = {"HassTurnOn", "HassTurnOff", "HassToggle", "HassGetState", "HassSetPosition"}
-_CLASS_SLOT = {"HassTurnOn", "HassTurnOff", "HassToggle", "HassGetState"}
-# intents that take the satellite's own area when none is said
-_CONTEXT_AREA = {"HassTurnOn", "HassTurnOff", "HassToggle", "HassLightSet", "VoicedLightBrighten",
-                 "VoicedLightDim", "HassClimateSetTemperature", "VoicedClimateWarmer", "VoicedClimateCooler",
-                 "HassClimateGetTemperature", "HassSetPosition", "HassMediaPause", "HassMediaUnpause",
-                 "HassMediaNext", "HassMediaPrevious", "HassSetVolume"}
-_GROUP_ACTIONS = {"HassTurnOn", "HassTurnOff", "HassToggle", "HassLightSet", "VoicedLightBrighten",
-                  "VoicedLightDim", "HassSetPosition"}
-_TIMER_INTENTS = {"HassStartTimer", "HassCancelTimer", "HassCancelAllTimers", "HassPauseTimer",
-                  "HassUnpauseTimer", "HassIncreaseTimer", "HassDecreaseTimer", "HassTimerStatus"}
+# the facts about each intent come from voiced/intents.py
+INTENT_DOMAINS: dict[str, tuple[str, ...] | None] = {n: s.domains for n, s in INTENTS.items() if s.domains != ()}
+_AREA_DEFAULT: dict[str, tuple[str, ...]] = {n: s.area_default for n, s in INTENTS.items() if s.area_default}
+_DOMAIN_SLOT = names(domain_slot=True)
+_CLASS_SLOT = names(class_slot=True)
+_CONTEXT_AREA = names(context_area=True)  # take the satellite's own area when none is said
+_GROUP_ACTIONS = names(group=True)
+_TIMER_INTENTS = names(timer=True)
 _HERE = re.compile(r"\b(in here|here|this room|in this room|where i am)\b")
 _ALL = re.compile(r"\b(all|every|everything|everywhere|whole house|any|(in|around|throughout|all over) the house)\b")
 _EXTRA_WORDS = {"humid": ("sensor", "humidity"), "humidity": ("sensor", "humidity"),
-                "motion": ("binary_sensor", "motion"), "movement": ("binary_sensor", "motion")}
+                "motion": ("binary_sensor", "motion"), "movement": ("binary_sensor", "motion"),
+                # "is anybody in the kitchen": a motion sensor answers
+                **dict.fromkeys(("anybody", "anyone", "someone", "somebody", "occupied"), ("binary_sensor", "motion"))}
 
 
 class Parser:
@@ -140,15 +122,19 @@ class Parser:
 
     def _bare_value(self, words: list[str]) -> bool:
         """Only numbers, units, ordinals, "both", "one" and place/device name words: an answer."""
-        content = False
+        content = place = value = False
         for w in words:
             if w in _VALUE_WORDS or w in _FILLER_WORDS:
                 content = content or w in _CONTENT_WORDS
+                value = value or w in ("percent", "%", "degrees", "degree")
             elif w[0].isdigit() or w in numbers.NUMBER_WORDS or w in self._place_words:
                 content = True
+                place = place or w in self._place_words
+                value = value or w[0].isdigit() or w in numbers.NUMBER_WORDS
             elif w not in self._name_words:
                 return False  # a verb or any other word: let the model decide
-        return content
+        # a room and a value together ("bedroom fifty percent") is a command, not an answer
+        return content and not (place and value and "one" not in words)
 
     def _answer_slots(self, text: str, raw: dict[str, Any], bare: bool) -> dict[str, Any]:
         """``slots_raw`` of a null parse: tagged slots with names/areas/floors as display names, and
@@ -266,6 +252,9 @@ class Parser:
                     area_obj, area_span = a, (s, e)
                 elif f:
                     floor_obj = f
+                elif name_span is None and intent not in _TIMER_INTENTS and self.resolver.name(t).entities:
+                    name_span = ("name", s, e, t)  # a device's name tagged as a room ("the bedroom lamb")
+                    out_spans[-1] = Span("name", s, e, t)
                 else:
                     unresolved.append(Span("area", s, e, t))
                     slots["area"] = norm(t)
@@ -646,16 +635,9 @@ def find_numbers(text: str) -> list[int | float]:
 
 
 _DETERMINERS = {"the", "a", "all", "any", "every", "this", "that", "my", "our", "those", "these", "of"}
-# values an intent cannot do without ("|": any one of them)
-_REQUIRED: dict[str, tuple[str, ...]] = {
-    "HassLightSet": ("brightness|color",), "HassClimateSetTemperature": ("temperature",),
-    "HassSetPosition": ("position",), "HassSetVolume": ("volume_level",),
-    "HassStartTimer": ("hours|minutes|seconds",), "HassIncreaseTimer": ("hours|minutes|seconds",),
-    "HassDecreaseTimer": ("hours|minutes|seconds",), "HassListAddItem": ("item",), "HassBroadcast": ("message",),
-}
-# values the dialogue asks for (docs/dialogue.md); other missing values make the parse null
-_ASKABLE = {"HassLightSet", "HassClimateSetTemperature", "HassSetPosition", "HassSetVolume", "HassStartTimer",
-            "HassIncreaseTimer", "HassDecreaseTimer"}
+# values an intent cannot do without ("|": any one of them); the dialogue asks for the askable ones
+_REQUIRED: dict[str, tuple[str, ...]] = {n: s.required for n, s in INTENTS.items() if s.required}
+_ASKABLE = names(askable=True)
 _MISSING_NAME = {"brightness|color": "brightness", "hours|minutes|seconds": "duration"}
 _ACTIONABLE = ("light", "switch", "fan", "cover", "lock", "valve", "media_player", "climate", "vacuum", "scene",
                "script")

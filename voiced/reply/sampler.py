@@ -31,7 +31,7 @@ INTENTS = (
     "HassNevermind", "VoicedConfirm", "VoicedDeny", "VoicedTimerFinished",
 )
 STATES = ("on", "off", "open", "closed", "locked", "unlocked", "detected", "clear")
-QUESTIONS = ("which", "temperature", "brightness", "position", "confirm")
+QUESTIONS = ("which", "area", "temperature", "brightness", "position", "confirm")
 HELDOUT_FRACTION = 8  # one frame shape in 8 is held out
 
 
