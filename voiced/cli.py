@@ -67,15 +67,15 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--seed", type=int, default=0)
     sp.add_argument("--only", choices=["nlu", "reply"], help="train only one of the models")
 
-    sp = sub.add_parser("listen", help="one utterance from a WAV file → transcript, intent (JSON)")
-    sp.add_argument("wav", help="FILE.wav (any rate, mono or stereo)")
+    sp = sub.add_parser("listen", help="one utterance per WAV file → transcript, intent (one JSON line per file)")
+    sp.add_argument("wav", nargs="+", help="FILE.wav ... (any rate, mono or stereo)")
     sp.add_argument("--config", help="voiced.yaml")
     devices(sp)
     model(sp)
     sp.add_argument("--broker", help="mqtt://HOST:PORT (with --act)")
     sp.add_argument("--act", action="store_true", help="also command the devices")
     sp.add_argument("--wake", action="store_true", help="expect the wake word before the command")
-    sp.add_argument("--engine", choices=["auto", "vosk", "pocketsphinx"], help="ASR engine")
+    sp.add_argument("--engine", choices=["auto", "vosk", "whisper", "pocketsphinx"], help="ASR engine")
 
     sp = sub.add_parser("say", help="speak text, or render it to a WAV")
     sp.add_argument("text")
