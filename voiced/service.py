@@ -111,6 +111,7 @@ class SpeechOut:
                 if self._queue.empty():
                     self._busy.clear()
                     self.on_busy(False)
+                    log.debug("speech done; listening again")
 
 
 # ----------------------------------------------------------------------------- the service

@@ -71,6 +71,8 @@ class PrivatePulse:
         self._stop = threading.Event()
         self._queue: list[bytes] = []
         self._lock = threading.Lock()
+        self._played = threading.Event()  # set while nothing is queued or being fed
+        self._played.set()
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
@@ -96,7 +98,13 @@ class PrivatePulse:
 
     def play(self, audio: bytes) -> None:
         with self._lock:
+            self._played.clear()
             self._queue.append(audio)
+
+    def wait_played(self, timeout: float = 120) -> None:
+        """Until everything queued has been written into the microphone (at real-time pace)."""
+        if not self._played.wait(timeout):
+            raise AssertionError(f"the virtual microphone did not play its queue within {timeout} s")
 
     def _feed(self) -> None:
         """Real-time pace; silence when there is nothing to play (else the source stalls)."""
@@ -108,6 +116,8 @@ class PrivatePulse:
                 if not pending:
                     with self._lock:
                         pending = self._queue.pop(0) if self._queue else b""
+                        if not pending and not self._queue:
+                            self._played.set()
                 out, pending = (pending[:block], pending[block:]) if pending else (b"\0" * block, b"")
                 out = out.ljust(block, b"\0")
                 try:
