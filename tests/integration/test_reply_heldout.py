@@ -39,7 +39,8 @@ def test_heldout_frames_all_pass_and_fallback_is_rare(gen: ReplyGenerator) -> No
         if problems:
             failures.append((frame, reply.text, problems))
     assert failures == []
-    assert gen.generated + gen.fallback == N
+    assert gen.generated + gen.fallback + gen.templated == N
+    assert gen.templated <= 0.05 * N  # fixed cases ("I can only tell the time here") are few
     rate = gen.fallback / N
     print(f"held-out fallback rate: {rate:.4f} ({gen.fallback}/{N})")
     assert rate <= 0.01

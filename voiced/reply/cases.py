@@ -39,7 +39,7 @@ from voiced.reply.frames import (
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 TEMPLATE_FILES = ("timers.yaml", "answers.yaml", "devices.yaml", "general.yaml")  # match order
-_ENTRY_KEYS = {"intent", "status", "need", "without", "n", "when", "say"}
+_ENTRY_KEYS = {"intent", "status", "need", "without", "n", "when", "say", "fixed"}
 _PHRASE_TOKEN = re.compile(r"\{(\w+)\}|[A-Za-z]+(?:'[A-Za-z]+)*|[.,:;?!]")
 _WORD = re.compile(r"\d+(?:[.:]\d+)*|[^\W\d_]+(?:'[^\W\d_]+)*|[°%]")
 _SENSITIVE = STATE_WORDS | set(NUMBER_WORDS)
@@ -97,6 +97,7 @@ class Case:
     phrasings: tuple[tuple[str, ...], ...]  # token lists
     required: frozenset[str]  # surface fields every phrasing says
     vocab: frozenset[str]  # lower-case literal words of the phrasings
+    fixed: bool = False  # its words carry meaning the check cannot verify ("I can only tell…"): never the model
 
     def matches(self, fv: FrameView) -> bool:
         if self.intents is not None and fv.intent not in self.intents:
@@ -189,8 +190,11 @@ def _entry(data: Any, where: str) -> Case:
     required = frozenset(set.intersection(*fields_per))
     stem = where.split(".", 1)[0]
     key = f"{stem}-{zlib.crc32(json.dumps(data, sort_keys=True).encode()):08x}"
+    fixed = data.get("fixed", False)
+    if not isinstance(fixed, bool):
+        raise ReplyError(f"{where}: fixed: expected true or false")
     return Case(where, key, intents, statuses, need, without, tuple(n), tuple(when), tuple(phrasings),
-                required, frozenset(vocab))
+                required, frozenset(vocab), fixed)
 
 
 class Casebook:

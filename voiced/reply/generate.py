@@ -36,6 +36,7 @@ class ReplyGenerator:
         self.n_styles = n_styles
         self.generated = 0  # replies from the model that passed the check
         self.fallback = 0  # replies replaced by a template
+        self.templated = 0  # replies said as written: no model, a fixed case, or a case newer than the model
         self._turn = 0
         self._lock = threading.Lock()
 
@@ -60,7 +61,7 @@ class ReplyGenerator:
 
     @property
     def counters(self) -> dict[str, int]:
-        return {"generated": self.generated, "fallback": self.fallback}
+        return {"generated": self.generated, "fallback": self.fallback, "templated": self.templated}
 
     def _next_style(self) -> int:
         with self._lock:
@@ -69,9 +70,9 @@ class ReplyGenerator:
             return style
 
     def _unseen(self, fv: FrameView, case: Case) -> bool:
-        """A case or categorical value the model never saw in training (its words would be a guess)."""
-        fixed = [t for t in source_tokens(fv, 0, case.key) if t.startswith(("C:", "K:"))]
-        return any(t not in self.index for t in fixed)
+        """A case the model never saw in training (added after it was trained): its words would be
+        a guess that the check might still pass ("It's 10:30." for "I can only tell the time here")."""
+        return f"K:{case.key}" not in self.index
 
     def model_text(self, fv: FrameView, style: int, case: Case) -> str:
         """The model's raw sentence for a frame view (no check)."""
@@ -96,8 +97,10 @@ class ReplyGenerator:
             return Reply("Sorry, something went wrong.", fallback=True, session_id=session_id)
         style = self._next_style() if style is None else style
         end = frame.status != AMBIGUOUS  # a question keeps the session open for the answer
-        if self.model is None or self._unseen(fv, case):
-            # no model, or a kind of frame added after it was trained: the case's own words
+        if self.model is None or case.fixed or self._unseen(fv, case):
+            # no model, words that must be said as written, or a case newer than the model
+            with self._lock:
+                self.templated += 1
             return Reply(case.say(fv, style), fallback=False, session_id=session_id, end_session=end)
         problems: list[str]
         try:
