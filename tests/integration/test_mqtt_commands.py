@@ -20,13 +20,13 @@ import pytest
 from tests.conftest import EXAMPLE_HOME, Broker
 from tests.unit import test_protocols as tables
 from voiced.act.actions import plan
-from voiced.act.protocols import encode
 from voiced.config import BrokerSettings
 from voiced.events import Command, Parse
 from voiced.home import load_home
 from voiced.home.model import Entity
 from voiced.home.state import StateStore
 from voiced.mqtt.client import MqttClient
+from voiced.protocols import encode
 
 
 class QosSub:

@@ -7,11 +7,11 @@ import json
 import pytest
 
 from tests.conftest import EXAMPLE_HOME
-from voiced.act.protocols import encode
 from voiced.home import load_home
 from voiced.home.model import Home
 from voiced.home.state import StateStore
 from voiced.mqtt.discovery import assistant_config, parse_ha_config, parse_z2m_devices
+from voiced.protocols import encode
 
 Z2M_DEVICES = [
     {"ieee_address": "0x00", "type": "Coordinator", "friendly_name": "Coordinator", "definition": None},

@@ -172,15 +172,15 @@ def test_malformed_devices_keys(text: str, where: str, words: list[str]) -> None
 
 
 def test_generic_actions_match_the_encoders() -> None:
-    from voiced.act.protocols import ACTIONS
-    from voiced.home.loader import GENERIC_ACTIONS
+    from voiced.protocols import ACTIONS
+    from voiced.protocols.generic import ACTIONS as GENERIC_ACTIONS
 
     assert GENERIC_ACTIONS == ACTIONS
 
 
 def test_unquoted_payloads_are_sent_as_written() -> None:
     """YAML reads an unquoted ON as true; a payload is text, so ON stays "ON" (not "True")."""
-    from voiced.act.protocols import encode
+    from voiced.protocols import encode
 
     home = load_home_text(_entity("    mqtt: {protocol: homeassistant, command_topic: a/set, payload_on: ON,"
                                   " payload_off: off}\n") + "  - id: switch.b\n    name: B\n"

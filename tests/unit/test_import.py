@@ -8,12 +8,12 @@ import pytest
 
 from tests.conftest import EXAMPLE_HOME, SECOND_HOME
 from tests.integration.test_import import HA_CONFIGS, TASMOTA, Z2M_DEVICES
-from voiced.act.protocols import encode
 from voiced.commands.importer import build_home
 from voiced.home import load_home, load_home_text
 from voiced.home.dump import dump_home, scalar
 from voiced.home.model import Home
 from voiced.mqtt.discovery import parse_tasmota_discovery
+from voiced.protocols import encode
 
 
 def _messages(extra: dict[str, object] | None = None) -> dict[str, bytes]:

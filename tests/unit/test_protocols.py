@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 
-from voiced.act.protocols import Unsupported, encode, rgb_to_hsb, rgb_to_xy
 from voiced.home.model import Entity, MqttSettings
+from voiced.protocols import Unsupported, encode
+from voiced.protocols.colors import rgb_to_hsb, rgb_to_xy
 
 
 def z2m(eid: str, **options: Any) -> Entity:

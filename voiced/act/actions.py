@@ -13,7 +13,6 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from voiced.act.protocols import WHITE_MIREDS, Unsupported, canonical_color, encode, supports
 from voiced.events import (
     ALREADY,
     AMBIGUOUS,
@@ -31,6 +30,8 @@ from voiced.events import (
 from voiced.home.model import Entity, Home
 from voiced.home.state import EntityState, StateView
 from voiced.intents import names
+from voiced.protocols import Unsupported, encode, supports
+from voiced.protocols.colors import WHITE_MIREDS, canonical_color
 
 BRIGHTNESS_STEP = 20  # % for "brighter"/"dimmer" without a number
 UNKNOWN_BRIGHTNESS = 50  # what a lamp with no reported brightness is assumed to be at

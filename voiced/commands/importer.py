@@ -25,10 +25,10 @@ from voiced.errors import ConfigError, VoicedError
 from voiced.home import load_home_text
 from voiced.home.dump import dump_home
 from voiced.home.model import DEVICE_CLASSES, STATE_ONLY_DOMAINS, Area, Entity, Home
-from voiced.home.state import state_topics
 from voiced.mqtt import discovery
 from voiced.mqtt.probe import DEFAULT_URL, broker_address
 from voiced.mqtt.snapshot import retained
+from voiced.protocols import device_topics
 
 FILTERS = ["+/bridge/devices", "tasmota/discovery/#", "homeassistant/#"]
 
@@ -41,21 +41,6 @@ class Imported:
     notes: dict[str, list[str]] = field(default_factory=dict)  # entity id → comment lines
     skipped: list[str] = field(default_factory=list)  # "source: why" for what is not in the file
     sources: list[str] = field(default_factory=list)  # one line per source kind, for the header
-
-
-def _topics(e: Entity) -> set[str]:
-    """Every topic ``e`` is read from or commanded on (to recognise the same device twice)."""
-    m = e.mqtt
-    if m is None:
-        return set()
-    out = set(state_topics(e))
-    if m.protocol == "zigbee2mqtt" and m.topic:
-        out.add(f"{m.topic}/set")
-    if m.protocol == "tasmota" and m.topic:
-        out |= {f"cmnd/{m.topic}/{c}" for c in ("POWER", "POWER1", "Dimmer", "Color", "HSBColor", "CT")}
-        out |= {f"stat/{m.topic}/POWER1", f"tele/{m.topic}/LWT"}
-    out |= {str(v) for k, v in m.options.items() if k.endswith("_topic") and isinstance(v, str)}
-    return out - {""}
 
 
 def _domain(e: Entity) -> str:
@@ -80,7 +65,7 @@ def build_home(messages: dict[str, bytes]) -> Imported:
     def add(found: Iterable[Entity], note: Callable[[Entity], str]) -> None:
         ids = {e.id for e in entities}
         for e in found:
-            if _topics(e) & prior:
+            if device_topics(e) & prior:
                 continue  # the same device, already imported from another source
             eid, n = e.id, 2
             while eid in ids:
@@ -113,7 +98,7 @@ def build_home(messages: dict[str, bytes]) -> Imported:
             sources.append(f"{topic} ({len(found)} entities)")
         add(found, z2m_note(base))
     for e in entities:
-        prior.update(_topics(e))
+        prior.update(device_topics(e))
 
     # Tasmota: a config per device, and its sensors
     configs = sorted(t for t in messages if t.startswith("tasmota/discovery/") and t.endswith("/config"))
@@ -125,7 +110,7 @@ def build_home(messages: dict[str, bytes]) -> Imported:
     if configs:
         sources.append(f"{len(configs)} Tasmota devices (tasmota/discovery/...)")
     for e in entities:
-        prior.update(_topics(e))
+        prior.update(device_topics(e))
 
     # Home Assistant MQTT discovery (after the others: a device they already gave is not repeated,
     # even when Zigbee2MQTT or Tasmota also announced it to Home Assistant)

@@ -9,7 +9,6 @@ DOMAINS = (
     "light", "switch", "fan", "cover", "climate", "lock", "media_player", "sensor",
     "binary_sensor", "scene", "script", "vacuum", "valve", "weather", "todo",
 )
-PROTOCOLS = ("zigbee2mqtt", "tasmota", "homeassistant", "generic")
 
 # what `features` may list (docs/devices.md); the action encoders read these three
 FEATURES = ("brightness", "color", "color_temp")
