@@ -71,9 +71,14 @@ def test_parse_stdin_lines_answer_one_by_one_flushed() -> None:
 
 
 def test_parse_unknown_name_is_reported_unresolved() -> None:
+    # a device word says what it is: the command stands, its name reported unresolved
+    out = json.loads(_voiced("parse", "switch on the lava lamp").stdout)
+    assert out["intent"] == "HassTurnOn" and out["targets"] == [] and out["decision"] == "act"
+    assert [u["text"] for u in out["unresolved"]] == ["lava lamp"] and out["slots"] == {"name": "lava lamp"}
+    # nothing but an unknown name: no evidence of a device, no action, and the name still reported
     out = json.loads(_voiced("parse", "switch on the hot tub").stdout)
-    assert out["intent"] == "HassTurnOn" and out["targets"] == []
-    assert [u["text"] for u in out["unresolved"]] == ["hot tub"] and out["slots"] == {"name": "hot tub"}
+    assert out["intent"] is None and out["decision"] == "reject"
+    assert [u["text"] for u in out["unresolved"]] == ["hot tub"]
 
 
 def test_eval_prints_metrics(tmp_path: Path) -> None:

@@ -36,7 +36,9 @@ def test_fuzzy_asr_slip(parser: Parser) -> None:
 def test_unknown_name_cut_short_is_reported_whole(parser: Parser) -> None:
     for text, name in (("switch on the lava lamp", "lava lamp"), ("switch off the pool pump", "pool pump")):
         p = parser.parse(text)
-        assert p.intent in ("HassTurnOn", "HassTurnOff") and p.targets == ()
+        # "lamp" makes the lava lamp a device command; the pool pump is only a name: refused, still reported
+        reading = p.intent or p.extra["rejected"]["intent"]
+        assert reading in ("HassTurnOn", "HassTurnOff") and p.targets == ()
         assert [text[u.start:u.end] for u in p.unresolved] == [name], text
 
 
@@ -74,9 +76,12 @@ def test_state_question(parser: Parser) -> None:
 def test_unknown_name_is_unresolved_not_dropped(parser: Parser) -> None:
     text = "switch on the hot tub"
     p = parser.parse(text)
-    assert p.intent == "HassTurnOn" and p.targets == ()
+    # no device word, no known name: nothing backs a device command, but the name is still reported
+    assert p.intent is None and p.extra["reason"] == "no_evidence" and p.targets == ()
     assert [(u.slot, text[u.start:u.end]) for u in p.unresolved] == [("name", "hot tub")]
     assert p.to_json()["unresolved"][0]["text"] == "hot tub"
+    p = parser.parse("switch on the lava lamp")
+    assert p.intent == "HassTurnOn" and p.targets == () and p.unresolved[0].text == "lava lamp"
 
 
 def test_out_of_domain_is_null(parser: Parser) -> None:

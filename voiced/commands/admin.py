@@ -28,8 +28,8 @@ from voiced.config import (
     load_settings,
 )
 from voiced.errors import ConfigError, VoicedError
-from voiced.nlu import ENCODER_PACKAGE
 from voiced.home import Home
+from voiced.nlu import ENCODER_PACKAGE
 from voiced.reload import load_files
 
 SYSTEMD_DIR = REPO_ROOT / "systemd"

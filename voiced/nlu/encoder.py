@@ -183,33 +183,44 @@ class SentenceEncoder:
     """Tokenizer + frozen MiniLM; ``encode`` is thread-safe and caches recent sentences."""
 
     def __init__(self, directory: Path, max_tokens: int = 48, onnx_dir: Path | None = ONNX_DIR) -> None:
-        from safetensors.torch import load_file
         from tokenizers import Tokenizer
 
         raw = json.loads((directory / "config.json").read_text())
-        cfg = BertConfig(vocab_size=raw["vocab_size"], hidden=raw["hidden_size"], layers=raw["num_hidden_layers"],
-                         heads=raw["num_attention_heads"], intermediate=raw["intermediate_size"],
-                         max_positions=raw["max_position_embeddings"], type_vocab=raw["type_vocab_size"],
-                         eps=raw["layer_norm_eps"])
-        self.net = MiniLM(cfg)
-        state = {}
-        for k, v in load_file(str(directory / "model.safetensors")).items():
-            ours = _our_name(k)
-            if ours is not None:
-                state[ours] = v
-        missing, unexpected = self.net.load_state_dict(state, strict=False)
-        if missing or unexpected:
-            raise ValueError(f"{directory}: sentence encoder weights do not fit ({missing or unexpected})")
-        self.net.eval()
+        self.cfg = BertConfig(vocab_size=raw["vocab_size"], hidden=raw["hidden_size"],
+                              layers=raw["num_hidden_layers"], heads=raw["num_attention_heads"],
+                              intermediate=raw["intermediate_size"], max_positions=raw["max_position_embeddings"],
+                              type_vocab=raw["type_vocab_size"], eps=raw["layer_norm_eps"])
         self.tok = Tokenizer.from_file(str(directory / "tokenizer.json"))
         self.tok.enable_truncation(max_tokens)
         self.tok.no_padding()
-        self.dim = cfg.hidden
+        self.dim = self.cfg.hidden
         self.directory = directory
         self._cache: dict[str, torch.Tensor] = {}
         self._lock = threading.Lock()
         self._ort = _onnx_session(directory, onnx_dir) if onnx_dir is not None else None
         self.backend = "onnxruntime" if self._ort is not None else "torch"
+        # with onnxruntime, the torch copy (90 MB) is only loaded if a batch asks for it (training)
+        self._net: MiniLM | None = None if self._ort is not None else self._load_net()
+
+    def _load_net(self) -> MiniLM:
+        from safetensors.torch import load_file
+
+        net = MiniLM(self.cfg)
+        state = {}
+        for k, v in load_file(str(self.directory / "model.safetensors")).items():
+            ours = _our_name(k)
+            if ours is not None:
+                state[ours] = v
+        missing, unexpected = net.load_state_dict(state, strict=False)
+        if missing or unexpected:
+            raise ValueError(f"{self.directory}: sentence encoder weights do not fit ({missing or unexpected})")
+        return net.eval()
+
+    @property
+    def net(self) -> MiniLM:
+        if self._net is None:
+            self._net = self._load_net()
+        return self._net
 
     @classmethod
     def from_package(cls) -> SentenceEncoder | None:

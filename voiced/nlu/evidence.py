@@ -90,7 +90,7 @@ def find(parse: Parse, words: list[str], satellite: bool) -> list[str]:
                     found.append(slot)
         if parse.extra.get("candidates"):
             found.append("name")
-        if "domain" in parse.slots or parse.extra.get("domain_hint") or any(w in DOMAIN_WORDS for w in words):
+        if "domain" in parse.slots or parse.extra.get("domain_hint") or _device_word(words):
             found.append("domain")
     topic = INTENT_TOPIC.get(intent)
     if intent == "HassListAddItem" and "name" in unresolved:
@@ -106,6 +106,15 @@ def find(parse: Parse, words: list[str], satellite: bool) -> list[str]:
     if parse.extra.get("confirmed") or parse.extra.get("followup"):
         found.append("dialogue")
     return sorted(set(found))
+
+
+_VERBISH = {"switch", "plug", "light"}  # "switch on …", "light up …" are verbs, "the switch" a device
+_DETERMINERS = {"the", "a", "all", "any", "every", "this", "that", "my", "our", "those", "these", "of"}
+
+
+def _device_word(words: list[str]) -> bool:
+    return any(w in DOMAIN_WORDS and (w not in _VERBISH or (k > 0 and words[k - 1] in _DETERMINERS))
+               for k, w in enumerate(words))
 
 
 def _said_area(parse: Parse) -> bool:

@@ -79,8 +79,12 @@ class Parser:
     def parse(self, text: str, area: str | None = None) -> Parse:
         """The reading of ``text``, then act / confirm / refuse (voiced/nlu/decide.py): a refused
         reading comes back as ``intent: None`` with the reading in ``extra["rejected"]``."""
-        words = [t.text for t in tokenize(text)]
-        reading = outdoor(self._read(text, area), words, self.resolver)
+        toks = tokenize(text)
+        words = [t.text for t in toks]
+        reading = self._read(text, area)
+        if reading.intent is None and len(toks) > 2 and words[0] in _CORRECTION:
+            reading = self._correction(text, toks[1].start, area) or reading
+        reading = outdoor(reading, words, self.resolver)
         found = evidence.find(reading, words, satellite=self._satellite_area(area) is not None)
         verdict = decide(reading, found, self.policy)
         extra = {**reading.extra, "decision": verdict.decision, "reason": verdict.reason, "evidence": found}
@@ -94,6 +98,15 @@ class Parser:
             return Parse(text=text, intent=None, confidence=reading.confidence, extra=extra,
                          unresolved=reading.unresolved if verdict.reason == "no_evidence" else ())
         return dataclasses.replace(reading, extra=extra)
+
+    def _correction(self, text: str, start: int, area: str | None) -> Parse | None:
+        """ "no, turn on the kitchen lights": a denial followed by the command that replaces it."""
+        alt = self._read(text[start:], area)
+        if alt.intent is None or alt.intent in ("VoicedConfirm", "VoicedDeny"):
+            return None
+        def moved(spans: tuple[Span, ...]) -> tuple[Span, ...]:
+            return tuple(dataclasses.replace(x, start=x.start + start, end=x.end + start) for x in spans)
+        return dataclasses.replace(alt, text=text, spans=moved(alt.spans), unresolved=moved(alt.unresolved))
 
     def _read(self, text: str, area: str | None) -> Parse:
         toks = tokenize(text)
@@ -158,6 +171,12 @@ class Parser:
                 out["name"] = found[0].name
         if not bare:
             return out
+        nums = find_numbers(text)
+        if len(nums) == 1:
+            # a bare value is one number: the tagger may have cut it ("twenty | one")
+            for k in ("temperature", "brightness", "position", "volume_level"):
+                if isinstance(out.get(k), int | float) and not isinstance(out[k], bool):
+                    out[k] = nums[0]
         if "area" not in out and "floor" not in out:
             a, f = self.resolver.find_place_in_text(text)
             if a is not None:
@@ -557,6 +576,7 @@ _VALUE_WORDS = _CONTENT_WORDS | {"a", "an", "and", "point", "celsius", "centigra
                                  "there", "same", "mean", "meant", "think", "maybe", "about", "around", "i"}
 _FILLER_WORDS = {"please", "thanks", "thank", "you", "just", "um", "uh", "er", "erm", "hmm", "oh", "so", "well",
                  "like", "okay", "ok"}
+_CORRECTION = {"no", "nope", "nah", "sorry", "actually", "wait"}  # "no, turn on the kitchen lights"
 _HESITATION = {"uh", "um", "er", "erm", "hmm", "mm", "ah", "eh", "oh", "huh", "uhm", "hm"}
 _LEAD = {"oh", "okay", "ok", "um", "uh", "er", "erm", "hmm", "hey", "so", "well", "just", "please", "sorry",
          "actually", "alright", "computer", "oops"}
