@@ -306,32 +306,48 @@ class Service:
         log.info("main loop finished")
 
     def tick(self) -> None:
-        """Periodic chores on the main loop (a place for watchdog pings too)."""
-        try:
-            now = time.monotonic()
-            if self.local_broker is not None:
-                self._supervise_broker()
-            if self.notifier is not None and self.watchdog and now >= self._next_ping:
-                self._feed_watchdog()
-                self._next_ping = now + self.watchdog
-            if self._reload_requested.is_set():
-                self._reload_requested.clear()
-                self.reload()
-            self.client.expire()
-            for decision in self.dialogue.tick(self.wall()):
-                self.pipeline.handle_decision(decision)
-            self._save_timers()
-            if self._dropped:
-                ids, self._dropped = self._dropped, []
-                self.pipeline.handle_dropped(ids)
-            if self._discovery_due is not None and time.monotonic() >= self._discovery_due:
-                self._discovery_due = None
-                self._apply_discovery()
-        except Exception:  # noqa: BLE001 - a chore failing must not stop the daemon
-            log.exception("periodic task failed")
+        """Periodic chores on the main loop, each on its own: one that fails is logged and the
+        others still run."""
+        for name, chore in self._chores():
+            try:
+                chore()
+            except Exception:  # noqa: BLE001 - a chore failing must not stop the daemon or the others
+                log.exception("periodic task %s failed", name)
+
+    def _chores(self) -> list[tuple[str, Callable[[], object]]]:
+        return [("broker", self._supervise_broker), ("watchdog", self._ping_watchdog),
+                ("reload", self._reload_if_requested), ("expire", self.client.expire),
+                ("dialogue", self._tick_dialogue), ("timers", self._save_timers),
+                ("dropped", self._report_dropped), ("discovery", self._discovery_if_due)]
+
+    def _ping_watchdog(self) -> None:
+        now = time.monotonic()
+        if self.notifier is not None and self.watchdog and now >= self._next_ping:
+            self._feed_watchdog()
+            self._next_ping = now + self.watchdog
+
+    def _reload_if_requested(self) -> None:
+        if self._reload_requested.is_set():
+            self._reload_requested.clear()
+            self.reload()
+
+    def _tick_dialogue(self) -> None:
+        for decision in self.dialogue.tick(self.wall()):
+            self.pipeline.handle_decision(decision)
+
+    def _report_dropped(self) -> None:
+        if self._dropped:
+            ids, self._dropped = self._dropped, []
+            self.pipeline.handle_dropped(ids)
+
+    def _discovery_if_due(self) -> None:
+        if self._discovery_due is not None and time.monotonic() >= self._discovery_due:
+            self._discovery_due = None
+            self._apply_discovery()
 
     def _supervise_broker(self) -> None:
-        assert self.local_broker is not None
+        if self.local_broker is None:
+            return
         try:
             self.local_broker.supervise()
         except MqttError as exc:

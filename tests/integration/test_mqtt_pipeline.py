@@ -19,6 +19,7 @@ from voiced.config import load_settings_text
 from voiced.errors import IntentRecognitionError, ReplyError
 from voiced.events import ErrorEvent, Parse, Reply, ReplyFrame, Transcript
 from voiced.home import load_home
+from voiced.mqtt.client import Message
 from voiced.pipeline import FALLBACK
 from voiced.service import Service, _Call
 
@@ -256,3 +257,25 @@ def test_retained_text_is_not_a_command(broker: Broker, caplog: pytest.LogCaptur
         thread.join(10)
         svc.close()
         sub.close()
+
+
+def test_a_failing_chore_does_not_skip_the_others(caplog: pytest.LogCaptureFixture) -> None:
+    """Each periodic chore runs on its own: a reload that crashes (not a refused file: a bug) is
+    logged, and the discovery due in the same tick is still applied."""
+    def broken_reloader(_current: Any) -> Any:
+        raise RuntimeError("reloader bug")
+
+    svc = Service(load_settings_text("site: c1\ndiscovery:\n  import_home: true\n", env=False),
+                  load_home(EXAMPLE_HOME), nlu=TableNlu(), replier=EchoReplier(), url="mqtt://127.0.0.1:1",
+                  reloader=broken_reloader)
+    try:
+        config = {"name": "Pantry Light", "unique_id": "pantry", "command_topic": "pantry/set",
+                  "state_topic": "pantry/state"}
+        svc.dispatch(Message("homeassistant/light/pantry/config", json.dumps(config).encode(), False))
+        svc._discovery_due = time.monotonic()  # due now: no settle time needed here
+        svc.request_reload()
+        svc.tick()
+        assert any("periodic task reload failed" in r.getMessage() for r in caplog.records)
+        assert svc.home.entity("light.pantry") is not None
+    finally:
+        svc.close()
