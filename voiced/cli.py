@@ -11,6 +11,7 @@ import sys
 import traceback
 from collections.abc import Sequence
 
+from voiced.asr.engines import CHOICES as ASR_ENGINES
 from voiced.errors import ConfigError, VoicedError
 from voiced.logs import redact
 
@@ -75,7 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--broker", help="mqtt://HOST:PORT (with --act)")
     sp.add_argument("--act", action="store_true", help="also command the devices")
     sp.add_argument("--wake", action="store_true", help="expect the wake word before the command")
-    sp.add_argument("--engine", choices=["auto", "vosk", "whisper", "pocketsphinx"], help="ASR engine")
+    sp.add_argument("--engine", choices=list(ASR_ENGINES), help="ASR engine")
 
     sp = sub.add_parser("say", help="speak text, or render it to a WAV")
     sp.add_argument("text")

@@ -12,7 +12,7 @@ import re
 import types
 import typing
 import urllib.parse
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -61,21 +61,42 @@ class BrokerSettings:
         ``$<password_env>`` (when configured), ``$VOICED_MQTT_PASSWORD``, ``password_file``,
         the systemd credential ``$CREDENTIALS_DIRECTORY/mqtt-password`` (``LoadCredential=``).
         """
+        found = self._password_lookup()
+        return None if found is None else found[1]()
+
+    def password_source(self) -> str:
+        """Where ``password()`` reads the password from (``voiced doctor``), never the value."""
+        found = self._password_lookup()
+        return "none" if found is None else found[0]
+
+    def _password_lookup(self) -> tuple[str, Callable[[], str]] | None:
+        """(where, read) for the first password source that applies: the one order for both."""
         if self.password_env:
-            value = os.environ.get(self.password_env)
-            if value is None:
-                raise ConfigError(f"(env): mqtt.password_env: environment variable {self.password_env} is not set")
-            return value
+            name = self.password_env
+
+            def from_env() -> str:
+                value = os.environ.get(name)
+                if value is None:
+                    raise ConfigError(f"(env): mqtt.password_env: environment variable {name} is not set")
+                return value
+
+            return f"from ${name}" + ("" if name in os.environ else " (not set)"), from_env
         if os.environ.get("VOICED_MQTT_PASSWORD"):
-            return os.environ["VOICED_MQTT_PASSWORD"]
+            return "from $VOICED_MQTT_PASSWORD", lambda: os.environ["VOICED_MQTT_PASSWORD"]
         if self.password_file:
-            try:
-                return Path(self.password_file).read_text(encoding="utf-8").strip()
-            except OSError as exc:
-                raise ConfigError(f"{self.password_file}:1: mqtt.password_file: cannot read: {exc}") from exc
+            path = self.password_file
+
+            def from_file() -> str:
+                try:
+                    return Path(path).read_text(encoding="utf-8").strip()
+                except OSError as exc:
+                    raise ConfigError(f"{path}:1: mqtt.password_file: cannot read: {exc}") from exc
+
+            return f"from {path}", from_file
         creds = os.environ.get("CREDENTIALS_DIRECTORY")
         if creds and (Path(creds) / "mqtt-password").is_file():
-            return (Path(creds) / "mqtt-password").read_text(encoding="utf-8").strip()
+            cred = Path(creds) / "mqtt-password"
+            return "from the systemd credential mqtt-password", lambda: cred.read_text(encoding="utf-8").strip()
         return None
 
 
@@ -417,14 +438,17 @@ def _validate(s: Settings, where: _Where) -> None:
         check(bool(phrase.strip()), f"wake.phrases[{i}]", "must not be empty")
     between(s.wake.sensitivity, 0.0, 1.0, "wake.sensitivity")
 
-    between(s.vad.threshold, 0.0, 1.0, "vad.threshold")
-    check(s.vad.trailing_silence_ms > 0, "vad.trailing_silence_ms", "expected milliseconds above 0")
-    positive(s.vad.max_seconds, "vad.max_seconds")
-    positive(s.vad.no_speech_timeout, "vad.no_speech_timeout")
-    check(s.vad.min_speech_ms >= 0, "vad.min_speech_ms", "expected 0 or more milliseconds")
+    from voiced.audio.vad import check_settings as vad_checks  # the parts own their limits
+    from voiced.tts import check_settings as tts_checks
 
-    check(s.asr.engine in ("auto", "vosk", "whisper", "pocketsphinx"), "asr.engine",
-          f"expected auto, vosk, whisper or pocketsphinx, not {s.asr.engine!r}")
+    for key, msg in vad_checks(s.vad):
+        raise where.fail(f"vad.{key}", msg)
+    positive(s.vad.no_speech_timeout, "vad.no_speech_timeout")  # the daemon gives up on silence
+
+    from voiced.asr.engines import CHOICES as ASR_ENGINES  # names from the engines' registry
+
+    check(s.asr.engine in ASR_ENGINES, "asr.engine",
+          f"expected {', '.join(ASR_ENGINES[:-1])} or {ASR_ENGINES[-1]}, not {s.asr.engine!r}")
     check(s.asr.whisper_model is None or bool(s.asr.whisper_model.strip()), "asr.whisper_model", "must not be empty")
     check(1 <= s.asr.threads <= 64, "asr.threads", f"expected 1 to 64, not {s.asr.threads}")
     check(0.0 <= s.asr.reject_below <= s.asr.confirm_below <= 1.0, "asr.confirm_below",
@@ -436,9 +460,8 @@ def _validate(s: Settings, where: _Where) -> None:
     for key, value in (("nlu.model_dir", s.nlu.model_dir), ("reply.model_dir", s.reply.model_dir)):
         check(value is None or bool(value.strip()), key, "must not be empty (leave it out for the shipped model)")
 
-    check(s.tts.voice is None or bool(s.tts.voice.strip()), "tts.voice", "must not be empty (leave it out for the default)")
-    check(50 <= s.tts.rate <= 500, "tts.rate", "expected words per minute between 50 and 500")
-    between(s.tts.volume, 0.0, 1.0, "tts.volume")
+    for key, msg in tts_checks(s.tts):
+        raise where.fail(f"tts.{key}", msg)
 
     d = s.dialogue
     for i, action in enumerate(d.risky_actions):

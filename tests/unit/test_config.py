@@ -177,6 +177,15 @@ def test_password_sources_and_precedence(tmp_path: Path, monkeypatch: pytest.Mon
     assert BrokerSettings().password() == "credential"
     with pytest.raises(ConfigError, match="password_file: cannot read"):
         BrokerSettings(password_file=str(tmp_path / "missing")).password()
+    # voiced doctor names the source password() reads, by the same lookup
+    assert BrokerSettings().password_source() == "from the systemd credential mqtt-password"
+    assert BrokerSettings(password_env="MY_PW").password_source() == "from $MY_PW (not set)"
+    monkeypatch.setenv("VOICED_MQTT_PASSWORD", "from-env")
+    assert BrokerSettings(password_file=str(pw)).password_source() == "from $VOICED_MQTT_PASSWORD"
+    monkeypatch.delenv("VOICED_MQTT_PASSWORD")
+    monkeypatch.delenv("CREDENTIALS_DIRECTORY")
+    assert BrokerSettings(password_file=str(pw)).password_source() == f"from {pw}"
+    assert BrokerSettings().password_source() == "none"
     # and the file path must exist at load time
     assert err(f"mqtt:\n  password_file: {pw}\n  password_env: X\n").startswith("v.yaml:3: mqtt.password_env: set")
 
@@ -214,3 +223,32 @@ def test_cross_checks_against_the_home_name_the_line(example_home_path: Path) ->
     s = load_settings_text("alerts:\n  - entity: a.b\n    state: x\n    message: m\n", "v.yaml", env=False)
     with pytest.raises(ConfigError, match=r"^v.yaml:2: alerts\[0\].entity: unknown entity 'a.b'"):
         check_against_home(s, home)
+
+
+@pytest.mark.parametrize(("section", "key", "value"), [("vad", "threshold", 1.0), ("vad", "threshold", 0.0),
+                                                    ("tts", "rate", 550), ("tts", "rate", 49),
+                                                    ("tts", "volume", -0.1)])
+def test_config_refuses_exactly_what_the_parts_refuse(section: str, key: str, value: float) -> None:
+    """The VAD segmenter and the speaker own their limits; the loader reads the same checks, so a
+    config that check-config accepts never makes `voiced run` crash at start."""
+    from voiced.audio.vad import Segmenter
+    from voiced.errors import TextToSpeechError
+    from voiced.tts import Speaker
+
+    assert err(f"{section}:\n  {key}: {value}\n").startswith(f"v.yaml:2: {section}.{key}: ")
+    bad = dataclasses.replace(getattr(Settings(), section), **{key: value})
+    if section == "vad":
+        with pytest.raises(ValueError, match=f"vad.{key}"):
+            Segmenter(bad)
+    else:
+        with pytest.raises(TextToSpeechError, match=f"tts.{key}"):
+            Speaker(bad)
+
+
+def test_the_limits_the_parts_accept_load() -> None:
+    from voiced.audio.vad import Segmenter
+    from voiced.tts import Speaker
+
+    s = load_settings_text("vad:\n  threshold: 0.99\ntts:\n  rate: 500\n  volume: 0\n", env=False)
+    Segmenter(s.vad)
+    Speaker(s.tts)

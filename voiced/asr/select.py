@@ -23,7 +23,7 @@ DEFAULT_ASR_DIR = DEFAULT_MODELS / "asr"
 
 @dataclass(frozen=True)
 class EngineChoice:
-    engine: str  # vosk | whisper | pocketsphinx
+    engine: str  # one of voiced.asr.engines.ENGINES
     model_dir: str | None
     reason: str
 

@@ -34,6 +34,24 @@ class SegmentEvent:
     reason: str = ""  # UTTERANCE_END: silence | max_length
 
 
+def check_settings(s: VadSettings) -> list[tuple[str, str]]:
+    """The segmenter's own limits as (key under ``vad.``, message), read by the config loader too
+    (so ``voiced check-config`` and ``voiced doctor`` refuse what the segmenter would refuse).
+    ``no_speech_timeout`` 0 means "wait for speech as long as it takes" (``voiced listen`` on a file)."""
+    problems: list[tuple[str, str]] = []
+    if not 0.0 < s.threshold < 1.0:
+        problems.append(("threshold", f"expected a number above 0 and below 1, not {s.threshold:g}"))
+    if not s.trailing_silence_ms > 0:
+        problems.append(("trailing_silence_ms", "expected milliseconds above 0"))
+    if not s.max_seconds > 0:
+        problems.append(("max_seconds", f"expected a number above 0, not {s.max_seconds:g}"))
+    if not s.no_speech_timeout >= 0:
+        problems.append(("no_speech_timeout", f"expected 0 or more seconds, not {s.no_speech_timeout:g}"))
+    if not s.min_speech_ms >= 0:
+        problems.append(("min_speech_ms", "expected 0 or more milliseconds"))
+    return problems
+
+
 class Segmenter:
     """Speech/silence hysteresis over frames.
 
@@ -47,8 +65,8 @@ class Segmenter:
 
     def __init__(self, settings: VadSettings | None = None, continuous: bool = False) -> None:
         s = settings or VadSettings()
-        if not 0.0 < s.threshold < 1.0:
-            raise ValueError("vad.threshold must be between 0 and 1")
+        for key, msg in check_settings(s):
+            raise ValueError(f"vad.{key}: {msg}")
         self.on = s.threshold
         self.off = max(0.01, s.threshold - 0.15)
         self.trailing = s.trailing_silence_ms / 1000.0

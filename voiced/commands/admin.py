@@ -37,19 +37,6 @@ SYSTEMD_DIR = REPO_ROOT / "systemd"
 # --------------------------------------------------------------------------- check-config
 
 
-def _password_source(settings: Settings) -> str:
-    m = settings.mqtt
-    if m.password_env:
-        return f"from ${m.password_env}"
-    if os.environ.get("VOICED_MQTT_PASSWORD"):
-        return "from $VOICED_MQTT_PASSWORD"
-    if m.password_file:
-        return f"from {m.password_file}"
-    if os.environ.get("CREDENTIALS_DIRECTORY") and (Path(os.environ["CREDENTIALS_DIRECTORY"]) / "mqtt-password").is_file():
-        return "from the systemd credential mqtt-password"
-    return "none"
-
-
 def summary(settings: Settings, home: Home) -> list[str]:
     """Human lines describing what voiced would run with (never the password itself)."""
     domains = Counter(e.domain for e in home.entities)
@@ -61,7 +48,7 @@ def summary(settings: Settings, home: Home) -> list[str]:
         f"site:      {settings.site}" + (f" (area {settings.area})" if settings.area else ""),
         f"devices:   {home.source}: {len(home.floors)} floors, {len(home.areas)} areas, {len(home.entities)} entities"
         + (f" ({', '.join(f'{n} {d}' for d, n in sorted(domains.items()))})" if domains else ""),
-        f"broker:    {broker}" + (f", user {m.username!r}, password {_password_source(settings)}" if m.username else "")
+        f"broker:    {broker}" + (f", user {m.username!r}, password {m.password_source()}" if m.username else "")
         + (", TLS" if m.tls.enabled or m.url.startswith("mqtts://") else ""),
         f"audio:     {'on' if settings.audio.enabled else 'off'}"
         + (f" (in {settings.audio.input_device or 'default'}, out {settings.audio.output_device or 'default'})"

@@ -73,14 +73,28 @@ def _engine() -> Any:
     return engine
 
 
+RATE_WPM = (50, 500)  # eSpeak's usable speaking rates, words per minute
+
+
+def check_settings(s: TtsSettings) -> list[tuple[str, str]]:
+    """The speaker's own limits as (key under ``tts.``, message), read by the config loader too."""
+    problems: list[tuple[str, str]] = []
+    if s.voice is not None and not s.voice.strip():
+        problems.append(("voice", "must not be empty (leave it out for the default)"))
+    lo, hi = RATE_WPM
+    if not lo <= s.rate <= hi:
+        problems.append(("rate", f"expected words per minute between {lo} and {hi}, not {s.rate}"))
+    if not 0.0 <= s.volume <= 1.0:
+        problems.append(("volume", f"expected a number between 0 and 1, not {s.volume:g}"))
+    return problems
+
+
 class Speaker:
     """One voice with the configured voice, rate and volume; thread-safe."""
 
     def __init__(self, settings: TtsSettings, output_device: str | int | None = None) -> None:
-        if not 0.0 <= settings.volume <= 1.0:
-            raise TextToSpeechError(f"tts.volume: expected 0..1, not {settings.volume}")
-        if not 50 <= settings.rate <= 600:
-            raise TextToSpeechError(f"tts.rate: expected 50..600 words per minute, not {settings.rate}")
+        for key, msg in check_settings(settings):
+            raise TextToSpeechError(f"tts.{key}: {msg}")
         self.settings = settings
         self.output_device = output_device
         self._engine: Any = None
