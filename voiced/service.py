@@ -9,7 +9,6 @@ on any topic is logged and ignored: a handler's exception never leaves the loop.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import json
 import logging
@@ -35,6 +34,7 @@ from voiced.mqtt.broker import LocalBroker
 from voiced.mqtt.client import Connected, Disconnected, Dropped, Message, MqttClient, Subscribed
 from voiced.pipeline import NluStage, Pipeline, ReplyStage, SpeakStage
 from voiced.sdnotify import Notifier
+from voiced.speech import HermesSay, SpeechCoordinator, WakeHeard
 
 log = logging.getLogger("voiced.service")
 
@@ -54,64 +54,6 @@ class _Call:
     """Run ``fn`` on the main loop (posted by worker threads)."""
 
     fn: Callable[[], object]
-
-
-# ----------------------------------------------------------------------------- speech out
-
-
-class SpeechOut:
-    """Speaks on its own thread, so the main loop keeps serving while voiced talks (a "stop"
-    arriving meanwhile can cut the speech short).  ``on_busy(True/False)`` brackets each stretch of
-    speech: the daemon mutes the microphone meanwhile so voiced never hears itself."""
-
-    def __init__(self, speaker: SpeakStage, on_busy: Callable[[bool], None] = lambda _b: None) -> None:
-        self.speaker = speaker
-        self.on_busy = on_busy
-        self._queue: queue.Queue[str | None] = queue.Queue()
-        self._busy = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="voiced-speech", daemon=True)
-        self._thread.start()
-
-    @property
-    def busy(self) -> bool:
-        return self._busy.is_set() or not self._queue.empty()
-
-    def speak(self, text: str) -> None:
-        self._busy.set()  # busy from the moment it is asked: the mic mutes before the first sample
-        self._queue.put(text)
-
-    def stop(self) -> None:
-        """Drop what is queued and cut what is playing."""
-        with contextlib.suppress(queue.Empty):
-            while True:
-                self._queue.get_nowait()
-        stop = getattr(self.speaker, "stop", None)
-        if stop is not None:
-            stop()
-
-    def close(self) -> None:
-        self.stop()
-        self._queue.put(None)
-        self._thread.join(5)
-
-    def _run(self) -> None:
-        while True:
-            text = self._queue.get()
-            if text is None:
-                return
-            self._busy.set()
-            self.on_busy(True)
-            log.debug("speaking: %r", text[:60])
-            try:
-                if self.speaker.speak(text) is False:
-                    log.info("speech interrupted: %r", text[:60])
-            except Exception:  # noqa: BLE001 - a TTS failure is logged; the daemon goes on
-                log.exception("speaking failed: %r", text[:80])
-            finally:
-                if self._queue.empty():
-                    self._busy.clear()
-                    self.on_busy(False)
-                    log.debug("speech done; listening again")
 
 
 # ----------------------------------------------------------------------------- the service
@@ -162,16 +104,19 @@ class Service:
         # commands sent to voiced meanwhile) for mqtt.queue_max_age seconds after the link is lost
         self.client = MqttClient(settings.mqtt, url, self.events, client_id=settings.mqtt.client_id or
                                  f"voiced-{self.site}", will=(topics.status(self.site), "offline"), persistent=True)
+        # speech, mic mute, follow-ups and barge-in, on the main loop (voiced/speech.py)
+        self.speech = SpeechCoordinator(speaker, site=self.site, publish=self.client.publish, post=self.events.put,
+                                        on_spoken=lambda: self.dialogue.speaking_stopped(self.site, self.wall()),
+                                        hermes_enabled=lambda: self.settings.hermes.enabled)
         self.pipeline = Pipeline(site=self.site, nlu=nlu, planner=plan, replier=replier, publisher=self.client,
-                                 home=lambda: self.home, states=self.states, speaker=speaker,
+                                 home=lambda: self.home, states=self.states,
+                                 speaker=self.speech if speaker is not None else None,
                                  hermes=settings.hermes.enabled, sites=lambda: sorted(self.sites),
                                  muted=lambda: self.muted, dialogue=self.dialogue, wall=self.wall,
-                                 speaking=lambda: bool(getattr(self.speaker, "busy", False)),
-                                 stop_speech=self._stop_speech,
+                                 speaking=lambda: self.speech.busy, stop_speech=self.speech.stop,
                                  hearing=(settings.asr.reject_below, settings.asr.confirm_below))
         self.speaker = speaker
         self.voice: Any = None  # voiced.listener.VoiceInput when a microphone is in use
-        self._follow_up = False  # the last reply asked a question: listen again without the wake word
         self._stop = threading.Event()
         self._pending_discovery: dict[str, Entity] = {}
         self._discovery_due: float | None = None
@@ -230,6 +175,7 @@ class Service:
         """Plug in the ears (a started-later ``VoiceInput``): transcripts go through the main loop,
         the microphone is muted while voiced speaks, and a question is followed by listening."""
         self.voice = voice
+        self.speech.voice = voice
 
     def on_voice_transcript(self, ev: Any) -> None:
         """Called on the voice thread: hand the transcript to the main loop."""
@@ -237,39 +183,12 @@ class Service:
         self.events.put(_Call(lambda: self._handle_heard(ev.transcript, timings)))
 
     def on_voice_wake(self, ev: Any) -> None:
-        """Called on the voice thread.  A wake phrase heard while voiced speaks is a barge-in: the
-        speech stops at once and the command after the phrase is listened for."""
-        if self.speaker is not None and getattr(self.speaker, "busy", False):
-            log.info("barge-in: wake phrase heard while speaking; stopping speech")
-            self._stop_speech()
-        if self.settings.hermes.enabled and ev.text:
-            topic, payload = hermes.hotword_detected(ev.text, self.site, ev.session_id)
-            self.events.put(_Call(lambda: self.client.publish(topic, payload)))
+        """Called on the voice thread: the main loop's SpeechCoordinator handles it (barge-in)."""
+        self.events.put(WakeHeard(ev.text or "", ev.session_id or ""))
 
     def _handle_heard(self, transcript: Transcript, timings: dict[str, float]) -> None:
         reply = self.pipeline.handle_transcript(transcript, timings=timings)
-        self._after_reply(reply)
-
-    def _after_reply(self, reply: Any) -> None:
-        if self.voice is None or reply.end_session:
-            return
-        if self.speaker is not None and getattr(self.speaker, "busy", False):
-            self._follow_up = True  # listen once the question has been spoken (on_speech_busy)
-        else:
-            self.voice.listen()
-
-    def on_speech_busy(self, busy: bool) -> None:
-        """From the speech thread: mute the microphone while voiced speaks, so it never hears itself."""
-        if self.voice is None:
-            return
-        if busy:
-            self.voice.mute()
-            return
-        if self._follow_up:
-            self._follow_up = False
-            self.voice.listen()
-        self.voice.unmute()
-        self.events.put(_Call(lambda: self.dialogue.speaking_stopped(self.site, self.wall())))
+        self.speech.after_reply(reply.end_session)
 
     def request_reload(self) -> None:
         """Signal-handler-safe (SIGHUP): the main loop reloads within one tick."""
@@ -395,6 +314,8 @@ class Service:
                     self._dropped.append(item.entity_id or item.topic)
             elif isinstance(item, _Call):
                 item.fn()
+            else:
+                self.speech.handle(item)
         except Exception:  # noqa: BLE001 - bad input is logged and ignored
             log.exception("ignored an event that failed: %s", type(item).__name__)
 
@@ -423,9 +344,7 @@ class Service:
                 return
             text, site_id, ident = parsed
             if site_id in (None, site):
-                self._speak(text)
-                topic, payload = hermes.say_finished(site, ident)
-                self.client.publish(topic, payload)
+                self._speak(text, HermesSay(ident))  # sayFinished once it has been spoken
         elif t == topics.listen(site):
             if self.voice is not None:
                 log.info("listen requested over MQTT")
@@ -477,11 +396,6 @@ class Service:
                 self.client.publish(topics.alert(self.site), json.dumps(alert.payload(), ensure_ascii=False), qos=1)
                 self.pipeline.say(alert.message)
 
-    def _stop_speech(self) -> None:
-        stop = getattr(self.speaker, "stop", None)
-        if stop is not None:
-            stop()
-
     def _save_timers(self) -> None:
         if self.timers_file is None or self.dialogue.timers_revision == self._timers_saved:
             return
@@ -509,14 +423,15 @@ class Service:
             log.warning("ignored a malformed text command on %s", topics.text(self.site))
             return
         reply = self.pipeline.handle_transcript(Transcript(text=text, session_id=session_id, area=area))
-        self._after_reply(reply)
+        self.speech.after_reply(reply.end_session)
 
-    def _speak(self, text: str) -> None:
+    def _speak(self, text: str, tag: object = None) -> None:
         if self.speaker is None or self.muted:
             log.info("say (not spoken: %s): %r", "muted" if self.muted else "no speaker", text[:200])
+            self.speech.not_spoken(tag)
             return
         try:
-            self.speaker.speak(text)
+            self.speech.speak(text, tag)
         except Exception:  # noqa: BLE001
             log.exception("speaking failed")
 

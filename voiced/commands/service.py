@@ -72,7 +72,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     voice: Any = None
     if not args.no_audio and settings.audio.enabled:
         from voiced.listener import VoiceInput, microphone_available
-        from voiced.service import SpeechOut
+        from voiced.speech import SpeechOut
         from voiced.tts import Speaker
 
         if not microphone_available():
@@ -104,8 +104,6 @@ def cmd_run(args: argparse.Namespace) -> int:
         service = Service(settings, home, nlu=parser, replier=replier, url=url, speaker=speaker,
                           devices_path=str(devices_path), reloader=reloader, notifier=Notifier(),
                           watchdog=watchdog_interval(), local_broker=local if local.running else None)
-        if speaker is not None:
-            speaker.on_busy = service.on_speech_busy
         if voice is not None:
             voice.on_transcript = service.on_voice_transcript
             voice.on_wake = service.on_voice_wake
