@@ -32,6 +32,7 @@ from voiced.home.state import StateStore
 from voiced.mqtt import discovery, hermes, topics
 from voiced.mqtt.broker import LocalBroker
 from voiced.mqtt.client import Connected, Disconnected, Dropped, Message, MqttClient, Subscribed
+from voiced.mqtt.router import Router
 from voiced.pipeline import NluStage, Pipeline, ReplyStage, SpeakStage
 from voiced.sdnotify import Notifier
 from voiced.speech import HermesSay, SpeechCoordinator, WakeHeard
@@ -125,8 +126,7 @@ class Service:
         self._worker_home: Home | None = None
         self._worker_lock = threading.Lock()
         self.handled = 0  # messages handled (for tests and stats)
-        self._one_shot = {topics.text(self.site), topics.say(self.site), topics.listen(self.site),
-                          topics.reload(self.site), topics.HERMES_TTS_SAY, topics.BROADCAST}
+        self.router = self._build_router()
 
     # ------------------------------------------------------------------ subscriptions
 
@@ -322,66 +322,88 @@ class Service:
     # ------------------------------------------------------------------ messages
 
     def on_message(self, msg: Message) -> None:
-        t, site = msg.topic, self.site
-        if msg.retain and t in self._one_shot:
-            log.warning("ignored a retained message on %s (commands must not be retained: it would "
-                        "repeat on every restart)", t)
+        self.router.route(msg)
+
+    def _build_router(self) -> Router:
+        """The handler table: one route per topic filter, first match wins; device state last."""
+        site, r = self.site, Router(fallback=self._on_state)
+        r.add(topics.text(site), lambda m: self._on_text(m.payload), command=True)
+        r.add(topics.say(site), self._on_say, command=True)
+        r.add(topics.BROADCAST, self._on_say, command=True)
+        r.add(topics.HERMES_TTS_SAY, self._on_hermes_say, command=True)
+        r.add(topics.listen(site), self._on_listen, command=True)
+        r.add(topics.reload(site), lambda _m: self.reload(), command=True)
+        r.add(topics.mute_set(site), self._on_mute_set)
+        r.add(topics.HA_STATUS, self._on_ha_status)
+        r.add(topics.ALL_STATUS, self._on_site_status)
+        if self.settings.discovery.import_home:
+            r.add(topics.Z2M_DEVICES, self._on_z2m_devices)
+            for f in topics.HA_CONFIG:
+                r.add(f, self._on_ha_config)
+        return r
+
+    def _on_say(self, msg: Message) -> None:
+        text = _text_of(msg.payload)
+        if text is None:
+            log.warning("ignored a malformed say message on %s", msg.topic)
             return
-        if t == topics.text(site):
-            self._on_text(msg.payload)
-        elif t == topics.say(site) or t == topics.BROADCAST:
-            text = _text_of(msg.payload)
-            if text is None:
-                log.warning("ignored a malformed say message on %s", t)
-                return
-            if t == topics.BROADCAST and _site_of(msg.payload) == site:
-                return  # our own announcement
-            self._speak(text)
-        elif t == topics.HERMES_TTS_SAY:
-            parsed = hermes.parse_tts_say(msg.payload)
-            if parsed is None:
-                log.warning("ignored a malformed hermes/tts/say message")
-                return
-            text, site_id, ident = parsed
-            if site_id in (None, site):
-                self._speak(text, HermesSay(ident))  # sayFinished once it has been spoken
-        elif t == topics.listen(site):
-            if self.voice is not None:
-                log.info("listen requested over MQTT")
-                self.voice.listen()
-            else:
-                log.info("listen requested, but there is no microphone here: send text on %s", topics.text(site))
-        elif t == topics.reload(site):
-            self.reload()
-        elif t == topics.mute_set(site):
-            value = msg.payload.decode("utf-8", "replace").strip().upper()
-            if value in ("ON", "OFF"):
-                self.muted = value == "ON"
-                self.client.publish(topics.mute(site), value, qos=1, retain=True)
-                log.info("mute %s", value)
-            else:
-                log.warning("ignored mute payload %r (expected ON or OFF)", value[:20])
-        elif t == topics.HA_STATUS:
-            if msg.payload.strip() == b"online":
-                log.info("Home Assistant is back online: re-publishing discovery")
-                self._publish_assistant()
-        elif (other := topics.site_of_status(t)) is not None:
-            if msg.payload == b"online":
-                self.sites.add(other)
-            elif other != site:
-                self.sites.discard(other)
-        elif t == topics.Z2M_DEVICES and self.settings.discovery.import_home:
-            entities, problems = discovery.parse_z2m_devices(msg.payload, self.base_home, t.split("/")[0])
-            self._queue_discovery(t, entities, problems)
-        elif t.startswith("homeassistant/") and t.endswith("/config") and self.settings.discovery.import_home:
-            entities, problems = discovery.parse_ha_config(t, msg.payload, self.base_home)
-            self._queue_discovery(t, entities, problems)
+        if msg.topic == topics.BROADCAST and _site_of(msg.payload) == self.site:
+            return  # our own announcement
+        self._speak(text)
+
+    def _on_hermes_say(self, msg: Message) -> None:
+        parsed = hermes.parse_tts_say(msg.payload)
+        if parsed is None:
+            log.warning("ignored a malformed hermes/tts/say message")
+            return
+        text, site_id, ident = parsed
+        if site_id in (None, self.site):
+            self._speak(text, HermesSay(ident))  # sayFinished once it has been spoken
+
+    def _on_listen(self, _msg: Message) -> None:
+        if self.voice is not None:
+            log.info("listen requested over MQTT")
+            self.voice.listen()
         else:
-            changed = self.states.update(t, msg.payload)
-            if changed:
-                log.debug("state %s", ", ".join(f"{i}={(s.state if (s := self.states.get(i)) else None)}"
-                                                for i in changed))
-                self._check_alerts(changed)
+            log.info("listen requested, but there is no microphone here: send text on %s", topics.text(self.site))
+
+    def _on_mute_set(self, msg: Message) -> None:
+        value = msg.payload.decode("utf-8", "replace").strip().upper()
+        if value in ("ON", "OFF"):
+            self.muted = value == "ON"
+            self.client.publish(topics.mute(self.site), value, qos=1, retain=True)
+            log.info("mute %s", value)
+        else:
+            log.warning("ignored mute payload %r (expected ON or OFF)", value[:20])
+
+    def _on_ha_status(self, msg: Message) -> None:
+        if msg.payload.strip() == b"online":
+            log.info("Home Assistant is back online: re-publishing discovery")
+            self._publish_assistant()
+
+    def _on_site_status(self, msg: Message) -> None:
+        other = topics.site_of_status(msg.topic)
+        if other is None:
+            return
+        if msg.payload == b"online":
+            self.sites.add(other)
+        elif other != self.site:
+            self.sites.discard(other)
+
+    def _on_z2m_devices(self, msg: Message) -> None:
+        entities, problems = discovery.parse_z2m_devices(msg.payload, self.base_home, msg.topic.split("/")[0])
+        self._queue_discovery(msg.topic, entities, problems)
+
+    def _on_ha_config(self, msg: Message) -> None:
+        entities, problems = discovery.parse_ha_config(msg.topic, msg.payload, self.base_home)
+        self._queue_discovery(msg.topic, entities, problems)
+
+    def _on_state(self, msg: Message) -> None:
+        changed = self.states.update(msg.topic, msg.payload)
+        if changed:
+            log.debug("state %s", ", ".join(f"{i}={(s.state if (s := self.states.get(i)) else None)}"
+                                            for i in changed))
+            self._check_alerts(changed)
 
     def _check_alerts(self, changed: list[str]) -> None:
         """Safety alerts (smoke, leak, door opened...): spoken here and published as a notice."""
