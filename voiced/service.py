@@ -27,6 +27,7 @@ from voiced.dialogue import AlertEngine, DialogueManager, load_state, save_state
 from voiced.errors import ConfigError, MqttError
 from voiced.events import Transcript
 from voiced.home.loader import load_home
+from voiced.home.manager import HomeManager
 from voiced.home.model import Entity, Home
 from voiced.home.state import StateStore
 from voiced.mqtt import discovery, hermes, topics
@@ -41,7 +42,6 @@ log = logging.getLogger("voiced.service")
 
 MAX_TEXT_PAYLOAD = 4096  # a typed command is a sentence, not a document
 MAX_TEXT_CHARS = 500
-DISCOVERY_SETTLE = 0.3  # s of quiet before a burst of retained discovery messages is applied
 TICK = 0.2  # s between periodic chores
 
 
@@ -85,9 +85,7 @@ class Service:
         self._ready_sent = False
         self._reload_requested = threading.Event()
         self.site = settings.site
-        self.base_home = home  # from the devices file; discovery never overrides its entities
-        self.home = home
-        self.discovered: dict[str, Entity] = {}
+        self.homes = HomeManager(home)  # the devices file's home + discovered entities, one merge
         self.nlu = nlu
         self.devices_path = devices_path or settings.devices
         self.events: queue.Queue[Any] = queue.Queue()
@@ -119,14 +117,13 @@ class Service:
         self.speaker = speaker
         self.voice: Any = None  # voiced.listener.VoiceInput when a microphone is in use
         self._stop = threading.Event()
-        self._pending_discovery: dict[str, Entity] = {}
-        self._discovery_due: float | None = None
         self._dropped: list[str] = []
         self._worker: threading.Thread | None = None
         self._worker_home: Home | None = None
         self._worker_lock = threading.Lock()
         self.handled = 0  # messages handled (for tests and stats)
         self.router = self._build_router()
+        self.homes.on_change(self._home_changed)
 
     # ------------------------------------------------------------------ subscriptions
 
@@ -260,9 +257,7 @@ class Service:
             self.pipeline.handle_dropped(ids)
 
     def _discovery_if_due(self) -> None:
-        if self._discovery_due is not None and time.monotonic() >= self._discovery_due:
-            self._discovery_due = None
-            self._apply_discovery()
+        self.homes.apply_if_due()
 
     def _supervise_broker(self) -> None:
         if self.local_broker is None:
@@ -459,29 +454,21 @@ class Service:
 
     # ------------------------------------------------------------------ discovery and reload
 
+    @property
+    def home(self) -> Home:
+        return self.homes.home
+
+    @property
+    def base_home(self) -> Home:
+        return self.homes.base
+
     def _queue_discovery(self, topic: str, entities: list[Entity], problems: list[str]) -> None:
         for p in problems[:5]:
             log.warning("discovery %s: %s (ignored)", topic, p)
-        base_ids = {e.id for e in self.base_home.entities}
-        for e in entities:
-            if e.id in base_ids:
-                continue  # the devices file describes it already
-            self._pending_discovery[e.id] = e
-        if self._pending_discovery:
-            self._discovery_due = time.monotonic() + DISCOVERY_SETTLE
+        self.homes.offer(entities)
 
-    def _apply_discovery(self) -> None:
-        new = {k: v for k, v in self._pending_discovery.items() if self.discovered.get(k) != v}
-        self._pending_discovery = {}
-        if not new:
-            return
-        self.discovered.update(new)
-        self._set_home(self.base_home.with_entities(list(self.discovered.values())))
-        log.info("discovery: %d entities added or updated (%s)", len(new), ", ".join(sorted(new)[:10]))
-
-    def _set_home(self, home: Home) -> None:
+    def _home_changed(self, home: Home) -> None:
         """Actions and state see the new home at once; the NLU learns the names in a worker."""
-        self.home = home
         self.states.set_home(home)
         self.dialogue.set_home(home)
         self.alerts.set_home(home)
@@ -563,11 +550,7 @@ class Service:
             logging.getLogger().setLevel(new.log_level.upper())
         self.settings = new
         self.pipeline.hermes = new.hermes.enabled
-        if (home.floors, home.areas, home.entities) != (self.base_home.floors, self.base_home.areas,
-                                                          self.base_home.entities):
-            self.base_home = home
-            ids = {e.id for e in home.entities}
-            self._set_home(home.with_entities([e for k, e in self.discovered.items() if k not in ids]))
+        self.homes.set_base(home)
 
     def reload_home(self) -> None:
         """Re-read the devices file; a bad file is refused and the running home kept."""
@@ -576,9 +559,7 @@ class Service:
         except ConfigError as exc:
             log.error("reload refused, keeping the running home: %s", exc)
             return
-        self.base_home = base
-        ids = {e.id for e in base.entities}
-        self._set_home(base.with_entities([e for k, e in self.discovered.items() if k not in ids]))
+        self.homes.set_base(base, always=True)
         log.info("reloaded %s: %d entities", base.source, len(self.home.entities))
 
 

@@ -272,7 +272,7 @@ def test_a_failing_chore_does_not_skip_the_others(caplog: pytest.LogCaptureFixtu
         config = {"name": "Pantry Light", "unique_id": "pantry", "command_topic": "pantry/set",
                   "state_topic": "pantry/state"}
         svc.dispatch(Message("homeassistant/light/pantry/config", json.dumps(config).encode(), False))
-        svc._discovery_due = time.monotonic()  # due now: no settle time needed here
+        svc.homes.due = time.monotonic()  # due now: no settle time needed here
         svc.request_reload()
         svc.tick()
         assert any("periodic task reload failed" in r.getMessage() for r in caplog.records)
