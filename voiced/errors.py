@@ -42,6 +42,10 @@ class ActionError(VoicedError):
     code = "action"
 
 
+class DialogueError(VoicedError):
+    code = "dialogue"
+
+
 class MqttError(VoicedError):
     code = "mqtt"
 
@@ -58,3 +62,21 @@ class ModelError(VoicedError):
     """A checkpoint is missing, corrupt or of another format version."""
 
     code = "model"
+
+
+# the pipeline's stages and the error each one's failures are reported as
+STAGE_ERRORS: dict[str, type[VoicedError]] = {
+    "stt": SpeechToTextError, "nlu": IntentRecognitionError, "dialogue": DialogueError,
+    "action": ActionError, "reply": ReplyError, "tts": TextToSpeechError,
+}
+
+
+def stage_error(stage: str, exc: BaseException) -> VoicedError:
+    """``exc`` as a typed error: a VoicedError stays what it is (an MQTT failure while acting is
+    ``mqtt``); anything else — a bug, a library's own exception — becomes the stage's error, with
+    the original as its cause, so an ErrorEvent always names the stage that failed."""
+    if isinstance(exc, VoicedError):
+        return exc
+    typed = STAGE_ERRORS.get(stage, VoicedError)(str(exc) or type(exc).__name__)
+    typed.__cause__ = exc
+    return typed

@@ -20,7 +20,7 @@ from typing import Any, Protocol
 
 from voiced.asr.doubt import DOUBTFUL, SURE, UNHEARD, assess
 from voiced.dialogue import Decision, DialogueManager
-from voiced.errors import VoicedError
+from voiced.errors import VoicedError, stage_error
 from voiced.events import (
     ERROR,
     NOT_UNDERSTOOD,
@@ -124,12 +124,13 @@ class Pipeline:
         self.publisher.publish(topic, text, qos=qos)
 
     def _error(self, stage: str, exc: BaseException, session_id: str) -> ErrorEvent:
-        code = exc.code if isinstance(exc, VoicedError) else "internal"
-        event = ErrorEvent(stage=stage, code=code, message=str(exc) or type(exc).__name__, session_id=session_id)
-        if isinstance(exc, VoicedError):
-            log.error("%s error (%s) in session %s: %s", stage, code, session_id, event.message)
-        else:
-            log.exception("unexpected %s failure in session %s", stage, session_id)
+        """A stage failed: a typed error with the stage's code (voiced/errors.py stage_error)."""
+        typed = stage_error(stage, exc)
+        event = ErrorEvent(stage=stage, code=typed.code, message=str(typed), session_id=session_id)
+        if typed is exc:
+            log.error("%s error (%s) in session %s: %s", stage, typed.code, session_id, event.message)
+        else:  # not a typed error: a bug or a library's own exception, worth its traceback
+            log.exception("unexpected %s failure (%s) in session %s", stage, typed.code, session_id)
         if self.on_error is not None:
             self.on_error(event)
         return event

@@ -38,6 +38,8 @@ class TableNlu:
     def parse(self, text: str, area: str | None = None) -> Parse:
         if text == "explode":
             raise IntentRecognitionError("model file vanished")
+        if text == "a bug":
+            raise KeyError("slot table")  # not a typed error: still reported as the NLU stage's
         if text in self.table:
             return self.table[text]
         for e in (self.homes[-1].entities if self.homes else ()):
@@ -125,6 +127,11 @@ def test_state_answer_and_typed_errors(service: tuple[Service, Sub, list[ErrorEv
     assert errors[0].session_id == "e1"
     assert svc.pipeline.last["outcome"].values == {"entity": "Front Door", "state": "locked", "all": True,
                                                    "names": ["Front Door"], "count": 1}
+    # a failure that is not a typed error (a bug) is still reported as the stage's, not "internal"
+    sub.publish("voiced/p1/text", json.dumps({"text": "a bug", "session_id": "e3"}))
+    assert wait_reply(sub, "e3")["text"] == FALLBACK["nlu"]
+    assert (errors[-1].stage, errors[-1].code, errors[-1].session_id) == ("nlu", "nlu", "e3")
+    assert "slot table" in errors[-1].message
 
 
 def test_dropped_command_is_reported_after_reconnect(service: tuple[Service, Sub, list[ErrorEvent]],
