@@ -20,7 +20,8 @@ from voiced.errors import ModelError, VoicedError
 from voiced.home.model import Home
 from voiced.mqtt.broker import LocalBroker, broker_url
 from voiced.sdnotify import Notifier, watchdog_interval
-from voiced.service import Service, state_file
+from voiced.service import Service
+from voiced.statedir import state_file
 
 log = logging.getLogger("voiced.app")
 

@@ -12,12 +12,10 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
-import os
 import queue
 import threading
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from voiced import __version__
@@ -33,15 +31,16 @@ from voiced.home.state import StateStore
 from voiced.mqtt import discovery, hermes, topics
 from voiced.mqtt.broker import LocalBroker
 from voiced.mqtt.client import Connected, Disconnected, Dropped, Message, MqttClient, Subscribed
+from voiced.mqtt.payloads import MAX_TEXT_PAYLOAD, site_of, text_command, text_of
 from voiced.mqtt.router import Router
+from voiced.names import NameRefresher
 from voiced.pipeline import NluStage, Pipeline, ReplyStage, SpeakStage
 from voiced.sdnotify import Notifier
 from voiced.speech import HermesSay, SpeechCoordinator, WakeHeard
+from voiced.statedir import state_file
 
 log = logging.getLogger("voiced.service")
 
-MAX_TEXT_PAYLOAD = 4096  # a typed command is a sentence, not a document
-MAX_TEXT_CHARS = 500
 TICK = 0.2  # s between periodic chores
 
 
@@ -118,9 +117,7 @@ class Service:
         self.voice: Any = None  # voiced.listener.VoiceInput when a microphone is in use
         self._stop = threading.Event()
         self._dropped: list[str] = []
-        self._worker: threading.Thread | None = None
-        self._worker_home: Home | None = None
-        self._worker_lock = threading.Lock()
+        self.names = NameRefresher(nlu)  # the home's names to the NLU and the ASR grammar
         self.handled = 0  # messages handled (for tests and stats)
         self.router = self._build_router()
         self.homes.on_change(self._home_changed)
@@ -173,6 +170,7 @@ class Service:
         the microphone is muted while voiced speaks, and a question is followed by listening."""
         self.voice = voice
         self.speech.voice = voice
+        self.names.voice = voice
 
     def on_voice_transcript(self, ev: Any) -> None:
         """Called on the voice thread: hand the transcript to the main loop."""
@@ -338,11 +336,11 @@ class Service:
         return r
 
     def _on_say(self, msg: Message) -> None:
-        text = _text_of(msg.payload)
+        text = text_of(msg.payload)
         if text is None:
             log.warning("ignored a malformed say message on %s", msg.topic)
             return
-        if msg.topic == topics.BROADCAST and _site_of(msg.payload) == self.site:
+        if msg.topic == topics.BROADCAST and site_of(msg.payload) == self.site:
             return  # our own announcement
         self._speak(text)
 
@@ -427,19 +425,11 @@ class Service:
         if len(payload) > MAX_TEXT_PAYLOAD:
             log.warning("ignored a %d-byte text command (limit %d)", len(payload), MAX_TEXT_PAYLOAD)
             return
-        area = self.settings.area
-        session_id = ""
-        text = _text_of(payload)
-        if text is not None and payload.lstrip().startswith(b"{"):
-            data = json.loads(payload)
-            if isinstance(data.get("area"), str):
-                area = data["area"]
-            if isinstance(data.get("session_id"), str):
-                session_id = data["session_id"][:64]
-        if text is None or len(text) > MAX_TEXT_CHARS:
+        cmd = text_command(payload, self.settings.area)
+        if cmd is None:
             log.warning("ignored a malformed text command on %s", topics.text(self.site))
             return
-        reply = self.pipeline.handle_transcript(Transcript(text=text, session_id=session_id, area=area))
+        reply = self.pipeline.handle_transcript(Transcript(text=cmd.text, session_id=cmd.session_id, area=cmd.area))
         self.speech.after_reply(reply.end_session)
 
     def _speak(self, text: str, tag: object = None) -> None:
@@ -473,52 +463,11 @@ class Service:
         self.dialogue.set_home(home)
         self.alerts.set_home(home)
         self._subscribe_states()
-        self._refresh_nlu(home)
-
-    def _refresh_nlu(self, home: Home) -> None:
-        """The NLU's names are swapped on the main loop (cheap, and never in the middle of a parse);
-        the ASR grammar is rebuilt on a worker (seconds) and swapped in by the voice thread between
-        utterances, so commands are never blocked by a discovery."""
-        setter = getattr(self.nlu, "set_home", None)
-        if setter is not None:
-            t = time.perf_counter()
-            try:
-                setter(home)
-                log.info("NLU vocabulary refreshed for %d entities in %.1f ms", len(home.entities),
-                         (time.perf_counter() - t) * 1000)
-            except Exception:  # noqa: BLE001
-                log.exception("NLU refresh failed; keeping the previous vocabulary")
-        if self.voice is None:
-            return
-        with self._worker_lock:
-            self._worker_home = home
-            if self._worker is not None and self._worker.is_alive():
-                return  # the running worker picks the newest home up when it finishes
-
-            def work() -> None:
-                while True:
-                    with self._worker_lock:
-                        target, self._worker_home = self._worker_home, None
-                        if target is None:
-                            self._worker = None
-                            return
-                    try:
-                        self.voice.set_home(target)
-                    except Exception:  # noqa: BLE001
-                        log.exception("ASR grammar refresh failed; keeping the previous grammar")
-
-            self._worker = threading.Thread(target=work, name="voiced-grammar-refresh", daemon=True)
-            self._worker.start()
+        self.names(home)
 
     def wait_nlu_refresh(self, timeout: float = 30.0) -> bool:
-        """For tests and shutdown: wait until the background NLU refresh is idle."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            with self._worker_lock:
-                if self._worker is None and self._worker_home is None:
-                    return True
-            time.sleep(0.02)
-        return False
+        """For tests and shutdown: wait until the background name refresh is idle."""
+        return self.names.wait_idle(timeout)
 
     def reload(self) -> None:
         """SIGHUP / ``voiced/<site>/reload``: re-read config and devices; a bad file is refused
@@ -561,57 +510,3 @@ class Service:
             return
         self.homes.set_base(base, always=True)
         log.info("reloaded %s: %d entities", base.source, len(self.home.entities))
-
-
-def state_file(state_dir: str, name: Callable[[Path], Path]) -> Path | None:
-    """A file in the state directory; when that is not writable (a plain user running the example
-    home, not the service), ``$XDG_STATE_HOME/voiced`` instead; None when neither is."""
-    candidates = [Path(state_dir)]
-    xdg = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
-    candidates.append(Path(xdg) / "voiced")
-    for d in candidates:
-        try:
-            d.mkdir(parents=True, exist_ok=True)
-        except OSError:
-            continue
-        if os.access(d, os.W_OK):
-            if d != candidates[0]:
-                log.warning("state directory %s is not writable: keeping state (timers, the private "
-                            "broker's database) in %s", state_dir, d)
-            return name(d)
-    log.error("no writable state directory (%s): timers will not survive a restart", state_dir)
-    return None
-
-
-def _site_of(payload: bytes) -> str | None:
-    try:
-        data = json.loads(payload)
-    except (ValueError, RecursionError):
-        return None
-    site = data.get("site") if isinstance(data, dict) else None
-    return site if isinstance(site, str) else None
-
-
-def _text_of(payload: bytes) -> str | None:
-    """``{"text": ...}`` JSON or plain UTF-8 text; None for anything else."""
-    try:
-        raw = payload.decode("utf-8")
-    except UnicodeDecodeError:
-        return None
-    raw = raw.strip()
-    if not raw or "\x00" in raw:
-        return None
-    if raw.startswith("{"):
-        try:
-            data = json.loads(raw)
-        except (ValueError, RecursionError):
-            return None
-        text = data.get("text") if isinstance(data, dict) else None
-        return text.strip() if isinstance(text, str) and text.strip() else None
-    if raw.startswith("[") or raw.startswith('"'):
-        try:
-            data = json.loads(raw)
-        except (ValueError, RecursionError):
-            return raw
-        return data.strip() if isinstance(data, str) and data.strip() else None
-    return raw
