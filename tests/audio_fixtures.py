@@ -172,6 +172,8 @@ def actionable_commands(n: int, seed: int = 0, devices: str | None = None,
         if len(text.split()) > 9 or any(w in text for w in ("roomba", "hoovering", "unpause")):
             continue
         p = parser.parse(text)
+        if p.extra.get("decision") != "act":
+            continue  # a reading voiced would confirm first (or refuse) does not act from text either
         out = plan(p, home, StateStore(home))
         cmds = sorted((c.topic, c.payload) for c in out.commands)
         key = tuple(sorted(p.targets))
@@ -214,20 +216,9 @@ class VoiceE2E:
         self.inbox: _queue.Queue = _queue.Queue()
         self.sub = MqttClient(BrokerSettings(), broker_url, self.inbox, client_id="e2e-sub")
         self.pub = MqttClient(BrokerSettings(), broker_url, _queue.Queue(), client_id="e2e-pub")
-        assert self.sub.connect(10) and self.pub.connect(10)
-        topics = {c[0] for c in self._all_topics()}
-        for t in topics:
-            self.sub.subscribe(t, qos=1)
-        time.sleep(0.3)
-
-    def _all_topics(self) -> list[tuple[str, str]]:
-        from voiced.act.actions import plan
-
-        seen = []
-        for text in self.sentences[:600]:
-            for c in plan(self.parser.parse(text), self.home, self.states).commands:
-                seen.append((c.topic, c.payload))
-        return seen
+        # everything the publisher sends (only device commands): connect() returns once subscribed
+        self.sub.subscribe("#", qos=1)
+        assert self.sub.connect(30) and self.pub.connect(30)
 
     def close(self) -> None:
         self.sub.close(publish_offline=False)
@@ -269,7 +260,7 @@ class VoiceE2E:
             break  # one command per utterance
         got: list[tuple[str, str]] = []
         t_first = 0.0
-        deadline = time.monotonic() + (1.0 if t_pub else 0.05)
+        deadline = time.monotonic() + (10.0 if t_pub else 0.05)  # generous: a loaded machine is slow, not wrong
         while len(got) < len(expected) and time.monotonic() < deadline:
             try:
                 m = self.inbox.get(timeout=0.05)
