@@ -10,7 +10,6 @@ on any topic is logged and ignored: a handler's exception never leaves the loop.
 from __future__ import annotations
 
 import dataclasses
-import json
 import logging
 import queue
 import threading
@@ -24,19 +23,18 @@ from voiced.config import Settings
 from voiced.dialogue import AlertEngine, DialogueManager, load_state, save_state, timers_path
 from voiced.errors import ConfigError, MqttError
 from voiced.events import Transcript
+from voiced.handlers import Handlers
 from voiced.home.loader import load_home
 from voiced.home.manager import HomeManager
-from voiced.home.model import Entity, Home
+from voiced.home.model import Home
 from voiced.home.state import StateStore
-from voiced.mqtt import discovery, hermes, topics
+from voiced.mqtt import discovery, topics
 from voiced.mqtt.broker import LocalBroker
 from voiced.mqtt.client import Connected, Disconnected, Dropped, Message, MqttClient, Subscribed
-from voiced.mqtt.payloads import MAX_TEXT_PAYLOAD, site_of, text_command, text_of
-from voiced.mqtt.router import Router
 from voiced.names import NameRefresher
 from voiced.pipeline import NluStage, Pipeline, ReplyStage, SpeakStage
 from voiced.sdnotify import Notifier
-from voiced.speech import HermesSay, SpeechCoordinator, WakeHeard
+from voiced.speech import SpeechCoordinator, WakeHeard
 from voiced.statedir import state_file
 
 log = logging.getLogger("voiced.service")
@@ -119,7 +117,8 @@ class Service:
         self._dropped: list[str] = []
         self.names = NameRefresher(nlu)  # the home's names to the NLU and the ASR grammar
         self.handled = 0  # messages handled (for tests and stats)
-        self.router = self._build_router()
+        self.handlers = Handlers(self)
+        self.router = self.handlers.router()
         self.homes.on_change(self._home_changed)
 
     # ------------------------------------------------------------------ subscriptions
@@ -145,7 +144,7 @@ class Service:
         for t in self.states.topics():
             self.client.subscribe(t)
 
-    def _publish_assistant(self) -> None:
+    def publish_assistant(self) -> None:
         if self.settings.discovery.publish_assistant:
             topic, payload = discovery.assistant_config(self.site, __version__)
             self.client.publish(topic, payload, qos=1, retain=True)
@@ -289,7 +288,7 @@ class Service:
                 self.on_message(item)
                 self.handled += 1
             elif isinstance(item, Connected):
-                self._publish_assistant()  # first connect (maybe late) and every reconnect
+                self.publish_assistant()  # first connect (maybe late) and every reconnect
                 if self.notifier is not None and not self._ready_sent:
                     self._ready_sent = True  # READY=1 only once the broker took us ('online' is out)
                     self.notifier.ready(f"listening on voiced/{self.site}/text")
@@ -317,100 +316,6 @@ class Service:
     def on_message(self, msg: Message) -> None:
         self.router.route(msg)
 
-    def _build_router(self) -> Router:
-        """The handler table: one route per topic filter, first match wins; device state last."""
-        site, r = self.site, Router(fallback=self._on_state)
-        r.add(topics.text(site), lambda m: self._on_text(m.payload), command=True)
-        r.add(topics.say(site), self._on_say, command=True)
-        r.add(topics.BROADCAST, self._on_say, command=True)
-        r.add(topics.HERMES_TTS_SAY, self._on_hermes_say, command=True)
-        r.add(topics.listen(site), self._on_listen, command=True)
-        r.add(topics.reload(site), lambda _m: self.reload(), command=True)
-        r.add(topics.mute_set(site), self._on_mute_set)
-        r.add(topics.HA_STATUS, self._on_ha_status)
-        r.add(topics.ALL_STATUS, self._on_site_status)
-        if self.settings.discovery.import_home:
-            r.add(topics.Z2M_DEVICES, self._on_z2m_devices)
-            for f in topics.HA_CONFIG:
-                r.add(f, self._on_ha_config)
-        return r
-
-    def _on_say(self, msg: Message) -> None:
-        text = text_of(msg.payload)
-        if text is None:
-            log.warning("ignored a malformed say message on %s", msg.topic)
-            return
-        if msg.topic == topics.BROADCAST and site_of(msg.payload) == self.site:
-            return  # our own announcement
-        self._speak(text)
-
-    def _on_hermes_say(self, msg: Message) -> None:
-        parsed = hermes.parse_tts_say(msg.payload)
-        if parsed is None:
-            log.warning("ignored a malformed hermes/tts/say message")
-            return
-        text, site_id, ident = parsed
-        if site_id in (None, self.site):
-            self._speak(text, HermesSay(ident))  # sayFinished once it has been spoken
-
-    def _on_listen(self, _msg: Message) -> None:
-        if self.voice is not None:
-            log.info("listen requested over MQTT")
-            self.voice.listen()
-        else:
-            log.info("listen requested, but there is no microphone here: send text on %s", topics.text(self.site))
-
-    def _on_mute_set(self, msg: Message) -> None:
-        value = msg.payload.decode("utf-8", "replace").strip().upper()
-        if value in ("ON", "OFF"):
-            self.muted = value == "ON"
-            self.client.publish(topics.mute(self.site), value, qos=1, retain=True)
-            log.info("mute %s", value)
-        else:
-            log.warning("ignored mute payload %r (expected ON or OFF)", value[:20])
-
-    def _on_ha_status(self, msg: Message) -> None:
-        if msg.payload.strip() == b"online":
-            log.info("Home Assistant is back online: re-publishing discovery")
-            self._publish_assistant()
-
-    def _on_site_status(self, msg: Message) -> None:
-        other = topics.site_of_status(msg.topic)
-        if other is None:
-            return
-        if msg.payload == b"online":
-            self.sites.add(other)
-        elif other != self.site:
-            self.sites.discard(other)
-
-    def _on_z2m_devices(self, msg: Message) -> None:
-        entities, problems = discovery.parse_z2m_devices(msg.payload, self.base_home, msg.topic.split("/")[0])
-        self._queue_discovery(msg.topic, entities, problems)
-
-    def _on_ha_config(self, msg: Message) -> None:
-        entities, problems = discovery.parse_ha_config(msg.topic, msg.payload, self.base_home)
-        self._queue_discovery(msg.topic, entities, problems)
-
-    def _on_state(self, msg: Message) -> None:
-        changed = self.states.update(msg.topic, msg.payload)
-        if changed:
-            log.debug("state %s", ", ".join(f"{i}={(s.state if (s := self.states.get(i)) else None)}"
-                                            for i in changed))
-            self._check_alerts(changed)
-
-    def _check_alerts(self, changed: list[str]) -> None:
-        """Safety alerts (smoke, leak, door opened...): spoken here and published as a notice."""
-        for entity_id in changed:
-            st = self.states.get(entity_id)
-            if st is None or st.state is None:
-                continue
-            for alert in self.alerts.on_state(entity_id, str(st.state), self.wall()):
-                if alert.sites and self.site not in alert.sites:
-                    continue
-                log.warning("alert: %s", alert.message)
-                self.client.publish(topics.alert(self.site), json.dumps(alert.payload(), ensure_ascii=False), qos=1)
-                self.pipeline.say(alert.message)
-
     def _save_timers(self) -> None:
         if self.timers_file is None or self.dialogue.timers_revision == self._timers_saved:
             return
@@ -421,27 +326,6 @@ class Service:
             log.error("cannot save timers to %s: %s", self.timers_file, exc)
             self._timers_saved = self.dialogue.timers_revision  # log once per change, not every tick
 
-    def _on_text(self, payload: bytes) -> None:
-        if len(payload) > MAX_TEXT_PAYLOAD:
-            log.warning("ignored a %d-byte text command (limit %d)", len(payload), MAX_TEXT_PAYLOAD)
-            return
-        cmd = text_command(payload, self.settings.area)
-        if cmd is None:
-            log.warning("ignored a malformed text command on %s", topics.text(self.site))
-            return
-        reply = self.pipeline.handle_transcript(Transcript(text=cmd.text, session_id=cmd.session_id, area=cmd.area))
-        self.speech.after_reply(reply.end_session)
-
-    def _speak(self, text: str, tag: object = None) -> None:
-        if self.speaker is None or self.muted:
-            log.info("say (not spoken: %s): %r", "muted" if self.muted else "no speaker", text[:200])
-            self.speech.not_spoken(tag)
-            return
-        try:
-            self.speech.speak(text, tag)
-        except Exception:  # noqa: BLE001
-            log.exception("speaking failed")
-
     # ------------------------------------------------------------------ discovery and reload
 
     @property
@@ -451,11 +335,6 @@ class Service:
     @property
     def base_home(self) -> Home:
         return self.homes.base
-
-    def _queue_discovery(self, topic: str, entities: list[Entity], problems: list[str]) -> None:
-        for p in problems[:5]:
-            log.warning("discovery %s: %s (ignored)", topic, p)
-        self.homes.offer(entities)
 
     def _home_changed(self, home: Home) -> None:
         """Actions and state see the new home at once; the NLU learns the names in a worker."""
