@@ -21,7 +21,7 @@ from voiced import __version__
 from voiced.act.actions import plan
 from voiced.config import Settings
 from voiced.dialogue import AlertEngine, DialogueManager, load_state, save_state, timers_path
-from voiced.errors import ConfigError, MqttError
+from voiced.errors import ConfigError
 from voiced.events import Transcript
 from voiced.handlers import Handlers
 from voiced.home.loader import load_home
@@ -36,6 +36,7 @@ from voiced.pipeline import NluStage, Pipeline, ReplyStage, SpeakStage
 from voiced.sdnotify import Notifier
 from voiced.speech import SpeechCoordinator, WakeHeard
 from voiced.statedir import state_file
+from voiced.supervise import Supervisor
 
 log = logging.getLogger("voiced.service")
 
@@ -74,11 +75,9 @@ class Service:
         self.settings = settings
         self.local_broker = local_broker
         self.exit_code = 0  # 1 when the daemon gave up (the private broker keeps dying)
-        self._starving = False  # the watchdog is held back: no broker for too long
         self.reloader = reloader
         self.notifier = notifier
         self.watchdog = watchdog
-        self._next_ping = 0.0
         self._ready_sent = False
         self._reload_requested = threading.Event()
         self.site = settings.site
@@ -111,6 +110,8 @@ class Service:
                                  muted=lambda: self.muted, dialogue=self.dialogue, wall=self.wall,
                                  speaking=lambda: self.speech.busy, stop_speech=self.speech.stop,
                                  hearing=(settings.asr.reject_below, settings.asr.confirm_below))
+        self.supervisor = Supervisor(self.client, notifier=notifier, interval=watchdog, local_broker=local_broker,
+                                     offline_bound=lambda: self.settings.mqtt.offline_watchdog, give_up=self._give_up)
         self.speaker = speaker
         self.voice: Any = None  # voiced.listener.VoiceInput when a microphone is in use
         self._stop = threading.Event()
@@ -228,16 +229,14 @@ class Service:
                 log.exception("periodic task %s failed", name)
 
     def _chores(self) -> list[tuple[str, Callable[[], object]]]:
-        return [("broker", self._supervise_broker), ("watchdog", self._ping_watchdog),
+        return [("broker", self.supervisor.broker), ("watchdog", self.supervisor.watchdog),
                 ("reload", self._reload_if_requested), ("expire", self.client.expire),
                 ("dialogue", self._tick_dialogue), ("timers", self._save_timers),
                 ("dropped", self._report_dropped), ("discovery", self._discovery_if_due)]
 
-    def _ping_watchdog(self) -> None:
-        now = time.monotonic()
-        if self.notifier is not None and self.watchdog and now >= self._next_ping:
-            self._feed_watchdog()
-            self._next_ping = now + self.watchdog
+    def _give_up(self) -> None:
+        self.exit_code = 1
+        self._stop.set()
 
     def _reload_if_requested(self) -> None:
         if self._reload_requested.is_set():
@@ -255,32 +254,6 @@ class Service:
 
     def _discovery_if_due(self) -> None:
         self.homes.apply_if_due()
-
-    def _supervise_broker(self) -> None:
-        if self.local_broker is None:
-            return
-        try:
-            self.local_broker.supervise()
-        except MqttError as exc:
-            log.error("%s: exiting (status 1) so that the service manager restarts voiced", exc)
-            self.exit_code = 1
-            self._stop.set()
-
-    def _feed_watchdog(self) -> None:
-        """WATCHDOG=1 only while the broker link is up or reconnecting within the bound: a daemon
-        that cannot reach its broker for longer is deaf, and systemd restarts it."""
-        assert self.notifier is not None
-        bound = self.settings.mqtt.offline_watchdog
-        if self.client.link_ok(bound):
-            self.notifier.watchdog()
-            self._starving = False
-            return
-        if not self._starving:
-            self._starving = True
-            why = ("the MQTT network thread stopped" if not self.client.network_alive
-                   else f"no broker for {self.client.offline_for():.0f} s (mqtt.offline_watchdog {bound:g} s)")
-            log.error("%s: no longer feeding the watchdog", why)
-            self.notifier.status(f"{why}; reconnecting")
 
     def dispatch(self, item: Any) -> None:
         try:
