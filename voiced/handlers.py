@@ -28,17 +28,20 @@ class Handlers:
         self.svc = svc
 
     def router(self) -> Router:
-        """The handler table: one route per topic filter, first match wins; device state last."""
+        """The handler table: one route per topic filter, first match wins; device state last.
+        The daemon subscribes to exactly these filters (and the device state topics)."""
         svc = self.svc
         site, r = svc.site, Router(fallback=self._on_state)
         r.add(topics.text(site), lambda m: self._on_text(m.payload), command=True)
         r.add(topics.say(site), self._on_say, command=True)
         r.add(topics.BROADCAST, self._on_say, command=True)
-        r.add(topics.HERMES_TTS_SAY, self._on_hermes_say, command=True)
+        if svc.settings.hermes.enabled:
+            r.add(topics.HERMES_TTS_SAY, self._on_hermes_say, command=True)
         r.add(topics.listen(site), self._on_listen, command=True)
         r.add(topics.reload(site), lambda _m: svc.reload(), command=True)
-        r.add(topics.mute_set(site), self._on_mute_set)
-        r.add(topics.HA_STATUS, self._on_ha_status)
+        r.add(topics.mute_set(site), self._on_mute_set, qos=1)
+        if svc.settings.discovery.publish_assistant:
+            r.add(topics.HA_STATUS, self._on_ha_status)
         r.add(topics.ALL_STATUS, self._on_site_status)
         if svc.settings.discovery.import_home:
             r.add(topics.Z2M_DEVICES, self._on_z2m_devices)

@@ -125,20 +125,8 @@ class Service:
     # ------------------------------------------------------------------ subscriptions
 
     def _subscribe_all(self) -> None:
-        s, site = self.settings, self.site
-        # commands at QoS 1: the broker keeps them in voiced's session while voiced reconnects
-        for t in (topics.text(site), topics.say(site), topics.listen(site), topics.reload(site),
-                  topics.mute_set(site), topics.BROADCAST):
-            self.client.subscribe(t, 1)
-        self.client.subscribe(topics.ALL_STATUS)
-        if s.hermes.enabled:
-            self.client.subscribe(topics.HERMES_TTS_SAY, 1)
-        if s.discovery.publish_assistant:
-            self.client.subscribe(topics.HA_STATUS)
-        if s.discovery.import_home:
-            self.client.subscribe(topics.Z2M_DEVICES)
-            for t in topics.HA_CONFIG:
-                self.client.subscribe(t)
+        for route in self.router.routes:  # the handler table is the list of subscriptions
+            self.client.subscribe(route.topic_filter, route.qos)
         self._subscribe_states()
 
     def _subscribe_states(self) -> None:

@@ -286,3 +286,25 @@ def test_a_failing_chore_does_not_skip_the_others(caplog: pytest.LogCaptureFixtu
         assert svc.home.entity("light.pantry") is not None
     finally:
         svc.close()
+
+
+def test_the_handler_table_is_the_subscription_list() -> None:
+    """Each route's filter is subscribed at its QoS (commands at 1: kept by the broker while voiced
+    reconnects); Hermes, HA status and discovery routes only when configured."""
+    def table(config: str) -> dict[str, tuple[int, bool]]:
+        svc = Service(load_settings_text(config, env=False), load_home(EXAMPLE_HOME), nlu=TableNlu(),
+                      replier=EchoReplier(), url="mqtt://127.0.0.1:1")
+        try:
+            return {r.topic_filter: (r.qos, r.command) for r in svc.router.routes}
+        finally:
+            svc.close()
+
+    full = table("site: t1\nhermes:\n  enabled: true\ndiscovery:\n  publish_assistant: true\n  import_home: true\n")
+    assert full == {"voiced/t1/text": (1, True), "voiced/t1/say": (1, True), "voiced/broadcast": (1, True),
+                    "hermes/tts/say": (1, True), "voiced/t1/listen": (1, True), "voiced/t1/reload": (1, True),
+                    "voiced/t1/mute/set": (1, False), "homeassistant/status": (0, False),
+                    "voiced/+/status": (0, False), "zigbee2mqtt/bridge/devices": (0, False),
+                    "homeassistant/+/+/config": (0, False), "homeassistant/+/+/+/config": (0, False)}
+    bare = table("site: t1\nhermes:\n  enabled: false\ndiscovery:\n  publish_assistant: false\n  import_home: false\n")
+    assert set(full) - set(bare) == {"hermes/tts/say", "homeassistant/status", "zigbee2mqtt/bridge/devices",
+                                     "homeassistant/+/+/config", "homeassistant/+/+/+/config"}

@@ -1,5 +1,6 @@
 """A handler table per MQTT topic filter: the daemon's main loop routes each message to the first
-route whose filter matches (in the order added), else to the fallback (device state topics).
+route whose filter matches (in the order added), else to the fallback (device state topics).  The
+table is also the daemon's list of subscriptions (each filter at its route's QoS).
 
 A route marked ``command`` refuses retained messages: a retained command would repeat on every
 restart.  Matching follows MQTT's wildcards (``+`` one level, ``#`` the rest, last only).
@@ -34,6 +35,7 @@ class Route:
     topic_filter: str
     handler: Handler
     command: bool = False  # one-shot command: a retained message is ignored, with a warning
+    qos: int = 0  # the subscription's QoS (1 for commands: the broker keeps them while voiced reconnects)
 
 
 class Router:
@@ -41,8 +43,9 @@ class Router:
         self.routes: list[Route] = []
         self.fallback = fallback
 
-    def add(self, topic_filter: str, handler: Handler, *, command: bool = False) -> None:
-        self.routes.append(Route(topic_filter, handler, command))
+    def add(self, topic_filter: str, handler: Handler, *, command: bool = False, qos: int | None = None) -> None:
+        """A route; its filter is also what the daemon subscribes to (commands at QoS 1 by default)."""
+        self.routes.append(Route(topic_filter, handler, command, (1 if command else 0) if qos is None else qos))
 
     def route_for(self, topic: str) -> Route | None:
         return next((r for r in self.routes if matches(r.topic_filter, topic)), None)
