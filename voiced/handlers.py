@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from voiced.events import Transcript
 from voiced.home.model import Entity
 from voiced.mqtt import discovery, hermes, topics
-from voiced.mqtt.client import Message
+from voiced.mqtt.client import Connected, Disconnected, Dropped, Message, Subscribed
 from voiced.mqtt.payloads import MAX_TEXT_PAYLOAD, site_of, text_command, text_of
 from voiced.mqtt.router import Router
 from voiced.speech import HermesSay
@@ -26,6 +26,30 @@ log = logging.getLogger("voiced.service")
 class Handlers:
     def __init__(self, svc: Service) -> None:
         self.svc = svc
+        self._ready_sent = False
+
+    def link(self, item: object) -> bool:
+        """The broker link's events (voiced/mqtt/client.py); False for any other event."""
+        svc, notifier = self.svc, self.svc.notifier
+        if isinstance(item, Connected):
+            svc.publish_assistant()  # first connect (maybe late) and every reconnect
+            if notifier is not None and not self._ready_sent:
+                self._ready_sent = True  # READY=1 only once the broker took us ('online' is out)
+                notifier.ready(f"listening on voiced/{svc.site}/text")
+            elif notifier is not None:
+                notifier.status(f"listening on voiced/{svc.site}/text")
+        elif isinstance(item, Disconnected):
+            if notifier is not None:  # logged by the client; commands queue until it is back
+                notifier.status("broker connection lost; reconnecting")
+        elif isinstance(item, Subscribed):
+            if svc.local_broker is not None:
+                svc.local_broker.save()  # our session survives a crash of the private broker
+        elif isinstance(item, Dropped):
+            if item.command:
+                svc.dropped.append(item.entity_id or item.topic)
+        else:
+            return False
+        return True
 
     def router(self) -> Router:
         """The handler table: one route per topic filter, first match wins; device state last.

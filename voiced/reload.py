@@ -73,3 +73,30 @@ def changed_sections(old: tuple[Settings, Home], new: tuple[Settings, Home]) -> 
     if (oh.floors, oh.areas, oh.entities) != (nh.floors, nh.areas, nh.entities):
         out.append("home")
     return out
+
+
+# the sections a reload cannot change in a running daemon (they take effect at the next restart)
+RESTART_SECTIONS = ("mqtt", "site", "audio", "wake", "vad", "asr", "nlu", "reply", "tts", "discovery")
+
+
+def settings_to_apply(old: Settings, new: Settings) -> Settings:
+    """The reloaded settings a running daemon applies now: the broker connection and the site
+    come from the command line too, so they stay until the restart; the other sections that need
+    one are named in the log; a new log level is set at once."""
+    later = [k for k in RESTART_SECTIONS if getattr(new, k) != getattr(old, k)]
+    if later:
+        log.warning("changed %s: takes effect at the next restart", ", ".join(later))
+    applied = dataclasses.replace(new, site=old.site, mqtt=old.mqtt)
+    if applied.log_level != old.log_level:
+        logging.getLogger().setLevel(applied.log_level.upper())
+    return applied
+
+
+def reload_devices(path: str | Path) -> Home | None:
+    """Re-read the devices file alone (in-process use, without a config reloader); None when it
+    is refused (logged with file, line and field)."""
+    try:
+        return load_home(path)
+    except ConfigError as exc:
+        log.error("reload refused, keeping the running home: %s", exc)
+        return None

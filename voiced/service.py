@@ -1,10 +1,8 @@
-"""The daemon: one main-loop thread owns the event queue; everything else only posts to it.
-
-paho's network thread turns broker traffic into events (``voiced.mqtt.client``); the discovery
-worker posts "home updated"; signal handlers post "stop".  The main loop handles one event at a
-time (text commands, state updates, discovery, Hermes, reload) and runs periodic chores (expiring
-queued commands), so no lock is needed around the home, the pipeline or the dialogue.  Bad input
-on any topic is logged and ignored: a handler's exception never leaves the loop.
+"""The daemon's event loop: one main-loop thread owns the event queue; everything else only posts
+to it — paho's network thread (messages, link events), the speech and voice threads
+(voiced/speech.py events), workers (``_Call``), signal handlers (stop, reload).  One event at a
+time: messages go through the handler table (voiced/handlers.py, voiced/mqtt/router.py), then the
+periodic chores run, each on its own; so no lock guards the home, the pipeline or the dialogue.
 """
 
 from __future__ import annotations
@@ -20,22 +18,22 @@ from typing import Any
 from voiced import __version__
 from voiced.act.actions import plan
 from voiced.config import Settings
-from voiced.dialogue import AlertEngine, DialogueManager, load_state, save_state, timers_path
+from voiced.dialogue import AlertEngine, DialogueManager
 from voiced.errors import ConfigError
 from voiced.events import Transcript
 from voiced.handlers import Handlers
-from voiced.home.loader import load_home
 from voiced.home.manager import HomeManager
 from voiced.home.model import Home
 from voiced.home.state import StateStore
 from voiced.mqtt import discovery, topics
 from voiced.mqtt.broker import LocalBroker
-from voiced.mqtt.client import Connected, Disconnected, Dropped, Message, MqttClient, Subscribed
+from voiced.mqtt.client import Message, MqttClient
 from voiced.names import NameRefresher
 from voiced.pipeline import NluStage, Pipeline, ReplyStage, SpeakStage
+from voiced.reload import reload_devices, settings_to_apply
 from voiced.sdnotify import Notifier
 from voiced.speech import SpeechCoordinator, WakeHeard
-from voiced.statedir import state_file
+from voiced.statedir import TimerFile
 from voiced.supervise import Supervisor
 
 log = logging.getLogger("voiced.service")
@@ -53,9 +51,6 @@ class _Call:
     """Run ``fn`` on the main loop (posted by worker threads)."""
 
     fn: Callable[[], object]
-
-
-# ----------------------------------------------------------------------------- the service
 
 
 class Service:
@@ -77,8 +72,6 @@ class Service:
         self.exit_code = 0  # 1 when the daemon gave up (the private broker keeps dying)
         self.reloader = reloader
         self.notifier = notifier
-        self.watchdog = watchdog
-        self._ready_sent = False
         self._reload_requested = threading.Event()
         self.site = settings.site
         self.homes = HomeManager(home)  # the devices file's home + discovered entities, one merge
@@ -91,10 +84,7 @@ class Service:
         self.wall = wall  # wall-clock seconds for timers and alerts (tests pass a hand-moved clock)
         self.dialogue = DialogueManager(settings.dialogue, home)
         self.alerts = AlertEngine(settings.alerts, home, away_entity=settings.dialogue.away_entity)
-        self.timers_file = state_file(settings.state_dir, timers_path)
-        if self.timers_file is not None:
-            self.dialogue.load_timers(load_state(self.timers_file))
-        self._timers_saved = self.dialogue.timers_revision
+        self.timers = TimerFile(settings.state_dir, self.dialogue)
         # a client id that stays the same across restarts: the broker keeps this session (and the
         # commands sent to voiced meanwhile) for mqtt.queue_max_age seconds after the link is lost
         self.client = MqttClient(settings.mqtt, url, self.events, client_id=settings.mqtt.client_id or
@@ -115,7 +105,7 @@ class Service:
         self.speaker = speaker
         self.voice: Any = None  # voiced.listener.VoiceInput when a microphone is in use
         self._stop = threading.Event()
-        self._dropped: list[str] = []
+        self.dropped: list[str] = []
         self.names = NameRefresher(nlu)  # the home's names to the NLU and the ASR grammar
         self.handled = 0  # messages handled (for tests and stats)
         self.handlers = Handlers(self)
@@ -219,8 +209,8 @@ class Service:
     def _chores(self) -> list[tuple[str, Callable[[], object]]]:
         return [("broker", self.supervisor.broker), ("watchdog", self.supervisor.watchdog),
                 ("reload", self._reload_if_requested), ("expire", self.client.expire),
-                ("dialogue", self._tick_dialogue), ("timers", self._save_timers),
-                ("dropped", self._report_dropped), ("discovery", self._discovery_if_due)]
+                ("dialogue", self._tick_dialogue), ("timers", self.timers.save),
+                ("dropped", self._report_dropped), ("discovery", self.homes.apply_if_due)]
 
     def _give_up(self) -> None:
         self.exit_code = 1
@@ -236,56 +226,23 @@ class Service:
             self.pipeline.handle_decision(decision)
 
     def _report_dropped(self) -> None:
-        if self._dropped:
-            ids, self._dropped = self._dropped, []
+        if self.dropped:
+            ids, self.dropped = self.dropped, []
             self.pipeline.handle_dropped(ids)
 
-    def _discovery_if_due(self) -> None:
-        self.homes.apply_if_due()
-
     def dispatch(self, item: Any) -> None:
+        """One event: a message through the router, a call posted by a worker, a link event, or a
+        speech/voice event; a handler's exception is logged and the loop goes on."""
         try:
             if isinstance(item, Message):
-                self.on_message(item)
+                self.router.route(item)
                 self.handled += 1
-            elif isinstance(item, Connected):
-                self.publish_assistant()  # first connect (maybe late) and every reconnect
-                if self.notifier is not None and not self._ready_sent:
-                    self._ready_sent = True  # READY=1 only once the broker took us ('online' is out)
-                    self.notifier.ready(f"listening on voiced/{self.site}/text")
-                elif self.notifier is not None:
-                    self.notifier.status(f"listening on voiced/{self.site}/text")
-            elif isinstance(item, Disconnected):
-                # logged by the client; commands queue until it is back
-                if self.notifier is not None:
-                    self.notifier.status("broker connection lost; reconnecting")
-            elif isinstance(item, Subscribed):
-                if self.local_broker is not None:
-                    self.local_broker.save()  # our session survives a crash of the private broker
-            elif isinstance(item, Dropped):
-                if item.command:
-                    self._dropped.append(item.entity_id or item.topic)
             elif isinstance(item, _Call):
                 item.fn()
-            else:
+            elif not self.handlers.link(item):
                 self.speech.handle(item)
         except Exception:  # noqa: BLE001 - bad input is logged and ignored
             log.exception("ignored an event that failed: %s", type(item).__name__)
-
-    # ------------------------------------------------------------------ messages
-
-    def on_message(self, msg: Message) -> None:
-        self.router.route(msg)
-
-    def _save_timers(self) -> None:
-        if self.timers_file is None or self.dialogue.timers_revision == self._timers_saved:
-            return
-        try:
-            save_state(self.timers_file, self.dialogue.timer_state())
-            self._timers_saved = self.dialogue.timers_revision
-        except OSError as exc:
-            log.error("cannot save timers to %s: %s", self.timers_file, exc)
-            self._timers_saved = self.dialogue.timers_revision  # log once per change, not every tick
 
     # ------------------------------------------------------------------ discovery and reload
 
@@ -328,25 +285,13 @@ class Service:
                 self.notifier.ready(f"listening on voiced/{self.site}/text")
 
     def _apply_settings(self, settings: Settings, home: Home) -> None:
-        old = self.settings
-        # the broker connection and the site come from the command line too: they stay until restart
-        new = dataclasses.replace(settings, site=old.site, mqtt=old.mqtt)
-        later = [k for k in ("mqtt", "site", "audio", "wake", "vad", "asr", "nlu", "reply", "tts", "discovery")
-                 if getattr(settings, k) != getattr(old, k)]
-        if later:
-            log.warning("changed %s: takes effect at the next restart", ", ".join(later))
-        if new.log_level != old.log_level:
-            logging.getLogger().setLevel(new.log_level.upper())
-        self.settings = new
-        self.pipeline.hermes = new.hermes.enabled
+        self.settings = settings_to_apply(self.settings, settings)
+        self.pipeline.hermes = self.settings.hermes.enabled
         self.homes.set_base(home)
 
     def reload_home(self) -> None:
         """Re-read the devices file; a bad file is refused and the running home kept."""
-        try:
-            base = load_home(self.devices_path)
-        except ConfigError as exc:
-            log.error("reload refused, keeping the running home: %s", exc)
-            return
-        self.homes.set_base(base, always=True)
-        log.info("reloaded %s: %d entities", base.source, len(self.home.entities))
+        base = reload_devices(self.devices_path)
+        if base is not None:
+            self.homes.set_base(base, always=True)
+            log.info("reloaded %s: %d entities", base.source, len(self.home.entities))
