@@ -30,6 +30,7 @@ from voiced.events import (
 from voiced.home.model import Entity, Home
 from voiced.home.state import EntityState, StateView
 from voiced.intents import names
+from voiced.mqtt import topics
 from voiced.protocols import Unsupported, encode, supports
 from voiced.protocols.colors import WHITE_MIREDS, canonical_color
 
@@ -37,7 +38,6 @@ BRIGHTNESS_STEP = 20  # % for "brighter"/"dimmer" without a number
 UNKNOWN_BRIGHTNESS = 50  # what a lamp with no reported brightness is assumed to be at
 TEMPERATURE_STEP = 1.0  # °C for "warmer"/"cooler" without a number
 UNKNOWN_TARGET = 20.0  # °C assumed when a thermostat never reported its target
-LIST_TOPIC = "voiced/{site}/list/add"
 BROADCAST_TOPIC = "voiced/broadcast"
 SAY_TOPIC = "voiced/{site}/say"
 DEFAULT_LIST = "Shopping List"
@@ -417,7 +417,7 @@ def _list_add(parse: Parse, home: Home, site: str) -> Outcome:
         todo = next((e for e in todos if wanted in (n.lower() for n in e.names)), todos[0] if todos else None)
     list_name = todo.name if todo else str(parse.slots.get("name") or DEFAULT_LIST)
     payload = {"list": list_name, "item": item, "entity_id": todo.id if todo else None}
-    cmd = Command(LIST_TOPIC.format(site=site), json.dumps(payload, ensure_ascii=False),
+    cmd = Command(topics.list_add(site), json.dumps(payload, ensure_ascii=False),
                   entity_id=todo.id if todo else "", qos=1)
     return Outcome(parse.intent, DONE, commands=(cmd,), done=(todo.id,) if todo else (),
                    values={"action": "add", "item": item, "list": list_name})

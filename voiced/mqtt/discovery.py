@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 
+from voiced.mqtt import topics
 from voiced.protocols import homeassistant, tasmota, zigbee2mqtt
 
 # the parsers, by the source they read
@@ -50,4 +51,4 @@ def assistant_config(site: str, version: str) -> tuple[str, str]:
                             "payload_on": "ON", "payload_off": "OFF", "icon": "mdi:volume-off"},
         },
     }
-    return f"homeassistant/device/{uid}/config", json.dumps(config, ensure_ascii=False)
+    return topics.ha_device_config(site), json.dumps(config, ensure_ascii=False)

@@ -9,6 +9,7 @@ import json
 from typing import Any
 
 from voiced.events import Parse, Transcript
+from voiced.mqtt import topics
 
 
 def _dumps(obj: dict[str, Any]) -> str:
@@ -70,4 +71,4 @@ def parse_tts_say(payload: bytes) -> tuple[str, str | None, str | None] | None:
 
 
 def say_finished(site: str, ident: str | None) -> tuple[str, str]:
-    return "hermes/tts/sayFinished", _dumps({"id": ident, "siteId": site})
+    return topics.HERMES_TTS_FINISHED, _dumps({"id": ident, "siteId": site})
