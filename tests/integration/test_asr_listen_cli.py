@@ -86,5 +86,18 @@ def test_listen_act_commands_the_device(tmp_path: Path, broker: Broker) -> None:
                 got.add((m.topic, m.payload.decode()))
         assert want <= got
         assert any("coffee_maker" in t for t, _ in want)
+        # the daemon's own pipeline: what it heard, understood and answered is published as well
+        assert out["reply"]
+        topics = {t for t, _ in got}
+        deadline = time.monotonic() + 10
+        while not {"voiced/default/transcript", "voiced/default/intent", "voiced/default/reply"} <= topics \
+                and time.monotonic() < deadline:
+            try:
+                m = inbox.get(timeout=0.1)
+            except queue.Empty:
+                continue
+            if isinstance(m, Message):
+                topics.add(m.topic)
+        assert {"voiced/default/transcript", "voiced/default/intent", "voiced/default/reply"} <= topics, topics
     finally:
         sub.close(publish_offline=False)

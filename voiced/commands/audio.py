@@ -5,8 +5,9 @@ Runs the same front end as the daemon (WAV source → [wake word] → VAD → th
 the NLU → the doubt gate of voiced.pipeline.heard_as) so a WAV that works here works live.  The
 engine and the parser are loaded once for all files.  Prints one JSON object per file, in order:
 ``{"transcript": {...}, <the voiced parse fields>, "engine", "asr_evidence", "hearing",
-"timings_ms": {...}}`` (with several files, ``"file"`` first) and, with ``--act``, ``"outcome"``
-and the ``"commands"`` published — only for a reading voiced would act on without asking.
+"timings_ms": {...}}`` (with several files, ``"file"`` first) and, with ``--act``, the daemon's
+pipeline itself: ``"outcome"``, the ``"commands"`` published and the ``"reply"`` — commands only for
+a reading voiced would act on without asking.
 """
 
 from __future__ import annotations
@@ -36,18 +37,42 @@ from voiced.pipeline import heard_as
 log = logging.getLogger(__name__)
 
 
-def _publish(settings: Settings, url: str, commands: list[Any]) -> list[dict[str, Any]]:
+def _act(settings: Settings, url: str, home: Home, parser: Parser, transcript: Any,
+         timings: dict[str, float]) -> dict[str, Any]:
+    """The daemon's own way through the house for one heard utterance (voiced.pipeline.Pipeline, no
+    dialogue: nobody can be asked "are you sure?" here, so a reading to confirm is not acted on):
+    transcript, intent, commands, reply and metrics are published as the daemon publishes them."""
+    from voiced.act.actions import plan
+    from voiced.home.state import StateStore
     from voiced.mqtt.client import MqttClient
+    from voiced.pipeline import Pipeline
+    from voiced.reply.generate import ReplyGenerator
+
+    sent: list[dict[str, Any]] = []
+
+    class _Recorder:
+        """The client, noting each device command it publishes (for the JSON line)."""
+
+        def publish(self, topic: str, payload: str | bytes, qos: int = 0, retain: bool = False, *,
+                    entity_id: str = "", command: bool = False) -> bool:
+            ok = client.publish(topic, payload, qos=qos, retain=retain, entity_id=entity_id, command=command)
+            if command:
+                sent.append({"topic": topic, "payload": payload if isinstance(payload, str) else payload.decode(),
+                             "entity_id": entity_id, "sent": ok})
+            return ok
 
     client = MqttClient(settings.mqtt, url, queue.Queue(), client_id=f"voiced-listen-{settings.site}")
     try:
         if not client.connect(timeout=5.0):
             raise MqttError(f"broker {url} not reachable")
-        sent = []
-        for c in commands:
-            ok = client.publish(c.topic, c.payload, qos=c.qos, retain=c.retain, entity_id=c.entity_id, command=True)
-            sent.append({"topic": c.topic, "payload": c.payload, "entity_id": c.entity_id, "sent": ok})
-        return sent
+        pipeline = Pipeline(site=settings.site, nlu=parser, planner=plan,
+                            replier=ReplyGenerator.load(None, use_model=False), publisher=_Recorder(),
+                            home=lambda: home, states=StateStore(home), hermes=settings.hermes.enabled,
+                            hearing=(settings.asr.reject_below, settings.asr.confirm_below))
+        reply = pipeline.handle_transcript(transcript, timings)
+        outcome = pipeline.last.get("outcome")
+        return {"outcome": outcome.status if outcome is not None else "not_acted", "commands": sent,
+                "reply": reply.text}
     finally:
         client.close(publish_offline=False)
 
@@ -134,25 +159,13 @@ def _listen_one(args: argparse.Namespace, settings: Settings, home: Home, recogn
         out["hearing"] = {"level": parse.extra["hearing"], "reason": parse.extra.get("hearing_reason", "")}
     code = 0
     if args.act:
-        from voiced.act.actions import plan
-        from voiced.home.state import StateStore
-
-        t0 = time.perf_counter()
-        if parse.extra.get("decision", "act") == "act":
-            outcome = plan(parse, home, StateStore(home), site=settings.site)
-            out["outcome"] = outcome.status
-            commands = list(outcome.commands)
-        else:  # nobody can be asked "are you sure?" here: a doubtful reading is not acted on
-            out["outcome"] = "not_acted"
-            commands = []
-        timings["act"] = round((time.perf_counter() - t0) * 1000, 2)
         url = getattr(args, "broker", None) or settings.mqtt.url or "mqtt://127.0.0.1:1883"
+        t0 = time.perf_counter()
         try:
-            t0 = time.perf_counter()
-            out["commands"] = _publish(settings, url, commands) if commands else []
-            timings["mqtt"] = round((time.perf_counter() - t0) * 1000, 2)
+            out.update(_act(settings, url, home, parser, tr, {}))
         except VoicedError as exc:
             out["error"] = f"mqtt: {exc}"
             code = 1
+        timings["act"] = round((time.perf_counter() - t0) * 1000, 2)
     out["timings_ms"] = timings
     return out, code
