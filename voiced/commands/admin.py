@@ -54,7 +54,7 @@ def summary(settings: Settings, home: Home) -> list[str]:
         + (f" (in {settings.audio.input_device or 'default'}, out {settings.audio.output_device or 'default'})"
            if settings.audio.enabled else ""),
         f"wake:      {', '.join(settings.wake.phrases) if settings.wake.enabled else 'off'}",
-        f"asr:       {settings.asr.engine}" + (f" ({settings.asr.vosk_model})" if settings.asr.vosk_model else ""),
+        f"asr:       {_asr_summary(settings)}",
         f"nlu:       {settings.nlu.model_dir or DEFAULT_MODELS / 'nlu'}",
         f"reply:     {(settings.reply.model_dir or DEFAULT_MODELS / 'reply') if settings.reply.use_model else 'templates only'}",
         f"tts:       voice {settings.tts.voice or 'default'}, {settings.tts.rate} wpm",
@@ -171,6 +171,17 @@ def check_model_dir(name: str, directory: Path, configured_key: str) -> Check:
     except Exception as exc:  # ModelError, or whatever a damaged file makes torch raise
         return Check(f"{name} model", False, f"{directory} does not load ({exc}): {fix}")
     return Check(f"{name} model", True, f"{directory} loads ({', '.join(weights)})")
+
+
+def _asr_summary(settings: Settings) -> str:
+    """The engine the daemon will pick and why (voiced.asr.select.choose_engine), not just the setting."""
+    from voiced.asr.select import choose_engine
+
+    try:
+        choice = choose_engine(settings.asr)
+    except VoicedError as exc:
+        return f"{settings.asr.engine}: {exc}"
+    return f"{choice.engine}" + (f" ({choice.model_dir})" if choice.model_dir else "") + f": {choice.reason}"
 
 
 def check_encoder() -> Check:
