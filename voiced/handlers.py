@@ -5,13 +5,15 @@ service's parts (pipeline, speech, home, state, alerts); bad input is logged and
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 from typing import TYPE_CHECKING
 
+from voiced import protocols
 from voiced.events import Transcript
 from voiced.home.model import Entity
-from voiced.mqtt import discovery, hermes, topics
+from voiced.mqtt import hermes, topics
 from voiced.mqtt.client import Connected, Disconnected, Dropped, Message, Subscribed
 from voiced.mqtt.payloads import MAX_TEXT_PAYLOAD, site_of, text_command, text_of
 from voiced.mqtt.router import Router
@@ -67,10 +69,10 @@ class Handlers:
         if svc.settings.discovery.publish_assistant:
             r.add(topics.HA_STATUS, self._on_ha_status)
         r.add(topics.ALL_STATUS, self._on_site_status)
-        if svc.settings.discovery.import_home:
-            r.add(topics.Z2M_DEVICES, self._on_z2m_devices)
-            for f in topics.HA_CONFIG:
-                r.add(f, self._on_ha_config)
+        if svc.settings.discovery.import_home:  # every registered protocol's discovery topics
+            for proto in protocols.discoverers():
+                for f in proto.discovery_topics:
+                    r.add(f, functools.partial(self._on_discovery, proto))
         return r
 
     def _on_say(self, msg: Message) -> None:
@@ -127,15 +129,10 @@ class Handlers:
         elif other != svc.site:
             svc.sites.discard(other)
 
-    def _on_z2m_devices(self, msg: Message) -> None:
+    def _on_discovery(self, proto: protocols.Protocol, msg: Message) -> None:
         svc = self.svc
-        entities, problems = discovery.parse_z2m_devices(msg.payload, svc.base_home, msg.topic.split("/")[0])
-        self._queue_discovery(msg.topic, entities, problems)
-
-    def _on_ha_config(self, msg: Message) -> None:
-        svc = self.svc
-        entities, problems = discovery.parse_ha_config(msg.topic, msg.payload, svc.base_home)
-        self._queue_discovery(msg.topic, entities, problems)
+        for found in protocols.discover(proto, {msg.topic: msg.payload}, svc.base_home).found:
+            self._queue_discovery(found.topic, found.entities, found.problems)
 
     def _on_state(self, msg: Message) -> None:
         svc = self.svc

@@ -10,8 +10,10 @@ from tests.conftest import EXAMPLE_HOME
 from voiced.home import load_home
 from voiced.home.model import Home
 from voiced.home.state import StateStore
-from voiced.mqtt.discovery import assistant_config, parse_ha_config, parse_z2m_devices
+from voiced.mqtt.discovery import assistant_config
 from voiced.protocols import encode
+from voiced.protocols.homeassistant import parse_config as parse_ha_config
+from voiced.protocols.zigbee2mqtt import parse_devices as parse_z2m_devices
 
 Z2M_DEVICES = [
     {"ieee_address": "0x00", "type": "Coordinator", "friendly_name": "Coordinator", "definition": None},

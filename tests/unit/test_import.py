@@ -12,8 +12,8 @@ from voiced.commands.importer import build_home
 from voiced.home import load_home, load_home_text
 from voiced.home.dump import dump_home, scalar
 from voiced.home.model import Home
-from voiced.mqtt.discovery import parse_tasmota_discovery
 from voiced.protocols import encode
+from voiced.protocols.tasmota import parse_device as parse_tasmota_discovery
 
 
 def _messages(extra: dict[str, object] | None = None) -> dict[str, bytes]:

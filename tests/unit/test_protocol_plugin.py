@@ -1,25 +1,32 @@
 """Adding a protocol is adding one module: this file is one (a Shelly Gen1 relay, ``shellies/<id>``),
 registered from the tests; with no other edit, a devices file using it loads (its keys checked), its
-commands are encoded (also through the actions) and its state is decoded by the state store."""
+commands are encoded (also through the actions), its state is decoded by the state store, and its
+discovery (``shellies/announce``) is subscribed to and read by the daemon and by ``voiced import``."""
 
 from __future__ import annotations
 
+import json
 import sys
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Iterator, Mapping
+from types import SimpleNamespace
+from typing import Any, cast
 
 import pytest
 
 from voiced import protocols
 from voiced.act.actions import plan
+from voiced.commands.importer import build_home
+from voiced.config import DiscoverySettings, Settings
 from voiced.errors import ConfigError
 from voiced.events import DONE, Command, Parse
+from voiced.handlers import Handlers
 from voiced.home import load_home_text
-from voiced.home.model import Entity, MqttSettings
+from voiced.home.model import Area, Entity, Home, MqttSettings
 from voiced.home.nodes import MqttFields
 from voiced.home.state import StateStore
-from voiced.protocols import base, reading
-from voiced.protocols.base import Unsupported
+from voiced.mqtt.client import Message
+from voiced.protocols import base, finding, reading
+from voiced.protocols.base import Discovery, Found, Unsupported
 
 # ----------------------------------------------------------------------------- the protocol module
 
@@ -58,6 +65,32 @@ def encode(entity: Entity, action: str, value: Any) -> list[Command]:
     if action not in ("on", "off", "toggle"):
         raise Unsupported(f"{entity.id}: a relay cannot {action}")
     return [base.command(entity, f"{_relay_topic(entity)}/command", action)]
+
+
+ANNOUNCE = "shellies/announce"
+DISCOVERY_TOPICS = (ANNOUNCE,)
+
+
+def discover(messages: Mapping[str, bytes], home: Home, areas: dict[str, Area] | None = None,
+             for_file: bool = False) -> Discovery:
+    """A relay from the retained ``shellies/announce`` ({"id": ..., "name": ...})."""
+    out = Discovery()
+    if ANNOUNCE not in messages:
+        return out
+    data, err = finding.load(messages[ANNOUNCE])
+    if err is not None or not isinstance(data, dict) or not isinstance(data.get("id"), str):
+        out.found.append(Found(ANNOUNCE, [], [err or "expected an object with an id"], []))
+        return out
+    topic = f"shellies/{data['id']}"
+    if topic in finding.known_topics(home):
+        out.found.append(Found(ANNOUNCE, [], [], []))
+        return out
+    name = str(data.get("name") or finding.humanize(data["id"]))
+    entity = Entity(id=f"switch.{finding.slug(data['id'])}", name=name,
+                    mqtt=MqttSettings(NAME, topic=topic, options={"relay": 0}))
+    out.found.append(Found(ANNOUNCE, [entity], [], [f"shelly: {data['id']}"]))
+    out.sources.append("1 Shelly device (shellies/announce)")
+    return out
 
 
 # ----------------------------------------------------------------------------- the tests
@@ -135,3 +168,36 @@ def test_unregistered_it_is_refused() -> None:
     protocols.unregister(NAME)
     with pytest.raises(ConfigError, match="unknown protocol 'shelly'"):
         load_home_text(HOME, "home.yaml")
+
+
+ANNOUNCED = json.dumps({"id": "teapot", "name": "Teapot"}).encode()
+
+
+def test_the_daemon_subscribes_to_and_reads_its_discovery() -> None:
+    offered: list[list[Entity]] = []
+    svc = SimpleNamespace(site="kitchen", settings=Settings(discovery=DiscoverySettings(import_home=True)),
+                          base_home=load_home_text(HOME), homes=SimpleNamespace(offer=offered.append))
+    router = Handlers(cast(Any, svc)).router()
+    assert ANNOUNCE in [r.topic_filter for r in router.routes]  # the daemon's subscriptions are the routes
+    router.route(Message(ANNOUNCE, ANNOUNCED, retain=True))
+    assert [[(e.id, e.name, e.mqtt and e.mqtt.topic) for e in found] for found in offered] == [
+        [("switch.teapot", "Teapot", "shellies/teapot")]]
+    router.route(Message(ANNOUNCE, json.dumps({"id": "kettle"}).encode(), retain=True))
+    assert offered[-1] == []  # the devices file's own relay is not discovered again
+    svc.settings = Settings()  # discovery.import_home off: not subscribed
+    assert ANNOUNCE not in [r.topic_filter for r in Handlers(cast(Any, svc)).router().routes]
+    protocols.unregister(NAME)
+    svc.settings = Settings(discovery=DiscoverySettings(import_home=True))
+    assert ANNOUNCE not in [r.topic_filter for r in Handlers(cast(Any, svc)).router().routes]
+
+
+def test_voiced_import_reads_its_discovery() -> None:
+    assert ANNOUNCE in protocols.import_topics()
+    result = build_home({ANNOUNCE: ANNOUNCED, "zigbee2mqtt/bridge/devices": b"[]"})
+    teapot = result.home.entity("switch.teapot")
+    assert teapot is not None and teapot.mqtt is not None
+    assert (teapot.mqtt.protocol, teapot.mqtt.topic) == ("shelly", "shellies/teapot")
+    assert result.notes["switch.teapot"] == ["shelly: teapot"]
+    assert result.sources == ["zigbee2mqtt/bridge/devices (0 entities)", "1 Shelly device (shellies/announce)"]
+    bad = build_home({ANNOUNCE: b"{"})
+    assert bad.home.entities == () and len(bad.skipped) == 1 and bad.skipped[0].startswith(f"{ANNOUNCE}: ")

@@ -1,10 +1,10 @@
 """``voiced import``: a devices file from what the broker holds, for a person to edit.
 
-Reads the retained discovery messages once (``voiced.mqtt.snapshot``): Zigbee2MQTT's
-``<base>/bridge/devices``, Tasmota's ``tasmota/discovery/<mac>/config|sensors`` and Home Assistant's
-``homeassistant/<component>/.../config``, parses them with the daemon's own parsers
-(``voiced.mqtt.discovery``), keeps the areas the sources name, and writes a file the loader accepts
-(each entity is checked with the loader; one it would refuse is left out with the reason).
+Reads the retained discovery messages once (``voiced.mqtt.snapshot``) on the topic filters of every
+registered protocol with discovery (``voiced.protocols.import_topics()``), has each of them find its
+entities with the daemon's own parsers (``voiced.protocols.discover``), keeps the areas the sources
+name, and writes a file the loader accepts (each entity is checked with the loader; one it would
+refuse is left out with the reason).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import os
 import sys
 import time
 import urllib.parse
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,12 +25,9 @@ from voiced.errors import ConfigError, VoicedError
 from voiced.home import load_home_text
 from voiced.home.dump import dump_home
 from voiced.home.model import DEVICE_CLASSES, STATE_ONLY_DOMAINS, Area, Entity, Home
-from voiced.mqtt import discovery
 from voiced.mqtt.probe import DEFAULT_URL, broker_address
 from voiced.mqtt.snapshot import retained
-from voiced.protocols import device_topics
-
-FILTERS = ["+/bridge/devices", "tasmota/discovery/#", "homeassistant/#"]
+from voiced.protocols import device_topics, discover, discoverers, import_topics
 
 
 @dataclass
@@ -62,15 +59,15 @@ def build_home(messages: dict[str, bytes]) -> Imported:
 
     prior: set[str] = set()  # topics of the devices earlier sources gave
 
-    def add(found: Iterable[Entity], note: Callable[[Entity], str]) -> None:
+    def add(found: Iterable[tuple[Entity, str]]) -> None:
         ids = {e.id for e in entities}
-        for e in found:
+        for e, note in found:
             if device_topics(e) & prior:
                 continue  # the same device, already imported from another source
             eid, n = e.id, 2
             while eid in ids:
                 eid, n = f"{e.id}_{n}", n + 1
-            lines = [note(e)]
+            lines = [note]
             dc = e.device_class
             if dc is not None and dc not in DEVICE_CLASSES.get(_domain(e), ()):
                 lines.append(f"device_class {dc!r} left out: not a {_domain(e)} class voiced knows")
@@ -80,49 +77,17 @@ def build_home(messages: dict[str, bytes]) -> Imported:
             entities.append(e)
             notes[eid] = lines
 
-    def fixed(text: str) -> Callable[[Entity], str]:
-        return lambda _e: text
-
-    def z2m_note(base: str) -> Callable[[Entity], str]:
-        def note(e: Entity) -> str:
-            friendly = (e.mqtt.topic or e.mqtt.state_topic) if e.mqtt else ""
-            return f"zigbee2mqtt: {friendly.removeprefix(base + '/')}"
-        return note
-
-    # Zigbee2MQTT: one list per bridge (base topic)
-    for topic in sorted(t for t in messages if t.endswith("/bridge/devices") and t.count("/") == 2):
-        base = topic.split("/")[0]
-        found, problems = discovery.parse_z2m_devices(messages[topic], Home(), base, areas=areas)
-        skipped += [f"{topic}: {p}" for p in problems]
-        if found or not problems:
-            sources.append(f"{topic} ({len(found)} entities)")
-        add(found, z2m_note(base))
-    for e in entities:
-        prior.update(device_topics(e))
-
-    # Tasmota: a config per device, and its sensors
-    configs = sorted(t for t in messages if t.startswith("tasmota/discovery/") and t.endswith("/config"))
-    for topic in configs:
-        sensors = messages.get(topic.removesuffix("/config") + "/sensors")
-        found, problems = discovery.parse_tasmota_discovery(messages[topic], sensors, Home(), areas=areas)
-        skipped += [f"{topic}: {p}" for p in problems]
-        add(found, fixed(f"tasmota: {topic.split('/')[2]}"))
-    if configs:
-        sources.append(f"{len(configs)} Tasmota devices (tasmota/discovery/...)")
-    for e in entities:
-        prior.update(device_topics(e))
-
-    # Home Assistant MQTT discovery (after the others: a device they already gave is not repeated,
-    # even when Zigbee2MQTT or Tasmota also announced it to Home Assistant)
-    before = Home(entities=tuple(entities))
-    ha = sorted(t for t in messages if t.startswith("homeassistant/") and t.endswith("/config")
-                and t.count("/") in (3, 4))
-    for topic in ha:
-        found, problems = discovery.parse_ha_config(topic, messages[topic], before, areas=areas, for_file=True)
-        skipped += [f"{topic}: {p}" for p in problems]
-        add(found, fixed(f"from {topic}"))
-    if ha:
-        sources.append(f"{len(ha)} Home Assistant discovery configs (homeassistant/.../config)")
+    # each protocol with discovery, in the registry's order: a device an earlier one gave is not
+    # repeated (a device announced on two protocols' discovery comes from the first)
+    for proto in discoverers():
+        before = Home(entities=tuple(entities))
+        found = discover(proto, messages, before, areas=areas, for_file=True)
+        for one in found.found:
+            skipped += [f"{one.topic}: {p}" for p in one.problems]
+            add(zip(one.entities, one.notes, strict=True))
+        sources += found.sources
+        for e in entities:
+            prior.update(device_topics(e))
 
     # every entity must load: one the loader refuses is left out, with its reason
     area_tuple = tuple(sorted(areas.values(), key=lambda a: a.id))
@@ -167,15 +132,16 @@ def cmd_import(args: argparse.Namespace) -> int:
     timeout = float(getattr(args, "timeout", None) or 10.0)
     if timeout <= 0:
         raise ConfigError("(command line):1: --timeout: must be greater than 0")
-    snap = retained(broker, FILTERS, timeout=timeout)
+    snap = retained(broker, import_topics(), timeout=timeout)
     result = build_home(snap.messages)
     where = f"{host}:{port}"
     if not result.home.entities:
         why = f" ({len(result.skipped)} discovery messages could not be used: {result.skipped[0]})" \
             if result.skipped else ""
+        looked = [p.import_looks_for for p in discoverers()]
+        looked_for = ", ".join(looked[:-1]) + " and " + looked[-1] if len(looked) > 1 else "".join(looked)
         raise VoicedError(f"{where} holds no devices to import{why}: looked for retained "
-                          "zigbee2mqtt/bridge/devices, homeassistant/<component>/.../config and "
-                          "tasmota/discovery/<mac>/config (is discovery enabled, with retain?)")
+                          f"{looked_for} (is discovery enabled, with retain?)")
     header = [
         f"Written by `voiced import` from {where} on {time.strftime('%Y-%m-%d %H:%M')}: "
         f"{len(result.home.areas)} areas, {len(result.home.entities)} entities.",
@@ -207,4 +173,4 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 0
 
 
-__all__ = ["FILTERS", "Imported", "build_home", "cmd_import"]
+__all__ = ["Imported", "build_home", "cmd_import"]

@@ -1,16 +1,17 @@
-"""Home Assistant MQTT discovery, both ways.
+"""MQTT discovery, both ways.
 
 Out: the retained ``homeassistant/device/voiced_<site>/config`` that describes the assistant.
-In: entities from the home's retained discovery messages, parsed by the protocol that publishes
-them (``discover`` in ``voiced.protocols.zigbee2mqtt``, ``.homeassistant`` and ``.tasmota``) into
-:class:`voiced.home.model.Entity` objects for ``Home.with_entities`` (the daemon) or for a devices file
-(``voiced import``).  Input is untrusted: every parser returns ``(entities, problems)`` and never
-raises on bad payloads.
+In: entities from the home's retained discovery messages are found by the protocols' registry
+(``voiced.protocols.discoverers()`` and ``discover``: each registered protocol with discovery names
+its topic filters and parses its own messages) into :class:`voiced.home.model.Entity` objects for
+``Home.with_entities`` (the daemon, ``voiced/handlers.py``) or for a devices file (``voiced import``,
+``voiced/commands/importer.py``).  Input is untrusted: ``discover`` never raises on bad payloads.
 
-The daemon calls the parsers with their defaults.  ``voiced import`` passes ``areas`` (a dict the
-parsers fill with the areas the sources name, Zigbee2MQTT's ``area/device`` friendly names and HA's
-``suggested_area``) and ``for_file=True`` (keep the HA ``value_template`` where voiced can evaluate
-it; HA components voiced cannot command become state-only entities the loader maps).
+The daemon calls ``discover`` with one message and the defaults.  ``voiced import`` passes every
+retained message, ``areas`` (a dict the parsers fill with the areas the sources name) and
+``for_file=True`` (entities for a devices file: e.g. templates kept where voiced can evaluate them,
+components voiced cannot command made state-only entities the loader maps); see each protocol's
+``discover``.
 """
 
 from __future__ import annotations
@@ -18,12 +19,6 @@ from __future__ import annotations
 import json
 
 from voiced.mqtt import topics
-from voiced.protocols import homeassistant, tasmota, zigbee2mqtt
-
-# the parsers, by the source they read
-parse_z2m_devices = zigbee2mqtt.discover
-parse_ha_config = homeassistant.discover
-parse_tasmota_discovery = tasmota.discover
 
 
 def assistant_config(site: str, version: str) -> tuple[str, str]:

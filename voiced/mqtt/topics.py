@@ -4,8 +4,6 @@ from __future__ import annotations
 
 BROADCAST = "voiced/broadcast"
 HA_STATUS = "homeassistant/status"
-Z2M_DEVICES = "zigbee2mqtt/bridge/devices"
-HA_CONFIG = ("homeassistant/+/+/config", "homeassistant/+/+/+/config")
 HERMES_TTS_SAY = "hermes/tts/say"
 HERMES_TTS_FINISHED = "hermes/tts/sayFinished"
 

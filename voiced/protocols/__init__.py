@@ -3,26 +3,30 @@
 A protocol module (``zigbee2mqtt``, ``tasmota``, ``homeassistant``, ``generic``; the shape is in
 ``voiced.protocols.base``) checks its ``mqtt:`` keys in the devices file (``validate``), names the
 topics an entity's state is read on (``state_topics``), reads one state message (``decode``) and
-turns one action into publishes (``encode``); the loader, the state store, the actions and
-``voiced import`` ask the registry here, never a protocol by name.  Adding a protocol is one module
-and one line in ``_BUILTIN`` (or :func:`register` from outside).
+turns one action into publishes (``encode``) and, where it has discovery, finds entities in the
+broker's retained discovery messages (``discover``, on its ``DISCOVERY_TOPICS``); the loader, the
+state store, the actions, the daemon's discovery and ``voiced import`` ask the registry here, never a
+protocol by name.  Adding a protocol is one module and one line in ``_BUILTIN`` (or :func:`register`
+from outside).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
 from voiced.errors import ConfigError
 from voiced.events import Command
-from voiced.home.model import Entity, MqttSettings
+from voiced.home.model import Area, Entity, Home, MqttSettings
 from voiced.home.nodes import MqttFields, suggest
 from voiced.protocols import generic, homeassistant, tasmota, zigbee2mqtt
-from voiced.protocols.base import ACTIONS, Unsupported, supports
+from voiced.protocols.base import ACTIONS, Discovery, Found, Unsupported, supports
 
 Decoded = tuple[str | None, dict[str, Any]]
+# discover(messages: topic → payload, home, areas, for_file): see voiced.protocols.base
+Discover = Callable[[Mapping[str, bytes], Home, dict[str, Area] | None, bool], Discovery]
 
 
 @dataclass(frozen=True)
@@ -37,13 +41,22 @@ class Protocol:
     encode: Callable[[Entity, str, Any], list[Command]]
     ignored_keys: frozenset[str] = frozenset()
     device_topics: Callable[[Entity], set[str]] | None = None
+    discover: Discover | None = None
+    discovery_topics: tuple[str, ...] = ()  # the filters the daemon subscribes to for discover
+    import_topics: tuple[str, ...] = ()  # the filters voiced import reads for discover
+    import_looks_for: str = ""  # what voiced import names when it found nothing
 
     @classmethod
     def of(cls, module: ModuleType) -> Protocol:
+        discover = getattr(module, "discover", None)
+        live = tuple(getattr(module, "DISCOVERY_TOPICS", ())) if discover is not None else ()
+        snapshot = tuple(getattr(module, "IMPORT_TOPICS", live)) if discover is not None else ()
         return cls(name=module.NAME, keys=frozenset(module.KEYS), validate=module.validate,
                    state_topics=module.state_topics, decode=module.decode, encode=module.encode,
                    ignored_keys=frozenset(getattr(module, "IGNORED_KEYS", ())),
-                   device_topics=getattr(module, "device_topics", None))
+                   device_topics=getattr(module, "device_topics", None),
+                   discover=discover, discovery_topics=live, import_topics=snapshot,
+                   import_looks_for=str(getattr(module, "IMPORT_LOOKS_FOR", ", ".join(snapshot))))
 
 
 _REGISTRY: dict[str, Protocol] = {}
@@ -161,5 +174,30 @@ def encode(entity: Entity, action: str, value: Any = None) -> list[Command]:
     return proto.encode(entity, action, value)
 
 
-__all__ = ["ACTIONS", "Protocol", "Unsupported", "decode", "device_topics", "encode", "get", "names", "register",
-           "state_topics", "supports", "unregister", "validate"]
+# ----------------------------------------------------------------------------- discovery
+
+
+def discoverers() -> tuple[Protocol, ...]:
+    """The registered protocols that have discovery, in registration order (``voiced import``
+    reads them in this order: a device an earlier one gave is not repeated)."""
+    return tuple(p for p in _REGISTRY.values() if p.discover is not None)
+
+
+def discover(proto: Protocol, messages: Mapping[str, bytes], home: Home, areas: dict[str, Area] | None = None,
+             for_file: bool = False) -> Discovery:
+    """What ``proto`` finds in the discovery ``messages`` (topic → payload); never raises on bad
+    payloads.  ``areas``: filled with the areas the sources name; ``for_file``: for a devices file
+    (``voiced import``) rather than the running home."""
+    if proto.discover is None:
+        return Discovery()
+    return proto.discover(messages, home, areas, for_file)
+
+
+def import_topics() -> list[str]:
+    """The topic filters ``voiced import`` reads: every discoverer's."""
+    return [t for p in discoverers() for t in p.import_topics]
+
+
+__all__ = ["ACTIONS", "Discovery", "Found", "Protocol", "Unsupported", "decode", "device_topics", "discover",
+           "discoverers", "encode", "get", "import_topics", "names", "register", "state_topics", "supports",
+           "unregister", "validate"]

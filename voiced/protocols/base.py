@@ -11,14 +11,23 @@ A protocol module (``voiced/protocols/<name>.py``) defines::
     def encode(entity, action, value) -> list[Command]  # one action; raises Unsupported
 
 and, optionally, ``IGNORED_KEYS`` (accepted, not listed in errors), ``device_topics(entity)``
-(topics beyond its state topics that name the same device, for ``voiced import``) and
-``discover(...)`` (entities from the broker's retained discovery messages).
+(topics beyond its state topics that name the same device, for ``voiced import``) and discovery
+(entities from the broker's retained discovery messages), the same shape for every protocol::
+
+    DISCOVERY_TOPICS: tuple[str, ...]   # the filters the daemon subscribes to (discovery.import_home)
+    IMPORT_TOPICS: tuple[str, ...]      # the filters `voiced import` reads (default DISCOVERY_TOPICS)
+    IMPORT_LOOKS_FOR: str               # what `voiced import` says it looked for, when nothing was found
+    def discover(messages, home, areas=None, for_file=False) -> Discovery
+
+``discover`` picks its own messages out of ``messages`` (topic → payload: the one the daemon just
+received, or every retained one ``voiced import`` read) and never raises on bad payloads.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from voiced.events import Command
@@ -35,6 +44,26 @@ COMMON_KEYS = frozenset({"protocol", "state_topic", "value_key", "value_template
 
 # how a protocol reads one of its own keys (a value for MqttSettings.options)
 KeyReader = Callable[[MqttFields, str], Any]
+
+
+@dataclass(frozen=True)
+class Found:
+    """What one discovery message gave: its entities (the devices file's own left out), the problems
+    met, and for each entity the comment line ``voiced import`` writes above it (same order)."""
+
+    topic: str
+    entities: list[Entity]
+    problems: list[str]
+    notes: list[str]
+
+
+@dataclass(frozen=True)
+class Discovery:
+    """What a protocol's ``discover`` found: one :class:`Found` per message it parsed (in order),
+    and the lines naming its sources for the header of the file ``voiced import`` writes."""
+
+    found: list[Found] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
 
 
 class Unsupported(Exception):  # noqa: N818 - a verdict, not a failure

@@ -5,6 +5,7 @@ entry or a discovery config (``schema: json`` lights take JSON commands); discov
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from voiced.events import Command
@@ -318,8 +319,28 @@ def _ha_entity(component: str, object_id: str, config: dict[str, Any], home: Hom
                                     unit=unit, options=options, value_template=value_template)), problem
 
 
-def discover(topic: str, payload: bytes, home: Home, areas: dict[str, Area] | None = None,
-                    for_file: bool = False) -> tuple[list[Entity], list[str]]:
+DISCOVERY_TOPICS = ("homeassistant/+/+/config", "homeassistant/+/+/+/config")
+IMPORT_TOPICS = ("homeassistant/#",)
+IMPORT_LOOKS_FOR = "homeassistant/<component>/.../config"
+
+
+def discover(messages: Mapping[str, bytes], home: Home, areas: dict[str, Area] | None = None,
+             for_file: bool = False) -> base.Discovery:
+    """Each ``homeassistant/<component>/[<node>/]<object>/config`` in ``messages``, parsed by
+    :func:`parse_config`; one source line for them all."""
+    out = base.Discovery()
+    configs = sorted(t for t in messages if t.startswith("homeassistant/") and t.endswith("/config")
+                     and t.count("/") in (3, 4))
+    for topic in configs:
+        found, problems = parse_config(topic, messages[topic], home, areas=areas, for_file=for_file)
+        out.found.append(base.Found(topic, found, problems, [f"from {topic}"] * len(found)))
+    if configs:
+        out.sources.append(f"{len(configs)} Home Assistant discovery configs (homeassistant/.../config)")
+    return out
+
+
+def parse_config(topic: str, payload: bytes, home: Home, areas: dict[str, Area] | None = None,
+                 for_file: bool = False) -> tuple[list[Entity], list[str]]:
     """Entities from one ``homeassistant/<component>/[<node>/]<object>/config`` message (also the
     device-based ``homeassistant/device/<id>/config`` with its ``components``/``cmps``).
     ``areas``, ``for_file``: see the module's doc."""

@@ -4,6 +4,7 @@ state on ``stat/<topic>/RESULT|POWER`` and ``tele/<topic>/STATE|SENSOR``; discov
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from voiced.events import Command
@@ -15,6 +16,12 @@ from voiced.protocols.base import Unsupported
 NAME = "tasmota"
 KEYS = base.COMMON_KEYS | {"topic"}
 _READING = reading.Reading()
+
+# Tasmota's own discovery is read by `voiced import` only: the daemon reads the sources
+# shared/spec/mqtt.md names (a Tasmota device that also announces itself to Home Assistant is found there)
+DISCOVERY_TOPICS: tuple[str, ...] = ()
+IMPORT_TOPICS = ("tasmota/discovery/#",)
+IMPORT_LOOKS_FOR = "tasmota/discovery/<mac>/config"
 
 
 def validate(f: MqttFields) -> MqttSettings:
@@ -111,8 +118,23 @@ def _tasmota_topic(cfg: dict[str, Any], prefix: int, command: str) -> str:
     return (full if full.endswith("/") else full + "/") + command
 
 
-def discover(config: bytes, sensors: bytes | None, home: Home,
-             areas: dict[str, Area] | None = None) -> tuple[list[Entity], list[str]]:
+def discover(messages: Mapping[str, bytes], home: Home, areas: dict[str, Area] | None = None,
+             for_file: bool = False) -> base.Discovery:
+    """Each ``tasmota/discovery/<mac>/config`` in ``messages``, with its ``.../sensors`` when there,
+    parsed by :func:`parse_device`; one source line for them all (``for_file`` unused)."""
+    out = base.Discovery()
+    configs = sorted(t for t in messages if t.startswith("tasmota/discovery/") and t.endswith("/config"))
+    for topic in configs:
+        sensors = messages.get(topic.removesuffix("/config") + "/sensors")
+        found, problems = parse_device(messages[topic], sensors, home, areas=areas)
+        out.found.append(base.Found(topic, found, problems, [f"tasmota: {topic.split('/')[2]}"] * len(found)))
+    if configs:
+        out.sources.append(f"{len(configs)} Tasmota devices (tasmota/discovery/...)")
+    return out
+
+
+def parse_device(config: bytes, sensors: bytes | None, home: Home,
+                 areas: dict[str, Area] | None = None) -> tuple[list[Entity], list[str]]:
     """Entities from a Tasmota device's retained ``tasmota/discovery/<mac>/config`` (relays,
     lights, the first shutter) and its ``.../sensors`` (temperature, humidity, energy...).
 

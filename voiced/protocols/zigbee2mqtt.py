@@ -3,6 +3,7 @@ the JSON on ``<topic>``; discovery from the retained ``<base>/bridge/devices`` (
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from voiced.events import Command
@@ -16,6 +17,11 @@ KEYS = base.COMMON_KEYS | {"topic", "color_mode"}
 COLOR_MODES = ("xy", "rgb")  # how colours are sent
 _OWN = {"color_mode": base.one_of(COLOR_MODES, "color_mode")}
 _READING = reading.Reading(brightness_scale=254.0)
+
+BASE_TOPIC = "zigbee2mqtt"  # Zigbee2MQTT's default base topic
+DISCOVERY_TOPICS = (f"{BASE_TOPIC}/bridge/devices",)  # the daemon: the default base (shared/spec/mqtt.md)
+IMPORT_TOPICS = ("+/bridge/devices",)  # voiced import: any base topic
+IMPORT_LOOKS_FOR = DISCOVERY_TOPICS[0]
 
 
 def validate(f: MqttFields) -> MqttSettings:
@@ -102,8 +108,27 @@ def _features(expose: dict[str, Any]) -> list[str]:
     return out
 
 
-def discover(payload: bytes, home: Home, base_topic: str = "zigbee2mqtt",
-             areas: dict[str, Area] | None = None) -> tuple[list[Entity], list[str]]:
+def discover(messages: Mapping[str, bytes], home: Home, areas: dict[str, Area] | None = None,
+             for_file: bool = False) -> base.Discovery:
+    """Each ``<base>/bridge/devices`` in ``messages`` (one per bridge), parsed by
+    :func:`parse_devices`; a source line per bridge (``for_file`` unused)."""
+    out = base.Discovery()
+    for topic in sorted(t for t in messages if t.endswith("/bridge/devices") and t.count("/") == 2):
+        bridge = topic.split("/")[0]
+        found, problems = parse_devices(messages[topic], home, bridge, areas=areas)
+        out.found.append(base.Found(topic, found, problems, [_note(e, bridge) for e in found]))
+        if found or not problems:
+            out.sources.append(f"{topic} ({len(found)} entities)")
+    return out
+
+
+def _note(e: Entity, bridge: str) -> str:
+    friendly = (e.mqtt.topic or e.mqtt.state_topic) if e.mqtt else ""
+    return f"zigbee2mqtt: {friendly.removeprefix(bridge + '/')}"
+
+
+def parse_devices(payload: bytes, home: Home, base_topic: str = BASE_TOPIC,
+                  areas: dict[str, Area] | None = None) -> tuple[list[Entity], list[str]]:
     """Entities from a retained ``<base>/bridge/devices`` list (lights, switches, locks, covers,
     climate, and the numeric/binary sensors they expose).  ``areas``: see ``voiced.protocols.finding``."""
     data, err = finding.load(payload)
