@@ -46,6 +46,17 @@ DOMAIN_WORDS: dict[str, tuple[str, str | None]] = {
     "temperature": ("sensor", "temperature"), "humidity": ("sensor", "humidity"),
 }
 
+# words that are verbs at the start or after no determiner ("switch on …", "light up …") and a
+# device after one ("the switch")
+_VERBISH = {"switch", "plug", "light"}
+DETERMINERS = {"the", "a", "all", "any", "every", "this", "that", "my", "our", "those", "these", "of"}
+
+
+def is_device_word(words: list[str], k: int) -> bool:
+    """Is ``words[k]`` a device word here (``DOMAIN_WORDS``), not a verb that looks like one?"""
+    w = words[k]
+    return w in DOMAIN_WORDS and (w not in _VERBISH or (k > 0 and words[k - 1] in DETERMINERS))
+
 
 def stem(key: str) -> str:
     """Plural-insensitive form of a normalised name ("garden light" ~ "garden lights")."""

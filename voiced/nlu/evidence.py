@@ -11,7 +11,7 @@ of English, not sentences: they say what a request is *about*, the model says wh
 from __future__ import annotations
 
 from voiced.events import Parse
-from voiced.home.resolve import DOMAIN_WORDS
+from voiced.home.resolve import is_device_word
 from voiced.intents import INTENTS, names
 
 # the words a request of each kind is about (lower case, whole tokens)
@@ -90,7 +90,8 @@ def find(parse: Parse, words: list[str], satellite: bool) -> list[str]:
                     found.append(slot)
         if parse.extra.get("candidates"):
             found.append("name")
-        if "domain" in parse.slots or parse.extra.get("domain_hint") or _device_word(words):
+        if "domain" in parse.slots or parse.extra.get("domain_hint") \
+                or any(is_device_word(words, k) for k in range(len(words))):
             found.append("domain")
     topic = INTENT_TOPIC.get(intent)
     if intent == "HassListAddItem" and "name" in unresolved:
@@ -106,15 +107,6 @@ def find(parse: Parse, words: list[str], satellite: bool) -> list[str]:
     if parse.extra.get("confirmed") or parse.extra.get("followup"):
         found.append("dialogue")
     return sorted(set(found))
-
-
-_VERBISH = {"switch", "plug", "light"}  # "switch on …", "light up …" are verbs, "the switch" a device
-_DETERMINERS = {"the", "a", "all", "any", "every", "this", "that", "my", "our", "those", "these", "of"}
-
-
-def _device_word(words: list[str]) -> bool:
-    return any(w in DOMAIN_WORDS and (w not in _VERBISH or (k > 0 and words[k - 1] in _DETERMINERS))
-               for k, w in enumerate(words))
 
 
 def _said_area(parse: Parse) -> bool:

@@ -17,7 +17,7 @@ import torch
 from voiced.config import DEFAULT_MODELS
 from voiced.events import Parse, Span
 from voiced.home.model import Area, Entity, Floor, Home
-from voiced.home.resolve import DOMAIN_WORDS, Resolver, norm, stem
+from voiced.home.resolve import DOMAIN_WORDS, Resolver, is_device_word, norm, stem
 from voiced.intents import INTENTS, names
 from voiced.nlu import checkpoint, evidence, numbers
 from voiced.nlu.decide import REJECT, Policy, decide
@@ -202,13 +202,14 @@ class Parser:
         domain: str | None = None
         device_class: str | None = None
         said = ""
+        words = [t.text for t in toks]
         for k, t in enumerate(toks):
             if t.start in inside:
                 continue
             hit = DOMAIN_WORDS.get(t.text) or _EXTRA_WORDS.get(t.text)
             if not hit:
                 continue
-            if t.text in ("switch", "plug", "light") and (k == 0 or toks[k - 1].text not in _DETERMINERS):
+            if t.text in DOMAIN_WORDS and not is_device_word(words, k):
                 continue  # "switch on ...", "light up ..." are verbs
             if hit[0] == "sensor" and intent != "HassGetState":
                 continue
@@ -654,7 +655,6 @@ def find_numbers(text: str) -> list[int | float]:
     return numbers.find_numbers(masked)
 
 
-_DETERMINERS = {"the", "a", "all", "any", "every", "this", "that", "my", "our", "those", "these", "of"}
 # values an intent cannot do without ("|": any one of them); the dialogue asks for the askable ones
 _REQUIRED: dict[str, tuple[str, ...]] = {n: s.required for n, s in INTENTS.items() if s.required}
 _ASKABLE = names(askable=True)
