@@ -48,8 +48,6 @@ def decide(parse: Parse, evidence: list[str], policy: Policy) -> Verdict:
         return Verdict(ACT, "reply")
     if not evidence:
         return Verdict(REJECT, "no_evidence")
-    if "dialogue" in evidence:
-        return Verdict(ACT, "dialogue")
     targeted = parse.intent in TARGETED and parse.intent not in READ_ONLY
     if parse.extra.get("name_match") in _LOOSE_MATCHES:
         # never act on a guessed name: ask, however sure the model is of the intent

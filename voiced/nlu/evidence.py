@@ -3,8 +3,8 @@
 A classifier always names *some* intent; people ask assistants for many things voiced does not do,
 and a verb alone ("send", "start", "check") is no command.  So a reading only counts when the
 words back it: a device command needs a target that was said (a name, an area, a floor, a device
-word) or given by the context (the satellite's room, the dialogue); a question for the clock, the
-weather or a timer needs one of the words such a question is made of.  These are small lexicons
+word) or given by the context (the satellite's room, with words of the topic); a question for the
+clock, the weather or a timer needs one of the words such a question is made of.  These are small lexicons
 of English, not sentences: they say what a request is *about*, the model says what it *asks*.
 """
 
@@ -71,15 +71,17 @@ def find(parse: Parse, words: list[str], satellite: bool) -> list[str]:
 
     name / area / floor: said and resolved in the home; domain: a device word ("lights", "blinds");
     satellite: the satellite's own room filled the area; words: a word of the intent's topic;
-    dialogue: the parse comes from a follow-up (the question was the context).
+    reply: a yes or no.  (A dialogue's follow-ups never come here: the dialogue completes the
+    parse that already had its evidence.)
     """
     intent = parse.intent
     if intent is None:
         return []
     found: list[str] = []
     unresolved = {u.slot for u in parse.unresolved}
+    topic = INTENT_TOPIC.get(intent)
+    topical = topic is not None and any(w in TOPIC_WORDS[topic] for w in words)
     if intent in TARGETED:
-        topical = any(w in TOPIC_WORDS.get(INTENT_TOPIC.get(intent, ""), ()) for w in words)
         for slot in ("name", "area", "floor"):
             if slot in parse.slots and slot not in unresolved:
                 if slot == "area" and satellite and not _said_area(parse):
@@ -93,19 +95,16 @@ def find(parse: Parse, words: list[str], satellite: bool) -> list[str]:
         if "domain" in parse.slots or parse.extra.get("domain_hint") \
                 or any(is_device_word(words, k) for k in range(len(words))):
             found.append("domain")
-    topic = INTENT_TOPIC.get(intent)
     if intent == "HassListAddItem" and "name" in unresolved:
         return []  # a list the home does not have ("my contact list"): not one of ours
-    if topic is not None and any(w in TOPIC_WORDS[topic] for w in words):
+    if topical:
         found.append("words")
     if topic == "timer" and any(k in parse.slots for k in _TIMER_SLOTS):
         found.append("words")
     if intent == "HassLightSet" and "color" in parse.slots:
         found.append("words")  # a colour is something only lights take
     if intent not in TARGETED and topic is None:
-        found.append("reply")  # yes / no / never mind: whole-utterance replies need no topic
-    if parse.extra.get("confirmed") or parse.extra.get("followup"):
-        found.append("dialogue")
+        found.append("reply")  # yes / no: whole-utterance replies need no topic
     return sorted(set(found))
 
 
