@@ -101,6 +101,17 @@ INTENTS: dict[str, IntentSpec] = {
 }
 NULL_WEIGHT = 12.0  # requests for nothing voiced does: a large share, acting on them is the worst error
 
+# what switching on/off/toggling does to each domain ("turn on" a lock is to lock it); a domain
+# missing from a map cannot do that intent (the planner acts on this, the dialogue asks about it)
+DOMAIN_ACTIONS: dict[str, dict[str, str]] = {
+    "HassTurnOn": {"light": "on", "switch": "on", "fan": "on", "media_player": "on", "climate": "on",
+                   "lock": "lock", "cover": "open", "valve": "open", "scene": "activate", "script": "activate",
+                   "vacuum": "start"},
+    "HassTurnOff": {"light": "off", "switch": "off", "fan": "off", "media_player": "off", "climate": "off",
+                    "lock": "unlock", "cover": "close", "valve": "close", "vacuum": "return"},
+    "HassToggle": {"light": "toggle", "switch": "toggle", "fan": "toggle", "media_player": "toggle"},
+}
+
 # the spec's table: every intent voiced may return → the slots it may carry
 INTENT_SLOTS: dict[str, tuple[str, ...]] = {name: spec.slots for name, spec in INTENTS.items()}
 

@@ -29,7 +29,7 @@ from voiced.events import (
 )
 from voiced.home.model import Entity, Home
 from voiced.home.state import EntityState, StateView
-from voiced.intents import names
+from voiced.intents import DOMAIN_ACTIONS, names
 from voiced.mqtt import topics
 from voiced.protocols import Unsupported, encode, supports
 from voiced.protocols.colors import WHITE_MIREDS, canonical_color
@@ -42,12 +42,8 @@ BROADCAST_TOPIC = "voiced/broadcast"
 SAY_TOPIC = "voiced/{site}/say"
 DEFAULT_LIST = "Shopping List"
 
-# intent → (action per domain); a domain missing from the map cannot do that intent
-_ON = {"light": "on", "switch": "on", "fan": "on", "media_player": "on", "climate": "on", "lock": "lock",
-       "cover": "open", "valve": "open", "scene": "activate", "script": "activate", "vacuum": "start"}
-_OFF = {"light": "off", "switch": "off", "fan": "off", "media_player": "off", "climate": "off",
-        "lock": "unlock", "cover": "close", "valve": "close", "vacuum": "return"}
-_TOGGLE = {"light": "toggle", "switch": "toggle", "fan": "toggle", "media_player": "toggle"}
+# intent → (action per domain): voiced/intents.py
+_ON, _OFF, _TOGGLE = (DOMAIN_ACTIONS[i] for i in ("HassTurnOn", "HassTurnOff", "HassToggle"))
 _MEDIA = {"HassMediaPause": "pause", "HassMediaUnpause": "play", "HassMediaNext": "next",
           "HassMediaPrevious": "previous"}
 _VACUUM = {"HassVacuumStart": "start", "HassVacuumReturnToBase": "return"}

@@ -12,7 +12,7 @@ from typing import Any
 from voiced.dialogue.timers import duration_seconds
 from voiced.events import Parse
 from voiced.home import Home
-from voiced.intents import INTENTS, names
+from voiced.intents import DOMAIN_ACTIONS, INTENTS, names
 
 # intent → (question asked, slots any one of which satisfies it)
 REQUIRED_VALUES: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -262,10 +262,6 @@ def target_names(parse: Parse, home: Home) -> list[str]:
 # ------------------------------------------------------------------ unsure readings
 
 _ACTION_OF = {n: s.action for n, s in INTENTS.items() if s.action}
-# what on/off mean for a domain ("turn on" a lock is to lock it)
-_DOMAIN_ACTION = {("lock", "on"): "lock", ("lock", "off"): "unlock", ("cover", "on"): "open",
-                  ("cover", "off"): "close", ("valve", "on"): "open", ("valve", "off"): "close",
-                  ("scene", "on"): "activate", ("script", "on"): "activate"}
 
 
 def unsure_question(parse: Parse, home: Home) -> dict[str, Any] | None:
@@ -275,8 +271,8 @@ def unsure_question(parse: Parse, home: Home) -> dict[str, Any] | None:
         return None
     action = _ACTION_OF.get(parse.intent or "")
     domains = {t.split(".", 1)[0] for t in parse.targets}
-    if action and len(domains) == 1:
-        action = _DOMAIN_ACTION.get((next(iter(domains)), action), action)
+    if action and len(domains) == 1:  # what the planner will do to that domain ("unlock" the door)
+        action = DOMAIN_ACTIONS.get(parse.intent or "", {}).get(next(iter(domains)), action)
     if action == "brightness" and "color" in parse.slots:
         action = "color"
     names = target_names(parse, home) or [str(v) for k, v in parse.slots.items() if k in ("name", "area")][:1]
