@@ -71,7 +71,7 @@ def main() -> int:
     for i in range(args.repeat):
         t = texts[i % len(texts)]
         words = [x.text for x in tokenize(t)]
-        gaz = gazetteer_flags(words, *parser._gaz)
+        gaz = gazetteer_flags(words, *parser.ctx.gaz)
         t0 = time.perf_counter()
         parser.model.predict(words, gaz)
         model_ms.append((time.perf_counter() - t0) * 1000)

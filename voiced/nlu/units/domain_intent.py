@@ -1,0 +1,50 @@
+"""The entity decides the intent: what a command does depends on the kind of thing it is said of.
+
+"Stop the sprinkler" is no media pause, "start the dustbot" is a vacuum start, and a percentage
+is a position for a blind, a brightness for a light and a volume for a player.
+"""
+
+from __future__ import annotations
+
+from voiced.nlu.units.reading import Reading
+from voiced.nlu.units.values import fix_numbers
+
+# (intent, the one domain of the entities) → the intent that takes a value for that domain
+_VALUE_INTENT = {("HassLightSet", "cover"): "HassSetPosition", ("HassLightSet", "valve"): "HassSetPosition",
+                 ("HassSetPosition", "light"): "HassLightSet", ("HassLightSet", "media_player"): "HassSetVolume",
+                 ("HassSetVolume", "light"): "HassLightSet"}
+
+
+class StopNonMedia:
+    """Pause/resume said of things that are no media player: turn them off/on ("stop the sprinkler")."""
+
+    name = "stop_non_media"
+
+    def __call__(self, r: Reading) -> None:
+        if r.entities and r.intent in ("HassMediaPause", "HassMediaUnpause") and \
+                all(x.domain != "media_player" for x in r.entities):
+            r.intent = "HassTurnOff" if r.intent == "HassMediaPause" else "HassTurnOn"
+
+
+class StartVacuum:
+    """ "Start the dustbot": turning on a vacuum is its own intent."""
+
+    name = "start_vacuum"
+
+    def __call__(self, r: Reading) -> None:
+        if r.intent == "HassTurnOn" and r.entities and all(x.domain == "vacuum" for x in r.entities):
+            r.intent = "HassVacuumStart"
+
+
+class ValueByDomain:
+    """A value command said of one kind of entity takes that kind's intent (and number slot)."""
+
+    name = "value_by_domain"
+
+    def __call__(self, r: Reading) -> None:
+        if not r.entities or len({x.domain for x in r.entities}) != 1 or r.intent is None:
+            return
+        fix = _VALUE_INTENT.get((r.intent, r.entities[0].domain))
+        if fix:
+            r.intent = fix
+            fix_numbers(r.intent, r.slots)

@@ -1,0 +1,166 @@
+"""Entity resolution: the name, device word and place said → the home's entities and the targets.
+
+Everything that depends on the home happens here and in the rules before, so a new home or newly
+discovered devices only need ``Parser.set_home``, never retraining.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from voiced.events import Span
+from voiced.home.model import Entity
+from voiced.home.resolve import norm, stem
+from voiced.intents import INTENTS, names
+from voiced.nlu.units.reading import INTENT_DOMAINS, Reading
+
+_AREA_DEFAULT: dict[str, tuple[str, ...]] = {n: s.area_default for n, s in INTENTS.items() if s.area_default}
+_DOMAIN_SLOT = names(domain_slot=True)
+_CLASS_SLOT = names(class_slot=True)
+_CONTEXT_AREA = names(context_area=True)  # take the satellite's own area when none is said
+_GROUP_ACTIONS = names(group=True)
+_ACTIONABLE = ("light", "switch", "fan", "cover", "lock", "valve", "media_player", "climate", "vacuum", "scene",
+               "script")
+# a state asked about narrows an ambiguous name to the entities that have that state
+_STATE_DOMAINS: dict[str, tuple[str, ...]] = {
+    "locked": ("lock",), "unlocked": ("lock",), "open": ("cover", "valve", "binary_sensor", "lock"),
+    "closed": ("cover", "valve", "binary_sensor", "lock"), "on": ("light", "switch", "fan", "media_player"),
+    "off": ("light", "switch", "fan", "media_player"),
+}
+
+
+def _candidates(r: Reading, entities: list[Entity]) -> list[dict[str, Any]]:
+    return [{"id": x.id, "name": x.name, "area": a.name if (a := r.ctx.home.area(x.area)) else None}
+            for x in entities]
+
+
+class NameResolver:
+    """The name span → entities (narrowed by domain, class, room, state), or a place or a device
+    word said as a name ("the door"), or an unresolved name."""
+
+    name = "name_resolver"
+
+    def __call__(self, r: Reading) -> None:
+        sp = r.name_span
+        if sp is None:
+            return
+        res = r.resolver
+        doms = r.allowed or ((r.domain,) if r.domain else None)
+        context_area = r.area or (r.sat_area if not r.floor else None)
+        m = res.name(sp.text, area=context_area, domains=doms)
+        if m.entities:
+            r.extra["name_match"] = m.how
+            found = res.narrow(m.entities, doms, r.device_class, r.area or r.sat_area, r.floor)
+            if r.intent == "HassGetState" and r.state and len(found) > 1:
+                found = res.narrow(found, _STATE_DOMAINS.get(r.state))
+            r.entities = found
+            if len({x.id for x in found}) > 1:
+                r.extra["ambiguous_slot"] = "name"
+                r.extra["candidates"] = _candidates(r, found)
+                r.slots["name"] = found[0].name if len({x.name for x in found}) == 1 else norm(sp.text)
+            else:
+                r.slots["name"] = found[0].name
+                r.targets = [found[0].id]
+            r.domain, r.device_class = None, None
+        elif m.domain and not (m.area or m.floor) and not (r.area or r.floor):
+            r.domain, r.device_class, r.device_word = m.domain, m.device_class, norm(sp.text)  # "the door"
+            r.bare_word = True
+        elif m.area or m.floor or m.domain:
+            r.area = m.area or r.area
+            r.floor = m.floor or r.floor
+            if m.domain:
+                r.domain, r.device_class = m.domain, m.device_class
+        else:
+            r.unresolved.append(Span("name", sp.start, sp.end, sp.text))
+            r.slots["name"] = norm(sp.text)
+
+
+def device_word_entities(r: Reading, word: str, domain: str) -> list[Entity]:
+    """Entities a device word stands for when no name or room was said ("turn on the lamp").
+
+    One entity with that word in its name: it.  Several: the ones in the satellite's room when
+    that leaves one, else all of them (ambiguous, the dialogue asks which).  A plural ("the
+    blinds") only names a single entity; with a satellite room it keeps meaning the group there.
+    """
+    intent = r.intent
+    allowed = INTENT_DOMAINS.get(intent or "") or (None if intent == "HassGetState" else _ACTIONABLE)
+    cands = r.resolver.narrow(r.resolver.with_word(word, allowed), (domain,), r.device_class)
+    plural = stem(word) != word
+    if r.sat_area is not None:
+        if plural:
+            return []
+        return [e for e in cands if e.area == r.sat_area.id]
+    if len(cands) > 1 and not plural:
+        return cands
+    if len(cands) == 1 and intent in _GROUP_ACTIONS | {"HassGetState"}:
+        return cands  # other intents already reach every entity of the domain: the same one
+    return []
+
+
+class DeviceWordEntities:
+    """No name and no place, only a device word ("unlock the door"): the entities it stands for."""
+
+    name = "device_word_entities"
+
+    def __call__(self, r: Reading) -> None:
+        if not ((r.name_span is None or r.bare_word) and r.area is None and r.floor is None
+                and "area" not in r.slots and "floor" not in r.slots and r.device_word and r.domain
+                and r.intent in INTENT_DOMAINS and not r.here and not r.all):
+            return
+        picked = device_word_entities(r, r.device_word, r.domain)
+        if len(picked) == 1:
+            r.entities = picked
+            r.slots["name"] = picked[0].name
+            r.targets = [picked[0].id]
+            r.domain, r.device_class = None, None
+        elif picked:
+            r.entities = picked
+            r.extra["ambiguous_slot"] = "name"
+            r.extra["candidates"] = _candidates(r, picked)
+            r.slots["name"] = norm(r.device_word)
+            r.domain, r.device_class = None, None
+
+
+class SatelliteArea:
+    """No place said: the satellite's own room, for "in here" and for the intents that default to it."""
+
+    name = "satellite_area"
+
+    def __call__(self, r: Reading) -> None:
+        if r.area is None and r.floor is None and "name" not in r.slots and "area" not in r.slots \
+                and r.sat_area is not None and (r.here or (r.intent in _CONTEXT_AREA and not r.all)):
+            r.area = r.sat_area
+
+
+class Targets:
+    """The place into slots, and without a name the entities of the place and domain as targets
+    (never the whole house for a group action unless "all" was said)."""
+
+    name = "targets"
+
+    def __call__(self, r: Reading) -> None:
+        intent = r.intent
+        if r.area is not None:
+            r.slots["area"] = r.area.name
+        if r.floor is not None:
+            r.slots["floor"] = r.floor.name
+        if intent not in INTENT_DOMAINS:
+            r.targets = []
+            return
+        if r.entities or "name" in r.slots:
+            return
+        doms: tuple[str, ...] | None = (r.domain,) if r.domain else (r.allowed or _AREA_DEFAULT.get(intent))
+        if intent == "HassGetState" and r.domain is None and r.state is None:
+            doms = None
+        if r.area is None and r.floor is None and intent in _GROUP_ACTIONS and (r.here or not r.all):
+            doms = ()  # "turn on the lights (in here)" with no known room: never the whole house by default
+        if r.area or r.floor or r.domain or intent not in ("HassTurnOn", "HassTurnOff", "HassToggle",
+                                                             "HassGetState"):
+            found = r.resolver.entities_in(r.area, r.floor, doms, r.device_class)
+            if intent == "HassClimateGetTemperature" and not found:
+                found = r.resolver.entities_in(r.area, r.floor, ("sensor",), "temperature")
+            r.targets = [x.id for x in found]
+        if r.domain and intent in _DOMAIN_SLOT:
+            r.slots["domain"] = r.domain
+            if r.device_class and intent in _CLASS_SLOT:
+                r.slots["device_class"] = r.device_class

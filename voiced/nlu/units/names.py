@@ -1,0 +1,154 @@
+"""Name repairs: the tagger's name span against the names the home has, said in full.
+
+A name the home knows is evidence the tagger cannot have: when its span is cut short, runs over,
+or is missing, these rules take the home's name as said ("the garden | lights", "vacuum" of
+"vacuum cleaner", an untagged "heating").  Each is one unit, so its firings are counted.
+"""
+
+from __future__ import annotations
+
+from voiced.events import Span
+from voiced.home.model import Home
+from voiced.home.resolve import DOMAIN_WORDS, Resolver
+from voiced.nlu.slots import STATE_WORDS
+from voiced.nlu.text import Token
+from voiced.nlu.units.answer import VALUE_WORDS
+from voiced.nlu.units.reading import INTENT_DOMAINS, Reading
+
+ON_OFF = ("HassTurnOn", "HassTurnOff", "HassToggle")
+_OBJECT_STOP = {"on", "off", "up", "down", "please", "now", "thanks", "again", "for", "me", "too", "as", "well",
+                "right", "away", "then", "quickly", "in", "at", "to", "it", "and", "of"}
+
+
+def object_phrase(toks: list[Token]) -> tuple[int, int] | None:
+    """Character range of the 1–3 words after the last article, up to trailing particles ("on",
+    "please"): the thing a bare on/off command names.  None when anything else follows."""
+    arts = [k for k, t in enumerate(toks) if t.text in ("the", "my", "our")]
+    if not arts:
+        return None
+    rest = toks[arts[-1] + 1:]
+    while rest and rest[-1].text in _OBJECT_STOP:
+        rest = rest[:-1]
+    if not 1 <= len(rest) <= 3 or any(
+            not t.text.isalpha() or t.text in _OBJECT_STOP or t.text in STATE_WORDS or t.text in VALUE_WORDS
+            for t in rest):
+        return None
+    return rest[0].start, rest[-1].end
+
+
+def _overlaps(s: int, e: int, spans: list[Span]) -> bool:
+    return any(s < sp.end and sp.start < e for sp in spans)
+
+
+class NameWithDeviceWord:
+    """ "The garden lights" tagged as area (or name) + a device word, but it is an entity's own name."""
+
+    name = "name_with_device_word"
+
+    def __call__(self, r: Reading) -> None:
+        res = r.resolver
+        said = ([(*r.area_span, True)] if r.area_span else []) + \
+            ([(r.name_span.start, r.name_span.end, False)] if r.name_span else [])
+        for start, end, is_area in said:
+            if res.exact(r.text[start:end]):
+                continue
+            after = [x for x in r.toks if x.start >= end][:2]
+            for n in (2, 1):
+                if len(after) >= n and after[n - 1].text in DOMAIN_WORDS:
+                    cand = r.text[start:after[n - 1].end]
+                    if res.exact(cand):
+                        r.name_span = Span("name", start, after[n - 1].end, cand)
+                        if is_area:
+                            r.area, r.area_span = None, None
+                            r.slots.pop("area", None)
+                        r.domain, r.device_class = None, None
+                        break
+
+
+class WholeHomeName:
+    """A tagged name that is part of (or overlaps) a home name said in full: "vacuum" of "vacuum cleaner"."""
+
+    name = "whole_home_name"
+
+    def __call__(self, r: Reading) -> None:
+        sp = r.name_span
+        if sp is None or r.resolver.exact(sp.text):
+            return
+        ents, fs, fe = r.resolver.find_in_text(r.text, r.allowed)
+        if ents and fs < sp.end and sp.start < fe:
+            r.name_span = Span("name", fs, fe, r.text[fs:fe])
+
+
+class UntaggedName:
+    """No name or place tagged: a name or alias of the home said anyway ("set the heating to 20")."""
+
+    name = "untagged_name"
+
+    def __call__(self, r: Reading) -> None:
+        if r.name_span is not None or r.area is not None or r.floor is not None or "area" in r.slots \
+                or r.intent not in INTENT_DOMAINS or r.intent == "HassListAddItem":
+            return
+        ents, s, e = r.resolver.find_in_text(r.text, r.allowed)
+        if ents and not _overlaps(s, e, r.spans):
+            r.name_span = Span("name", s, e, r.text[s:e])
+            r.out_spans.append(r.name_span)
+            r.domain, r.device_class = None, None
+
+
+class UntaggedLocalName:
+    """ "The spotlights in the kitchen": an alias of something in the area said, untagged."""
+
+    name = "untagged_local_name"
+
+    def __call__(self, r: Reading) -> None:
+        if r.name_span is not None or r.area is None or r.intent not in INTENT_DOMAINS \
+                or r.intent == "HassListAddItem":
+            return
+        local = Resolver(Home(entities=tuple(r.resolver.entities_in(area=r.area, domains=r.allowed))))
+        ents, s, e = local.find_in_text(r.text)
+        if ents and not _overlaps(s, e, r.spans):
+            r.name_span = Span("name", s, e, r.text[s:e])
+            r.out_spans.append(r.name_span)
+
+
+class NameCutShort:
+    """A name cut short ("the lava | lamp", "the bedroom | lamb"): the whole object phrase is the name
+    when the part alone means nothing, or only the longer one is an entity.  Runs before
+    ``ObjectPhraseName``: it only repairs a name the tagger found."""
+
+    name = "name_cut_short"
+
+    def __call__(self, r: Reading) -> None:
+        sp = r.name_span
+        if sp is None or r.intent not in ON_OFF:
+            return
+        res = r.resolver
+        obj = object_phrase(r.toks)
+        if obj is None or not (obj[0] <= sp.start and obj[1] > sp.end) \
+                or _overlaps(*obj, [x for x in r.spans if x.slot != "name"]):
+            return
+        whole = r.text[obj[0]:obj[1]]
+        if not self._resolves(r, sp.text) or (res.name(whole).entities and not res.name(sp.text).entities):
+            r.out_spans = [x for x in r.out_spans if not (x.slot == "name" and x.start == sp.start)]
+            r.name_span = Span("name", obj[0], obj[1], whole)
+            r.out_spans.append(r.name_span)
+
+    @staticmethod
+    def _resolves(r: Reading, spoken: str) -> bool:
+        m = r.resolver.name(spoken)
+        return bool(m.entities or m.area or m.floor or m.domain)
+
+
+class ObjectPhraseName:
+    """ "Switch on the hot tub": with nothing tagged, the object after the article is a name."""
+
+    name = "object_phrase_name"
+
+    def __call__(self, r: Reading) -> None:
+        if r.name_span is not None or r.area is not None or r.floor is not None or r.domain is not None \
+                or r.intent not in ON_OFF or "area" in r.slots or r.here or r.all:
+            return
+        obj = object_phrase(r.toks)
+        if obj is not None:
+            r.name_span = Span("name", *obj, r.text[obj[0]:obj[1]])
+            r.out_spans.append(r.name_span)
