@@ -53,14 +53,11 @@ def units(model: checkpoint.NluModel, threshold: float) -> list[Unit]:
         tagger.Tagger(model), fixed.FixedPhrases(), answer.NotACommand(threshold),
         spans.SpanNormaliser(), device_words.DeviceWords(), places.TaggedSpans(), values.SlotValues(),
         values.NumberSlot(), names.NameWithDeviceWord(), names.WholeHomeName(),
-        states.StateInName(), states.StateWords(), states.DoorsAreLocks(), states.MotionState(),
-        names.UntaggedName(), names.UntaggedLocalName(), names.NameCutShort(), names.ObjectPhraseName(),
-        places.BareFloorWord(),
-        entities.NameResolver(), states.DoorsAreLocks("doors_are_locks_after_name"),
-        entities.DeviceWordEntities(), entities.SatelliteArea(), entities.Targets(),
-        domain_intent.StopNonMedia(), direction.climate_direction(), direction.light_direction(),
-        direction.SetClimate(), direction.SetLight(), timers.NewTimer(), fill.ListItem(),
-        domain_intent.StartVacuum(), domain_intent.ValueByDomain(), fill.ColourWords(),
+        states.StateWords(), states.DoorsAreLocks(), states.MotionState(),
+        names.UntaggedName(), names.NameCutShort(), names.ObjectPhraseName(), places.BareFloorWord(),
+        entities.NameResolver(), entities.DeviceWordEntities(), entities.SatelliteArea(), entities.Targets(),
+        domain_intent.StopNonMedia(), direction.SetLight(), timers.NewTimer(), domain_intent.ValueByDomain(),
+        fill.ColourWords(),
         requirements.Requirements(),
     ]
 
@@ -98,10 +95,10 @@ class Parser:
 
     def unit_names(self) -> list[str]:
         """Every counter name ``fired`` may hold, in pipeline order."""
-        out = [u.name for u in self.units]
-        return out[:out.index("tagged_spans") + 1] + [f"tagged_spans.{n}" for n in
-                                                      ("area_is_floor", "area_is_name", "floor_is_area")] \
-            + out[out.index("tagged_spans") + 1:] + ["correction", "outdoor"]
+        out = []
+        for u in self.units:
+            out += [u.name] + [f"{u.name}.{rule}" for rule in getattr(u, "rules", ())]
+        return [*out, "correction", "outdoor"]
 
     # ------------------------------------------------------------------ parse
     def parse(self, text: str, area: str | None = None) -> Parse:

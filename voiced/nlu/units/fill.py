@@ -1,26 +1,9 @@
-"""Values the tagger missed but the sentence says plainly: a list item, a light's colour."""
+"""A value the tagger missed but the sentence says plainly: a light's colour outside its name."""
 
 from __future__ import annotations
 
-import re
-
 from voiced.nlu import numbers
-from voiced.nlu.text import normalise
 from voiced.nlu.units.reading import Reading
-
-_LIST_ITEM = re.compile(r"\b(?:add|put)\s+(.+?)\s+(?:to|on|onto|in)\s+(?:the|my|our)?\s*\S")
-
-
-class ListItem:
-    """ "Add milk to the shopping list" with no item tagged: the words between the verb and the list."""
-
-    name = "list_item"
-
-    def __call__(self, r: Reading) -> None:
-        if r.intent == "HassListAddItem" and "item" not in r.slots:
-            m = _LIST_ITEM.search(r.text.lower())
-            if m:
-                r.slots["item"] = normalise(m.group(1))
 
 
 class ColourWords:

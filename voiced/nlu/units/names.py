@@ -8,8 +8,7 @@ or is missing, these rules take the home's name as said ("the garden | lights", 
 from __future__ import annotations
 
 from voiced.events import Span
-from voiced.home.model import Home
-from voiced.home.resolve import DOMAIN_WORDS, Resolver
+from voiced.home.resolve import DOMAIN_WORDS
 from voiced.nlu.slots import STATE_WORDS
 from voiced.nlu.text import Token
 from voiced.nlu.units.answer import VALUE_WORDS
@@ -93,22 +92,6 @@ class UntaggedName:
             r.name_span = Span("name", s, e, r.text[s:e])
             r.out_spans.append(r.name_span)
             r.domain, r.device_class = None, None
-
-
-class UntaggedLocalName:
-    """ "The spotlights in the kitchen": an alias of something in the area said, untagged."""
-
-    name = "untagged_local_name"
-
-    def __call__(self, r: Reading) -> None:
-        if r.name_span is not None or r.area is None or r.intent not in INTENT_DOMAINS \
-                or r.intent == "HassListAddItem":
-            return
-        local = Resolver(Home(entities=tuple(r.resolver.entities_in(area=r.area, domains=r.allowed))))
-        ents, s, e = local.find_in_text(r.text)
-        if ents and not _overlaps(s, e, r.spans):
-            r.name_span = Span("name", s, e, r.text[s:e])
-            r.out_spans.append(r.name_span)
 
 
 class NameCutShort:

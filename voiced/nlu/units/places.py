@@ -1,8 +1,8 @@
 """Tagged spans → the name span, rooms and floors, and the spans reported.
 
-The tagger's label is a guess of *what kind* of place a span is; the home says what it is.  An area
-that is a floor's name is the floor (and the other way round), and an "area" that is no place but
-a device's name ("the bedroom lamb") is the name.  What resolves to nothing is reported unresolved.
+The tagger's label is a guess of *what kind* of place a span is; the home says what it is: an
+"area" that is no room but a device's name ("the bedroom lamb") is the name.  What resolves to
+nothing is reported unresolved.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ class TaggedSpans:
     """Reports every span; a tagged name (not a timer's) is the name span; areas/floors resolved."""
 
     name = "tagged_spans"
+    rules = ("area_is_name",)  # counted on their own as ``tagged_spans.area_is_name``
 
     def __call__(self, r: Reading) -> None:
         res = r.resolver
@@ -30,12 +31,8 @@ class TaggedSpans:
                 r.name_span = sp
             elif label == "area":
                 a = res.area(t)
-                f = None if a else res.floor(t)
                 if a:
                     r.area, r.area_span = a, (s, e)
-                elif f:
-                    r.floor = f
-                    r.fired.append("area_is_floor")
                 elif r.name_span is None and r.intent not in TIMER_INTENTS and res.name(t).entities:
                     r.name_span = Span("name", s, e, t)  # a device's name tagged as a room ("the bedroom lamb")
                     r.out_spans[-1] = Span("name", s, e, t)
@@ -45,12 +42,8 @@ class TaggedSpans:
                     r.slots["area"] = norm(t)
             elif label == "floor":
                 f = res.floor(t)
-                a = None if f else res.area(t)
                 if f:
                     r.floor = f
-                elif a:
-                    r.area, r.area_span = a, (s, e)
-                    r.fired.append("floor_is_area")
                 else:
                     r.unresolved.append(Span("floor", s, e, t))
                     r.slots["floor"] = norm(t)
