@@ -93,9 +93,13 @@ def test_eval_prints_metrics(tmp_path: Path) -> None:
     r = _voiced("eval", str(f))
     assert r.returncode == 0, r.stderr
     m = json.loads(r.stdout)
-    assert set(m) == {"intent_accuracy", "slot_f1", "frame_exact_match", "false_action_rate", "n", "confirmed"}
+    assert set(m) == {"intent_accuracy", "slot_f1", "frame_exact_match", "false_action_rate", "n", "confirmed",
+                      "fired"}
     assert m["n"] == 3 and m["intent_accuracy"] == 1.0 and m["false_action_rate"] == 0.0
     assert m["confirmed"] == 0.0
+    # every parser unit is counted; the tagger reads each row, the satellite's room fills "lights off"
+    assert m["fired"]["tagger"] == 3 and m["fired"]["satellite_area"] == 1
+    assert "requirements" in m["fired"] and all(isinstance(v, int) for v in m["fired"].values())
 
 
 def test_eval_bad_file_exits_2_naming_file_and_line(tmp_path: Path) -> None:
