@@ -394,15 +394,14 @@ _NULL_FILL = {
 }
 
 
-def _expand(ctx: _Ctx, tpl: Templates, node: tuple[Any, ...], out: list[tuple[str, str | None]],
-            null: bool) -> None:
+def _expand(ctx: _Ctx, tpl: Templates, node: tuple[Any, ...], out: list[tuple[str, str | None]]) -> None:
     for part in node:
         if isinstance(part, str):
             out.append((part, None))
         elif isinstance(part, _Alt):
-            _expand(ctx, tpl, ctx.rng.choice(part.options), out, null)
+            _expand(ctx, tpl, ctx.rng.choice(part.options), out)
         elif isinstance(part, _Macro):
-            _expand(ctx, tpl, ctx.rng.choice(tpl.macros[part.name]), out, null)
+            _expand(ctx, tpl, ctx.rng.choice(tpl.macros[part.name]), out)
         elif part.kind in tpl.fills:
             out.append((ctx.rng.choice(tpl.fills[part.kind]), None))
         else:
@@ -414,7 +413,7 @@ def _render(ctx: _Ctx, tpl: Templates, intent: str | None, style_asr: bool) -> E
     rng = ctx.rng
     node = rng.choice(tpl.intents[intent])
     segs: list[tuple[str, str | None]] = []
-    _expand(ctx, tpl, node, segs, null=intent is None)
+    _expand(ctx, tpl, node, segs)
     if not style_asr and rng.random() < 0.25:
         segs.insert(0, (rng.choice(tpl.prefix) + rng.choice([" ", ", "]), None))
     if not style_asr and rng.random() < 0.12 and intent not in ("VoicedConfirm", "VoicedDeny", "HassNevermind"):
