@@ -1,0 +1,361 @@
+"""Each parser unit on its own, on small crafted readings (no model: the tagger's output is given)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from voiced.events import Span
+from voiced.home import load_home_text
+from voiced.home.model import Home
+from voiced.nlu.parser import Parser
+from voiced.nlu.text import tokenize
+from voiced.nlu.units import (
+    answer,
+    device_words,
+    direction,
+    domain_intent,
+    entities,
+    fill,
+    fixed,
+    names,
+    places,
+    requirements,
+    spans,
+    states,
+    tagger,
+    timers,
+    values,
+)
+from voiced.nlu.units.reading import HomeContext, Reading
+
+HOME = """
+floors:
+  - {id: ground, name: Ground Floor}
+  - {id: upstairs, name: Upstairs}
+areas:
+  - {id: kitchen, name: Kitchen, floor: ground}
+  - {id: bedroom, name: Bedroom, floor: upstairs}
+  - {id: garden, name: Garden, floor: ground}
+entities:
+  - {id: light.kitchen_spots, name: Kitchen Spots, aliases: [spotlights], area: kitchen,
+     mqtt: {protocol: zigbee2mqtt, topic: zigbee2mqtt/ks}}
+  - {id: light.counter, name: Counter Light, area: kitchen, mqtt: {protocol: zigbee2mqtt, topic: zigbee2mqtt/cl}}
+  - {id: light.bedroom_lamp, name: Bedroom Lamp, aliases: [bedside lamp], area: bedroom,
+     mqtt: {protocol: zigbee2mqtt, topic: zigbee2mqtt/bl}}
+  - {id: light.desk_lamp, name: Desk Lamp, area: bedroom, mqtt: {protocol: zigbee2mqtt, topic: zigbee2mqtt/dl}}
+  - {id: light.garden_lights, name: Garden Lights, area: garden, mqtt: {protocol: zigbee2mqtt, topic: zigbee2mqtt/gl}}
+  - {id: cover.skylight, name: Skylight, area: bedroom, device_class: window,
+     mqtt: {protocol: zigbee2mqtt, topic: zigbee2mqtt/sk}}
+  - {id: switch.sprinkler, name: Sprinkler, area: garden, mqtt: {protocol: zigbee2mqtt, topic: zigbee2mqtt/sp}}
+  - {id: switch.heating, name: Heating, area: kitchen, mqtt: {protocol: zigbee2mqtt, topic: zigbee2mqtt/he}}
+  - {id: lock.front_door, name: Front Door, area: kitchen, mqtt: {protocol: zigbee2mqtt, topic: zigbee2mqtt/fd}}
+  - {id: vacuum.dustbot, name: Vacuum Cleaner, area: kitchen, mqtt: {protocol: zigbee2mqtt, topic: zigbee2mqtt/vc}}
+"""
+
+
+@pytest.fixture(scope="module")
+def home() -> Home:
+    return load_home_text(HOME)
+
+
+@pytest.fixture(scope="module")
+def ctx(home: Home) -> HomeContext:
+    return HomeContext(home)
+
+
+def reading(ctx: HomeContext, text: str, intent: str | None = "HassTurnOn", tagged: dict[str, str] | None = None,
+            area: str | None = None, confidence: float = 0.95) -> Reading:
+    """A reading as the tagger would leave it: ``tagged`` maps a label to the text it covers."""
+    r = Reading(text, tokenize(text), ctx, ctx.satellite_area(area), intent=intent, confidence=confidence)
+    for label, said in (tagged or {}).items():
+        s = text.index(said)
+        r.spans.append(Span(label, s, s + len(said), said))
+    return r
+
+
+def resolved(ctx: HomeContext, text: str, intent: str = "HassTurnOn", tagged: dict[str, str] | None = None,
+             area: str | None = None) -> Reading:
+    """A reading taken through the units up to (not including) the consistency rules after resolution."""
+    r = reading(ctx, text, intent, tagged, area)
+    for unit in (spans.SpanNormaliser(), device_words.DeviceWords(), places.TaggedSpans(), values.SlotValues()):
+        unit(r)
+    return r
+
+
+# ------------------------------------------------------------------ tagger, fixed phrases, answers
+class FakeModel:
+    def __init__(self, intent: str | None, conf: float, tags: list[str]) -> None:
+        self.out: tuple[str | None, float, list[str], dict[str, float]] = (intent, conf, tags, {})
+
+    def predict(self, tokens: list[str], gaz: list[int]) -> tuple[str | None, float, list[str], dict[str, float]]:
+        assert len(gaz) == len(tokens)
+        return self.out
+
+
+def test_tagger_reads_spans_and_values(ctx: HomeContext) -> None:
+    r = reading(ctx, "dim the bedroom lamp to 30 percent", intent=None)
+    model = FakeModel("HassLightSet", 0.9, ["O", "O", "B-name", "I-name", "O", "B-brightness", "I-brightness"])
+    tagger.Tagger(model)(r)  # type: ignore[arg-type]
+    assert (r.intent, r.confidence) == ("HassLightSet", 0.9)
+    assert r.spans == [Span("name", 8, 20, "bedroom lamp"), Span("brightness", 24, 34, "30 percent")]
+    assert r.raw == {"name": "bedroom lamp", "brightness": 30} and r.extra["numbers"] == [30]
+
+
+def test_find_numbers_skips_the_pronoun_one() -> None:
+    assert tagger.find_numbers("the bedroom one") == []
+    assert tagger.find_numbers("one minute") == [1]
+
+
+def test_fixed_phrases_only_whole_replies(ctx: HomeContext) -> None:
+    r = reading(ctx, "yes please", intent="HassTurnOn", confidence=0.7)
+    fixed.FixedPhrases()(r)
+    assert r.result is not None and r.result.intent == "VoicedConfirm" and r.result.confidence == 1.0
+    r = reading(ctx, "stop the music", intent="HassMediaPause")
+    fixed.FixedPhrases()(r)
+    assert r.result is None
+
+
+def test_not_a_command_bare_value_and_model_yes(ctx: HomeContext) -> None:
+    r = reading(ctx, "the bedroom one", intent="HassTurnOn")
+    answer.NotACommand(0.5)(r)
+    assert r.result is not None and r.result.intent is None and r.extra["slots_raw"] == {"area": "Bedroom"}
+    r = reading(ctx, "thanks that's great", intent="VoicedConfirm")
+    answer.NotACommand(0.5)(r)
+    assert r.result is not None and r.result.intent is None
+    r = reading(ctx, "turn on the bedroom lamp", intent="HassTurnOn", confidence=0.4)
+    answer.NotACommand(0.5)(r)
+    assert r.result is not None
+    r = reading(ctx, "bedroom fifty percent", intent="HassLightSet")
+    answer.NotACommand(0.5)(r)
+    assert r.result is None  # a room and a value: a command
+
+
+# ------------------------------------------------------------------ spans, device words, places, values
+def test_span_normaliser_message_to_the_end_and_timer_only_command(ctx: HomeContext) -> None:
+    text = "announce the dinner is ready now!"
+    r = reading(ctx, text, "HassBroadcast", {"message": "dinner is"})
+    spans.SpanNormaliser()(r)
+    assert r.spans[0].text == "the dinner is ready now" and r.raw["message"] == "the dinner is ready now"
+    r = reading(ctx, "turn off the lights in ten minutes", "HassTurnOff", {"conversation_command": "turn off"})
+    r.raw["conversation_command"] = "turn off"
+    spans.SpanNormaliser()(r)
+    assert r.spans == [] and "conversation_command" not in r.raw
+
+
+def test_device_words_nouns_not_verbs(ctx: HomeContext) -> None:
+    r = reading(ctx, "switch on the lights")
+    device_words.DeviceWords()(r)
+    assert (r.domain, r.device_word) == ("light", "lights")
+    r = reading(ctx, "turn on the kitchen radio please", intent="HassMediaNext")
+    device_words.DeviceWords()(r)
+    assert r.domain is None  # a media word only names a player for on/off and state questions
+
+
+def test_tagged_spans_area_that_is_a_name(ctx: HomeContext) -> None:
+    r = reading(ctx, "turn off the bedroom lamb", tagged={"area": "bedroom lamb"})
+    places.TaggedSpans()(r)
+    assert r.name_span == Span("name", 13, 25, "bedroom lamb") and r.out_spans[0].slot == "name"
+    assert r.fired == ["area_is_name"]
+    r = reading(ctx, "turn on the lights in the pantry", tagged={"area": "pantry"})
+    places.TaggedSpans()(r)
+    assert r.slots == {"area": "pantry"} and [u.slot for u in r.unresolved] == ["area"]
+
+
+def test_number_slot_moves_a_sibling_value() -> None:
+    slots: dict[str, Any] = {"position": 40, "volume_level": 10}
+    values.fix_numbers("HassLightSet", slots)
+    assert slots == {"brightness": 40}
+    slots = {"minutes": 5}
+    values.fix_numbers("HassCancelTimer", slots)
+    assert slots == {"start_minutes": 5}
+
+
+def test_slot_values_keep_places_out(ctx: HomeContext) -> None:
+    r = reading(ctx, "is the kettle on", "HassGetState")
+    r.raw.update(name="kettle", state="on")
+    values.SlotValues()(r)
+    assert r.slots == {"state": "on"} and r.state == "on"
+
+
+# ------------------------------------------------------------------ name repairs
+def test_name_with_device_word(ctx: HomeContext) -> None:
+    r = resolved(ctx, "turn on the garden lights", tagged={"area": "garden"})
+    names.NameWithDeviceWord()(r)
+    assert r.name_span is not None and r.name_span.text == "garden lights" and r.area is None and r.domain is None
+
+
+def test_whole_home_name(ctx: HomeContext) -> None:
+    r = resolved(ctx, "turn on the vacuum cleaner", tagged={"name": "vacuum"})
+    names.WholeHomeName()(r)
+    assert r.name_span is not None and r.name_span.text == "vacuum cleaner"
+
+
+def test_untagged_name(ctx: HomeContext) -> None:
+    r = resolved(ctx, "turn off the heating please")
+    names.UntaggedName()(r)
+    assert r.name_span is not None and r.name_span.text == "heating" and r.out_spans == [r.name_span]
+    r = resolved(ctx, "turn off the heating in the kitchen", tagged={"area": "kitchen"})
+    names.UntaggedName()(r)
+    assert r.name_span is None  # a room was said: the name is not looked for house-wide
+
+
+def test_name_cut_short_and_object_phrase(ctx: HomeContext) -> None:
+    r = resolved(ctx, "switch on the lava lamp", tagged={"name": "lava"})
+    names.NameCutShort()(r)
+    assert r.name_span is not None and r.name_span.text == "lava lamp"
+    assert [s.text for s in r.out_spans] == ["lava lamp"]
+    r = resolved(ctx, "switch on the hot tub")
+    names.NameCutShort()(r)
+    assert r.name_span is None
+    names.ObjectPhraseName()(r)
+    assert r.name_span is not None and r.name_span.text == "hot tub"
+    r = resolved(ctx, "switch on all the hot tubs")
+    names.ObjectPhraseName()(r)
+    assert r.name_span is None
+
+
+def test_object_phrase_stops_at_values() -> None:
+    assert names.object_phrase(tokenize("turn the hot tub on please")) == (9, 16)
+    assert names.object_phrase(tokenize("set the lamp to fifty")) is None
+
+
+def test_bare_floor_word(ctx: HomeContext) -> None:
+    r = resolved(ctx, "turn off the lights upstairs", "HassTurnOff")
+    places.BareFloorWord()(r)
+    assert r.floor is not None and r.floor.id == "upstairs"
+
+
+# ------------------------------------------------------------------ states
+def test_state_words(ctx: HomeContext) -> None:
+    r = resolved(ctx, "is the front door locked", "HassGetState", {"name": "front door"})
+    states.StateWords()(r)
+    assert r.state == "locked" and r.slots["state"] == "locked"
+    r = resolved(ctx, "is the alarm going off", "HassGetState", {"name": "alarm"})
+    r.state = "off"
+    states.StateWords()(r)
+    assert r.state == "on"
+
+
+def test_doors_are_locks_and_motion(ctx: HomeContext) -> None:
+    r = reading(ctx, "unlock the doors", "HassTurnOff")
+    r.domain, r.device_class = "binary_sensor", "door"
+    states.DoorsAreLocks()(r)
+    assert (r.domain, r.device_class) == ("lock", None)
+    r = reading(ctx, "are the doors open", "HassGetState")
+    r.domain, r.device_class = "binary_sensor", "door"
+    states.DoorsAreLocks()(r)
+    assert (r.domain, r.device_class) == ("binary_sensor", "door")
+    r = resolved(ctx, "is there any motion in the kitchen", "HassGetState", {"area": "kitchen"})
+    states.MotionState()(r)
+    assert r.slots["state"] == "on"
+
+
+# ------------------------------------------------------------------ entity resolution
+def test_name_resolver_alias_ambiguity_and_unknown(ctx: HomeContext) -> None:
+    r = resolved(ctx, "turn on the bedside lamp", tagged={"name": "bedside lamp"})
+    entities.NameResolver()(r)
+    assert r.slots == {"name": "Bedroom Lamp"} and r.targets == ["light.bedroom_lamp"]
+    r = resolved(ctx, "turn on the pool pump", tagged={"name": "pool pump"})
+    entities.NameResolver()(r)
+    assert r.slots == {"name": "pool pump"} and [u.text for u in r.unresolved] == ["pool pump"]
+
+
+def test_device_word_entities(ctx: HomeContext) -> None:
+    r = resolved(ctx, "turn on the lamp")
+    entities.DeviceWordEntities()(r)
+    assert r.extra["ambiguous_slot"] == "name" and {c["id"] for c in r.extra["candidates"]} == {
+        "light.bedroom_lamp", "light.desk_lamp"}
+    assert r.slots["name"] == "lamp" and r.targets == []
+    r = resolved(ctx, "turn on the lamp", area="kitchen")
+    entities.DeviceWordEntities()(r)
+    assert r.entities == [] and "name" not in r.slots  # no lamp in the satellite's room: the group there
+    r = resolved(ctx, "turn on the lamps")
+    entities.DeviceWordEntities()(r)
+    assert r.device_word == "lamps" and r.entities == []  # a plural only names a single match
+
+
+def test_satellite_area_and_targets(ctx: HomeContext) -> None:
+    r = resolved(ctx, "turn on the lights in here", area="kitchen")
+    entities.SatelliteArea()(r)
+    entities.Targets()(r)
+    assert r.slots == {"area": "Kitchen", "domain": "light"}
+    assert set(r.targets) == {"light.kitchen_spots", "light.counter"}
+    r = resolved(ctx, "turn on the lights")
+    entities.SatelliteArea()(r)
+    entities.Targets()(r)
+    assert r.targets == []  # never the whole house without "all"
+    r = resolved(ctx, "what time is it", "HassGetCurrentTime")
+    r.targets = ["light.counter"]
+    entities.Targets()(r)
+    assert r.targets == []
+
+
+# ------------------------------------------------------------------ intent rules, fills, requirements
+def _with_entity(ctx: HomeContext, text: str, intent: str, entity_id: str) -> Reading:
+    r = reading(ctx, text, intent)
+    r.entities = [e for e in ctx.home.entities if e.id == entity_id]
+    return r
+
+
+def test_stop_non_media(ctx: HomeContext) -> None:
+    r = _with_entity(ctx, "stop the sprinkler", "HassMediaPause", "switch.sprinkler")
+    domain_intent.StopNonMedia()(r)
+    assert r.intent == "HassTurnOff"
+
+
+def test_value_by_domain(ctx: HomeContext) -> None:
+    r = _with_entity(ctx, "set the skylight to twenty percent", "HassLightSet", "cover.skylight")
+    r.slots = {"name": "Skylight", "brightness": 20}
+    domain_intent.ValueByDomain()(r)
+    assert r.intent == "HassSetPosition" and r.slots == {"name": "Skylight", "position": 20}
+
+
+def test_set_light(ctx: HomeContext) -> None:
+    for text in ("dim the bedroom lamp to", "set the bedroom lamp"):
+        r = reading(ctx, text, "VoicedLightDim")
+        direction.SetLight()(r)
+        assert r.intent == "HassLightSet", text
+    r = reading(ctx, "dim the bedroom lamp", "VoicedLightDim")
+    direction.SetLight()(r)
+    assert r.intent == "VoicedLightDim"
+
+
+def test_new_timer(ctx: HomeContext) -> None:
+    r = reading(ctx, "start a timer for ten minutes", "HassUnpauseTimer")
+    r.slots = {"start_minutes": 10}
+    timers.NewTimer()(r)
+    assert r.intent == "HassStartTimer" and r.slots == {"minutes": 10}
+
+
+def test_colour_words_outside_the_name(ctx: HomeContext) -> None:
+    r = reading(ctx, "make the garden lights red", "HassLightSet")
+    fill.ColourWords()(r)
+    assert "color" in r.slots
+    r = reading(ctx, "set the red lamp", "HassLightSet")
+    s = r.text.index("red lamp")
+    r.name_span = Span("name", s, s + 8, "red lamp")
+    fill.ColourWords()(r)
+    assert "color" not in r.slots  # a colour inside the name is the name's
+
+
+def test_requirements(ctx: HomeContext) -> None:
+    r = reading(ctx, "set the bedroom lamp", "HassLightSet")
+    requirements.Requirements()(r)
+    assert r.intent == "HassLightSet" and r.extra["missing"] == ["brightness"]
+    r = reading(ctx, "add to the shopping list", "HassListAddItem")
+    requirements.Requirements()(r)
+    assert r.intent is None and r.extra["missing"] == ["item"]
+
+
+# ------------------------------------------------------------------ the parser counts firings
+def test_parser_counts_each_unit_that_changed_the_reading(home: Home) -> None:
+    model = FakeModel("HassTurnOn", 0.95, ["O", "O", "O", "B-name", "I-name"])
+    parser = Parser(model, home)  # type: ignore[arg-type]
+    p = parser.parse("turn on the bedside lamp")
+    assert p.intent == "HassTurnOn" and p.targets == ("light.bedroom_lamp",)
+    assert parser.fired["tagger"] == 1 and parser.fired["name_resolver"] == 1
+    assert parser.fired["untagged_name"] == 0 and parser.fired["fixed_phrases"] == 0
+    assert set(parser.fired) <= set(parser.unit_names())
+    assert "tagged_spans.area_is_name" in parser.unit_names()
