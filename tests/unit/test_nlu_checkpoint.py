@@ -76,3 +76,27 @@ def test_viterbi_never_starts_a_span_with_inside() -> None:
     lp = np.log(np.array([[0.1, 0.2, 0.7], [0.8, 0.1, 0.1], [0.1, 0.3, 0.6]]))
     path = [tags[i] for i in checkpoint.viterbi(lp, allow)]
     assert path[0] != "I-name" and not (path[1] == "O" and path[2] == "I-name")
+
+
+def test_onnx_export_gives_the_same_readings_and_torch_is_the_fallback(tmp_path: Path) -> None:
+    pytest.importorskip("onnx")
+    pytest.importorskip("onnxruntime")
+    path, _ = _tiny(tmp_path)
+    assert checkpoint.load(path).backend == "torch"  # no export: torch
+    checkpoint.export_onnx(path)
+    fast, slow = checkpoint.load(path), checkpoint.load(path, onnx=False)
+    assert fast.backend == "onnxruntime" and slow.backend == "torch"
+    for toks, gaz in ((["turn", "on", "the", "lamp"], [0, 0, 0, 1]), (["lamp"], [1]),
+                      (["turn", "xyz", "on", "the", "lamp", "now", "please"], [0, 0, 0, 0, 5, 0, 0])):
+        for x, y in zip(fast.logits(toks, gaz), slow.logits(toks, gaz), strict=True):
+            assert x.shape == y.shape and torch.allclose(x, y, atol=1e-5)
+        a, b = fast.predict(toks, gaz), slow.predict(toks, gaz)
+        assert a[0] == b[0] and a[2] == b[2] and abs(a[1] - b[1]) < 1e-5
+    # new weights in the directory: the old export is not used
+    net = JointNlu(slow.net.cfg)
+    torch.save(net.state_dict(), path / "model.pt")
+    assert checkpoint.load(path).backend == "torch"
+    # a damaged export is not used either
+    checkpoint.export_onnx(path)
+    (path / checkpoint.ONNX_FILE).write_bytes(b"not onnx")
+    assert checkpoint.load(path).backend == "torch"

@@ -64,3 +64,21 @@ def test_onnx_export_gives_the_same_vectors(encoder: SentenceEncoder, tmp_path: 
     # an export made from other weights is never used
     (tmp_path / (ONNX_FILE + ".json")).write_text('{"weights": "elsewhere", "size": 1}')
     assert SentenceEncoder(encoder.directory, onnx_dir=tmp_path).backend == "torch"
+
+
+def test_shipped_model_exported_reads_as_in_torch(tmp_path: Path) -> None:
+    pytest.importorskip("onnx")
+    pytest.importorskip("onnxruntime")
+    shipped = REPO / "models" / "nlu"
+    if not (shipped / "meta.json").exists():
+        pytest.skip("shipped NLU model missing")
+    for name in ("meta.json", "model.pt"):
+        (tmp_path / name).write_bytes((shipped / name).read_bytes())
+    checkpoint.export_onnx(tmp_path)
+    fast, slow = checkpoint.load(tmp_path), checkpoint.load(tmp_path, onnx=False)
+    assert fast.backend == "onnxruntime" and slow.backend == "torch"
+    for words in (["turn", "off", "the", "kitchen", "lights"], ["will", "it", "rain", "tomorrow"], ["hi"]):
+        gaz = [0] * len(words)
+        for x, y in zip(fast.logits(words, gaz), slow.logits(words, gaz), strict=True):
+            assert torch.allclose(x, y, atol=1e-4)
+        assert fast.predict(words, gaz)[::2] == slow.predict(words, gaz)[::2]

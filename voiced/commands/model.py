@@ -1,5 +1,6 @@
 """`voiced model install NAME` / `voiced model list`: Vosk models in models/asr;
-`voiced model prepare`: export the NLU's sentence encoder for onnxruntime (models/encoder)."""
+`voiced model prepare`: export the NLU's sentence encoder (models/encoder) and the shipped NLU network
+(models/nlu/model.onnx) for onnxruntime."""
 
 from __future__ import annotations
 
@@ -29,8 +30,37 @@ def _prepare() -> int:
     if check.backend != "onnxruntime":
         print(f"voiced model prepare: {path} written but onnxruntime cannot use it", file=sys.stderr)
         return 1
-    a, b = enc.encode(["is the front door locked"]), check.encode(["is the front door locked"])
+    slow = SentenceEncoder(enc.directory, onnx_dir=None)  # torch, whatever was exported before
+    a, b = slow.encode(["is the front door locked"]), check.encode(["is the front door locked"])
     print(f"{path} (onnxruntime; agrees with torch to {float((a - b).abs().max()):.1e})")
+    return _prepare_nlu()
+
+
+def _prepare_nlu() -> int:
+    """The shipped NLU network for onnxruntime, checked against torch on one sentence."""
+    from voiced.config import DEFAULT_MODELS
+    from voiced.nlu import checkpoint
+
+    model_dir = DEFAULT_MODELS / "nlu"
+    if not (model_dir / "meta.json").exists():
+        print(f"voiced model prepare: no NLU model in {model_dir} (nothing to export)", file=sys.stderr)
+        return 0
+    try:
+        path = checkpoint.export_onnx(model_dir)
+    except ModelError as exc:
+        print(f"voiced model prepare: {exc}", file=sys.stderr)
+        return 1
+    except ImportError as exc:
+        print(f"voiced model prepare: {exc} (pip install onnx)", file=sys.stderr)
+        return 1
+    fast, slow = checkpoint.load(model_dir), checkpoint.load(model_dir, onnx=False)
+    if fast.backend != "onnxruntime":
+        print(f"voiced model prepare: {path} written but onnxruntime cannot use it", file=sys.stderr)
+        return 1
+    words = ["is", "the", "front", "door", "locked"]
+    diff = max(float((x - y).abs().max()) for x, y in zip(fast.logits(words, [0] * 5), slow.logits(words, [0] * 5),
+                                                           strict=True))
+    print(f"{path} (onnxruntime; agrees with torch to {diff:.1e})")
     return 0
 
 

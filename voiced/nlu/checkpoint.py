@@ -3,11 +3,19 @@
 Layout of a model directory: ``model.pt`` (``torch.save`` of the state_dict, loaded with
 ``weights_only=True`` so a checkpoint cannot run code) and ``meta.json`` (format version, config,
 vocabularies, training figures).  A mismatch or a damaged file is a ``ModelError`` naming the file.
+
+Parsing one sentence runs the network in onnxruntime when ``model.onnx`` (written by ``voiced model
+prepare`` and by ``voiced train``; never committed) was exported from this directory's ``model.pt``;
+without it, with a stale one, or without onnxruntime, torch runs it — same readings either way.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import logging
+import os
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,6 +29,8 @@ from voiced.nlu.model import JointNlu, NluConfig
 
 FORMAT_VERSION = 2  # 2: optional sentence vector, calibration temperature
 PAD, UNK = "<pad>", "<unk>"
+ONNX_FILE = "model.onnx"
+log = logging.getLogger("voiced.nlu.checkpoint")
 
 
 @dataclass
@@ -89,6 +99,11 @@ class NluModel:
         self.encoder = encoder
         # temperature scaling (fitted on generated held-out data at training time): calibrated confidence
         self.temperature = temperature
+        self.ort: Any = None  # an onnxruntime session of the same network (``load``), else torch runs it
+
+    @property
+    def backend(self) -> str:
+        return "onnxruntime" if self.ort is not None else "torch"
 
     def tensors(self, tokens: list[str], gaz: list[int]) -> tuple[torch.Tensor, ...]:
         width = self.net.cfg.max_word_len
@@ -101,11 +116,25 @@ class NluModel:
         """(1, S) sentence vector of the normalised tokens (as in training), or None without an encoder."""
         return self.encoder.encode([" ".join(tokens)]) if self.encoder is not None else None
 
+    def logits(self, tokens: list[str], gaz: list[int]) -> tuple[torch.Tensor, torch.Tensor]:
+        """Intent logits (1, I) and tag logits (1, T, K) of one non-empty sentence."""
+        if self.ort is None:
+            with torch.inference_mode():
+                return self.net(*self.tensors(tokens, gaz), self.sentence(tokens))
+        width, v = self.net.cfg.max_word_len, self.vocab
+        feeds = {"words": np.array([[v.word_id(t) for t in tokens]], dtype=np.int64),
+                 "chars": np.array([[v.char_ids(t, width) for t in tokens]], dtype=np.int64),
+                 "gaz": np.array([[[(b >> i) & 1 for i in range(3)] for b in gaz]], dtype=np.float32)}
+        sent = self.sentence(tokens)
+        if sent is not None:
+            feeds["sent"] = sent.numpy()
+        intent, tags = self.ort.run(None, feeds)
+        return torch.from_numpy(intent), torch.from_numpy(tags)
+
     def predict(self, tokens: list[str], gaz: list[int]) -> tuple[str | None, float, list[str], dict[str, float]]:
         if not tokens:
             return None, 1.0, [], {}
-        with torch.inference_mode():
-            intent_logits, tag_logits = self.net(*self.tensors(tokens, gaz), self.sentence(tokens))
+        intent_logits, tag_logits = self.logits(tokens, gaz)
         probs = torch.softmax(intent_logits[0] / self.temperature, dim=0).numpy()
         tag_lp = torch.log_softmax(tag_logits[0], dim=1).numpy()
         best = int(probs.argmax())
@@ -113,6 +142,86 @@ class NluModel:
         name = self.vocab.intents[best] or None
         dist = {(self.vocab.intents[i] or "null"): float(p) for i, p in enumerate(probs)}
         return name, float(probs[best]), [self.vocab.tags[i] for i in path], dist
+
+
+class _Whole(torch.nn.Module):
+    """What the export traces: ``JointNlu.forward_whole`` with or without the sentence vector."""
+
+    def __init__(self, net: JointNlu) -> None:
+        super().__init__()
+        self.net = net
+
+    def forward(self, words: torch.Tensor, chars: torch.Tensor, gaz: torch.Tensor,
+                sent: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        return self.net.forward_whole(words, chars, gaz, sent)
+
+
+def _source_id(model_dir: Path) -> dict[str, Any]:
+    """What an export was made from: other weights or another config mean another export."""
+    meta = json.loads((model_dir / "meta.json").read_text(encoding="utf-8"))
+    return {"model.pt": hashlib.sha256((model_dir / "model.pt").read_bytes()).hexdigest(),
+            "config": meta.get("config")}
+
+
+def export_onnx(model_dir: Path, net: JointNlu | None = None) -> Path:
+    """Export the checkpoint's network to ``model_dir/model.onnx`` (needs the ``onnx`` package);
+    atomic, with its source noted in ``model.onnx.json``."""
+    import torch.onnx
+
+    if net is None:
+        net = load(model_dir, onnx=False).net
+    cfg = net.cfg
+    whole = _Whole(net).eval()
+    t = 4
+    args: tuple[torch.Tensor, ...] = (torch.ones(1, t, dtype=torch.long), torch.ones(1, t, cfg.max_word_len,
+                                      dtype=torch.long), torch.zeros(1, t, 3))
+    names = ["words", "chars", "gaz"]
+    axes: dict[str, dict[int, str]] = {"words": {0: "b", 1: "t"}, "chars": {0: "b", 1: "t"},
+                                       "gaz": {0: "b", 1: "t"}, "intent": {0: "b"}, "tags": {0: "b", 1: "t"}}
+    if cfg.sent_dim:
+        args += (torch.zeros(1, cfg.sent_dim),)
+        names.append("sent")
+        axes["sent"] = {0: "b"}
+    path = model_dir / ONNX_FILE
+    tmp = model_dir / f".{ONNX_FILE}.{os.getpid()}.tmp"
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the GRU's batch_first note: shapes stay dynamic
+            torch.onnx.export(whole, args, str(tmp), input_names=names, output_names=["intent", "tags"],
+                              dynamo=False, opset_version=17, dynamic_axes=axes)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    (model_dir / (ONNX_FILE + ".json")).write_text(json.dumps(_source_id(model_dir)) + "\n")
+    return path
+
+
+def onnx_session(model_dir: Path) -> Any:
+    """An onnxruntime session over a valid export of this checkpoint, or None (then torch runs it)."""
+    path = model_dir / ONNX_FILE
+    if not path.exists():
+        return None
+    try:
+        import onnxruntime as ort  # type: ignore[import-untyped]
+    except ImportError:
+        log.info("onnxruntime not installed: the NLU network runs in torch")
+        return None
+    try:
+        fresh = json.loads((model_dir / (ONNX_FILE + ".json")).read_text()) == _source_id(model_dir)
+    except (OSError, ValueError):
+        fresh = False
+    if not fresh:
+        log.warning("%s was exported from another model.pt: run `voiced model prepare`; using torch", path)
+        return None
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = 1  # batch-1 inference: one thread, no scheduling spikes
+    opts.inter_op_num_threads = 1
+    opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    try:
+        return ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+    except Exception as exc:  # noqa: BLE001 - a damaged export must not stop the daemon
+        log.warning("cannot load %s (%s): using torch", path, exc)
+        return None
 
 
 def save(out_dir: Path, net: JointNlu, vocab: Vocab, extra: dict[str, Any] | None = None) -> None:
@@ -123,8 +232,9 @@ def save(out_dir: Path, net: JointNlu, vocab: Vocab, extra: dict[str, Any] | Non
     (out_dir / "meta.json").write_text(json.dumps(meta, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
-def load(model_dir: Path) -> NluModel:
-    """Load a checkpoint directory; ModelError (naming the file) when absent, damaged or of another format."""
+def load(model_dir: Path, onnx: bool = True) -> NluModel:
+    """Load a checkpoint directory; ModelError (naming the file) when absent, damaged or of another format.
+    ``onnx``: run the network in onnxruntime when the directory holds a valid export of it."""
     meta_path, weights = model_dir / "meta.json", model_dir / "model.pt"
     try:
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
@@ -163,4 +273,7 @@ def load(model_dir: Path) -> NluModel:
     temperature = float((meta.get("calibration") or {}).get("temperature", 1.0))
     if not 0.05 <= temperature <= 20:
         raise ModelError(f"{meta_path}: calibration temperature {temperature} out of range")
-    return NluModel(net, vocab, meta, encoder, temperature)
+    model = NluModel(net, vocab, meta, encoder, temperature)
+    if onnx:
+        model.ort = onnx_session(model_dir)
+    return model

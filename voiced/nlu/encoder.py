@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -230,6 +231,8 @@ class SentenceEncoder:
     @torch.no_grad()
     def encode(self, sentences: list[str], batch_size: int = 64) -> torch.Tensor:
         """(N, dim) unit vectors, in order."""
+        if len(sentences) == 1 and self._ort is not None:
+            return self._encode_one(sentences[0])
         out: list[torch.Tensor | None] = [None] * len(sentences)
         todo: list[int] = []
         with self._lock:
@@ -257,3 +260,15 @@ class SentenceEncoder:
                     if len(self._cache) < _CACHE_MAX:
                         self._cache[sentences[i]] = vecs[r]
         return torch.stack([v for v in out if v is not None]) if out else torch.zeros(0, self.dim)
+
+    def _encode_one(self, sentence: str) -> torch.Tensor:
+        """(1, dim): one sentence in onnxruntime, the parser's case, with no batch machinery."""
+        assert self._ort is not None
+        with self._lock:
+            hit = self._cache.get(sentence)
+            if hit is None:
+                ids = np.array([self.tok.encode(sentence or ".").ids], dtype=np.int64)
+                hit = torch.from_numpy(self._ort.run(None, {"ids": ids, "mask": np.ones_like(ids)})[0][0])
+                if len(self._cache) < _CACHE_MAX:
+                    self._cache[sentence] = hit
+        return hit[None]

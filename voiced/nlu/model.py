@@ -77,3 +77,17 @@ class JointNlu(nn.Module):
             parts.append(torch.tanh(self.sent_proj(self.drop(sent))))
         intent = self.intent_head(torch.cat(parts, dim=1))
         return intent, self.tag_head(seq)
+
+    def forward_whole(self, words: torch.Tensor, chars: torch.Tensor, gaz: torch.Tensor,
+                      sent: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """``forward`` for sentences that fill the whole width (no padding, so no packing and no
+        mask), in eval mode: what parsing one sentence needs, and what the ONNX export traces."""
+        ch = self.char_emb(chars.reshape(-1, chars.shape[2])).transpose(1, 2)
+        ch = torch.relu(self.char_cnn(ch)).max(dim=2).values.reshape(words.shape[0], words.shape[1], -1)
+        seq, h = self.gru(torch.cat([self.word_emb(words), ch, gaz], dim=2))
+        parts = [seq.max(dim=1).values, torch.cat([h[0], h[1]], dim=1)]
+        if self.sent_proj is not None:
+            if sent is None:
+                raise ValueError("this model needs the sentence vector")
+            parts.append(torch.tanh(self.sent_proj(sent)))
+        return self.intent_head(torch.cat(parts, dim=1)), self.tag_head(seq)
