@@ -8,6 +8,7 @@ import pytest
 
 from tests.conftest import EXAMPLE_HOME
 from voiced.home import load_home
+from voiced.nlu import checkpoint
 from voiced.nlu.parser import Parser
 from voiced.nlu.train import train
 
@@ -27,3 +28,12 @@ def test_train_small_model_and_parse(tmp_path: Path) -> None:
     p = parser.parse("what time is it")
     assert p.intent == "HassGetCurrentTime" and p.targets == ()
     assert "bedroom" in parser.known_words()
+    # training wrote the onnxruntime export; without it (or with onnx=False) torch reads the same
+    if (tmp_path / "nlu" / "model.onnx").exists():
+        assert parser.model.backend == "onnxruntime"
+        slow = Parser(checkpoint.load(tmp_path / "nlu", onnx=False), home)
+        assert slow.model.backend == "torch"
+        for text in ("turn off the bedroom lamp", "set a timer for five minutes", "will it rain tomorrow"):
+            a, b = parser.parse(text), slow.parse(text)
+            assert (a.intent, a.slots, a.targets) == (b.intent, b.slots, b.targets)
+            assert abs(a.confidence - b.confidence) < 1e-4

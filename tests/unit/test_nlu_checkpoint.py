@@ -100,3 +100,18 @@ def test_onnx_export_gives_the_same_readings_and_torch_is_the_fallback(tmp_path:
     checkpoint.export_onnx(path)
     (path / checkpoint.ONNX_FILE).write_bytes(b"not onnx")
     assert checkpoint.load(path).backend == "torch"
+
+
+def test_model_prepare_exports_the_nlu_network(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    pytest.importorskip("onnx")
+    pytest.importorskip("onnxruntime")
+    import voiced.config
+    from voiced.commands import model as model_cmd
+
+    monkeypatch.setattr(voiced.config, "DEFAULT_MODELS", tmp_path)
+    assert model_cmd._prepare_nlu() == 0  # no model there: nothing to export, not an error
+    _tiny(tmp_path / "nlu")
+    assert model_cmd._prepare_nlu() == 0
+    assert "onnxruntime; agrees with torch" in capsys.readouterr().out
+    assert checkpoint.load(tmp_path / "nlu").backend == "onnxruntime"
