@@ -2,8 +2,8 @@
 
 Encoding runs in onnxruntime when ``voiced model prepare`` has exported the same network to
 ``models/encoder/`` (identical vectors to 1e-6; one sentence about 2× faster than torch on one
-core, training's one-off batches of 32 about 3× faster than torch with two threads on the shared
-2-core machine); without that export, or without onnxruntime, torch does both.
+core; training's one-off batches of 32 on one thread as fast as torch on two free cores, 2–3×
+faster when the cores are shared); without that export, or without onnxruntime, torch does both.
 
 Our templates know a few thousand words; people use many more ("should I take a brolly").  A
 sentence vector from an encoder pretrained on a billion sentence pairs gives the intent head a view
