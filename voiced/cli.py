@@ -21,6 +21,7 @@ _HANDLERS = {
     "parse": "voiced.commands.nlu:cmd_parse",
     "eval": "voiced.commands.nlu:cmd_eval",
     "train": "voiced.commands.train:cmd_train",
+    "train-wake": "voiced.commands.wake:cmd_train_wake",
     "listen": "voiced.commands.audio:cmd_listen",
     "say": "voiced.commands.speech:cmd_say",
     "model": "voiced.commands.model:cmd_model",
@@ -67,6 +68,15 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--epochs", type=int, help="override the recipe's number of epochs")
     sp.add_argument("--seed", type=int, default=0)
     sp.add_argument("--only", choices=["nlu", "reply"], help="train only one of the models")
+
+    sp = sub.add_parser("train-wake", help="train the neural wake word's head for a phrase (eSpeak NG speech)")
+    sp.add_argument("--phrase", help="the wake phrase (default: the config's first, else 'hey computer')")
+    sp.add_argument("--config", help="voiced.yaml")
+    devices(sp)
+    sp.add_argument("--out", help="model directory (default: models/wake/<phrase>)")
+    sp.add_argument("--seed", type=int, default=0)
+    sp.add_argument("--scale", type=float, default=1.0,
+                    help="share of the recipe's data to make (0.1: a quick, weaker head)")
 
     sp = sub.add_parser("listen", help="one utterance per WAV file → transcript, intent (one JSON line per file)")
     sp.add_argument("wav", nargs="+", help="FILE.wav ... (any rate, mono or stereo)")

@@ -115,6 +115,11 @@ class WakeSettings:
     phrases: tuple[str, ...] = ("hey computer",)
     sensitivity: float = 0.5  # 0..1; higher wakes more easily
     enabled: bool = True
+    # auto: the neural detector for every phrase with a trained head (voiced train-wake), else
+    # PocketSphinx spotting (the reason logged); neural | pocketsphinx: that one only
+    engine: str = "auto"
+    model_dir: str | None = None  # a head trained by voiced train-wake (default: models/wake/<phrase>)
+    refractory_seconds: float = 2.0  # after a wake, the phrase is not heard again for this long
 
 
 @dataclass(frozen=True)
@@ -437,6 +442,10 @@ def _validate(s: Settings, where: _Where) -> None:
     for i, phrase in enumerate(s.wake.phrases):
         check(bool(phrase.strip()), f"wake.phrases[{i}]", "must not be empty")
     between(s.wake.sensitivity, 0.0, 1.0, "wake.sensitivity")
+    from voiced.audio.wake import check_settings as wake_checks
+
+    for key, msg in wake_checks(s.wake):
+        raise where.fail(f"wake.{key}", msg)
 
     from voiced.audio.vad import check_settings as vad_checks  # the parts own their limits
     from voiced.tts import check_settings as tts_checks

@@ -55,9 +55,11 @@ def events(fe: VoiceFrontend) -> list[VoiceEvent]:
     return list(fe.events())
 
 
-def test_wake_then_command(asr: PocketSphinxRecognizer) -> None:
+@pytest.mark.parametrize("engine", ["neural", "pocketsphinx"])
+def test_wake_then_command(asr: PocketSphinxRecognizer, engine: str) -> None:
     # 20 dB room noise (the keyword spotter misses eSpeak's "hey computer" on noise-free audio, and a
-    # real room is never noise-free); other speech first: live CMN settles as in a running daemon
+    # real room is never noise-free); other speech first: live CMN settles as in a running daemon.
+    # Both engines: the neural one is the default, PocketSphinx the fallback
     x = np.concatenate([
         utterance("i went to the market to buy some bread and cheese", snr_db=20, seed=3), silence(0.5),
         utterance("hey computer", snr_db=20, after=0.25, seed=1), utterance(COMMANDS[0], before=0.0, snr_db=20, seed=2),
@@ -65,7 +67,9 @@ def test_wake_then_command(asr: PocketSphinxRecognizer) -> None:
         utterance("hey computer", "en-us+f3", snr_db=20, after=0.3, seed=4),
         utterance(COMMANDS[1], "en-us+f3", before=0.0, snr_db=20, seed=5), silence(1.5),
     ])
-    fe = VoiceFrontend(ArraySource(x), asr, VAD, wake=WakeWord(WakeSettings(phrases=("hey computer",))))
+    ww = WakeWord(WakeSettings(phrases=("hey computer",), engine=engine))
+    assert ww.engine == engine
+    fe = VoiceFrontend(ArraySource(x), asr, VAD, wake=ww)
     evs = events(fe)
     kinds = [e.kind for e in evs if e.kind in (WAKE, TRANSCRIPT, NO_SPEECH_EVENT)]
     assert kinds == [WAKE, TRANSCRIPT, WAKE, TRANSCRIPT]

@@ -1,5 +1,5 @@
 """`voiced run` with audio: a private PulseAudio's virtual microphone (module-pipe-source, fed
-eSpeak NG speech at real-time pace) → sounddevice → wake word → VAD → PocketSphinx → NLU → the
+eSpeak NG speech at real-time pace) → sounddevice → wake word (the neural detector) → VAD → PocketSphinx → NLU → the
 device command on a real Mosquitto, the reply spoken into the null sink; the daemon's own voice
 does not wake it, and `voiced/<site>/listen` starts listening without the wake word."""
 
@@ -28,7 +28,7 @@ SITE = "v1"
 def daemon(pulse: PrivatePulse, broker: Broker, tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], Path]]:
     cfg = tmp_path / "voiced.yaml"
     cfg.write_text(f"state_dir: {tmp_path / 'state'}\naudio:\n  input_device: pulse\n  output_device: pulse\n"
-                   "wake:\n  phrases: [hey computer]\n  sensitivity: 0.7\nreply:\n  use_model: false\nlog_level: DEBUG\n"
+                   "wake:\n  phrases: [hey computer]\nreply:\n  use_model: false\nlog_level: DEBUG\n"
                    "asr:\n  engine: pocketsphinx\n")  # the grammar engine: this test is about the daemon's ears
     log = tmp_path / "daemon.log"
     proc = subprocess.Popen([sys.executable, "-m", "voiced.cli", "run", "--config", str(cfg), "--devices",
@@ -73,6 +73,7 @@ def test_spoken_command_through_the_virtual_microphone(daemon: tuple[subprocess.
         sub.wait_for(f"voiced/{SITE}/status", b"online", timeout=120)
         _wait_log(log, "microphone 'pulse' open")
         assert "listening with pocketsphinx" in log.read_text()
+        assert "wake word: hey computer (neural" in log.read_text()  # the shipped head, not the fallback
         # PocketSphinx's live cepstral mean adapts on the first speech it hears (docs/voice.md): a
         # running daemon has heard the room long before its first command
         # (the microphone's audio is played in order, at real-time pace: no test step waits on a

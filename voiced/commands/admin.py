@@ -53,7 +53,7 @@ def summary(settings: Settings, home: Home) -> list[str]:
         f"audio:     {'on' if settings.audio.enabled else 'off'}"
         + (f" (in {settings.audio.input_device or 'default'}, out {settings.audio.output_device or 'default'})"
            if settings.audio.enabled else ""),
-        f"wake:      {', '.join(settings.wake.phrases) if settings.wake.enabled else 'off'}",
+        f"wake:      {_wake_summary(settings)}",
         f"asr:       {_asr_summary(settings)}",
         f"nlu:       {settings.nlu.model_dir or DEFAULT_MODELS / 'nlu'}",
         f"reply:     {(settings.reply.model_dir or DEFAULT_MODELS / 'reply') if settings.reply.use_model else 'templates only'}",
@@ -171,6 +171,15 @@ def check_model_dir(name: str, directory: Path, configured_key: str) -> Check:
     except Exception as exc:  # ModelError, or whatever a damaged file makes torch raise
         return Check(f"{name} model", False, f"{directory} does not load ({exc}): {fix}")
     return Check(f"{name} model", True, f"{directory} loads ({', '.join(weights)})")
+
+
+def _wake_summary(settings: Settings) -> str:
+    """Each phrase with the engine the daemon will hear it with, and why when it is the fallback."""
+    if not settings.wake.enabled:
+        return "off"
+    from voiced.audio.wake import plan
+
+    return "; ".join(f"{c.phrase!r} {c.engine}" + (f" ({c.why})" if c.why else "") for c in plan(settings.wake))
 
 
 def _asr_summary(settings: Settings) -> str:

