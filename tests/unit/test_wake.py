@@ -74,7 +74,7 @@ def test_checkpoint_round_trip_and_clear_errors(tmp_path: Path) -> None:
     assert m.scores(x).shape == (2,)
     meta = json.loads((path / "meta.json").read_text())
     (path / "meta.json").write_text(json.dumps({**meta, "format": 99}))
-    with pytest.raises(ModelError, match=r"meta.json: wake-word model format 99"):
+    with pytest.raises(ModelError, match=r"meta.json: wake-word model format version 99"):
         wake_model.load(path)
     (path / "meta.json").write_text(json.dumps(meta))
     (path / "model.pt").write_bytes(b"not a checkpoint")

@@ -24,6 +24,7 @@ import numpy as np
 import torch
 
 from voiced.errors import ModelError
+from voiced.modelfile import read_meta
 from voiced.nlu.encoder import SentenceEncoder
 from voiced.nlu.model import JointNlu, NluConfig
 
@@ -236,16 +237,7 @@ def load(model_dir: Path, onnx: bool = True) -> NluModel:
     """Load a checkpoint directory; ModelError (naming the file) when absent, damaged or of another format.
     ``onnx``: run the network in onnxruntime when the directory holds a valid export of it."""
     meta_path, weights = model_dir / "meta.json", model_dir / "model.pt"
-    try:
-        meta = json.loads(meta_path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise ModelError(f"{meta_path}: no NLU model here (train one with `voiced train`)") from exc
-    except (OSError, ValueError) as exc:
-        raise ModelError(f"{meta_path}: unreadable model metadata: {exc}") from exc
-    if not isinstance(meta, dict) or meta.get("format_version") != FORMAT_VERSION:
-        found = meta.get("format_version") if isinstance(meta, dict) else None
-        raise ModelError(f"{meta_path}: model format version {found!r}, this voiced reads {FORMAT_VERSION}; "
-                         "retrain with `voiced train`")
+    meta = read_meta(meta_path, "NLU model", FORMAT_VERSION, "`voiced train`")
     try:
         cfg = NluConfig(**meta["config"])
         v = meta["vocab"]

@@ -15,6 +15,7 @@ import torch
 
 from voiced.config import DEFAULT_MODELS
 from voiced.errors import ModelError
+from voiced.modelfile import read_meta
 from voiced.reply.model import SPECIALS, ReplyModelConfig, ReplySeq2Seq
 
 FORMAT_VERSION = 1
@@ -42,18 +43,7 @@ def load(directory: Path | None = None) -> tuple[ReplySeq2Seq, list[str], dict[s
     """(model in eval mode, vocabulary, metadata); ModelError when missing, corrupt or foreign."""
     directory = Path(directory) if directory is not None else DEFAULT_DIR
     meta_path, weights_path = directory / META, directory / WEIGHTS
-    try:
-        meta = json.loads(meta_path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise ModelError(f"{meta_path}: no reply model here (run `voiced train`)") from exc
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ModelError(f"{meta_path}: unreadable reply model metadata: {exc}") from exc
-    if not isinstance(meta, dict):
-        raise ModelError(f"{meta_path}: expected a JSON object")
-    version = meta.get("format_version")
-    if version != FORMAT_VERSION:
-        raise ModelError(f"{meta_path}: reply model format version {version!r}, this voiced reads "
-                         f"{FORMAT_VERSION}; retrain with `voiced train`")
+    meta = read_meta(meta_path, "reply model", FORMAT_VERSION, "`voiced train`")
     vocab = meta.get("vocab")
     if not isinstance(vocab, list) or not all(isinstance(t, str) for t in vocab) or \
             list(vocab[:len(SPECIALS)]) != list(SPECIALS):

@@ -25,6 +25,7 @@ import torch
 from torch import nn
 
 from voiced.errors import ModelError
+from voiced.modelfile import read_meta
 
 FORMAT_VERSION = 1
 
@@ -150,16 +151,7 @@ def save(path: Path, phrase: str, head: WakeHead, threshold: float, meta: dict[s
 
 def load(path: Path) -> WakeModel:
     meta_path = path / "meta.json"
-    try:
-        doc = json.loads(meta_path.read_text())
-    except FileNotFoundError as exc:
-        raise ModelError(f"{meta_path}: no wake-word model here") from exc
-    except (OSError, ValueError) as exc:
-        raise ModelError(f"{meta_path}: unreadable ({exc})") from exc
-    if not isinstance(doc, dict) or doc.get("format") != FORMAT_VERSION:
-        got = doc.get("format") if isinstance(doc, dict) else None
-        raise ModelError(f"{meta_path}: wake-word model format {got!r}, this voiced reads {FORMAT_VERSION} "
-                         "(retrain with voiced train-wake)")
+    doc = read_meta(meta_path, "wake-word model", FORMAT_VERSION, "voiced train-wake", key="format")
     try:
         cfg = WakeHeadConfig(**doc["config"])
         head = WakeHead(cfg)
