@@ -42,6 +42,7 @@ def cmd_train_wake(args: argparse.Namespace) -> int:
                      negative_sentences=max(40, int(base.negative_sentences * scale)),
                      confusable_repeats=max(2, int(base.confusable_repeats * scale)),
                      generated_near_misses=max(30, int(base.generated_near_misses * scale)),
+                     prose=max(20, int(base.prose * scale)),
                      music_seconds=max(30.0, base.music_seconds * scale),
                      noise_seconds=max(16.0, base.noise_seconds * scale))
     devices = Path(args.devices) if getattr(args, "devices", None) else DEFAULT_DEVICES

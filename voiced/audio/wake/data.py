@@ -94,6 +94,27 @@ def variety(texts: Iterable[str], voices: Sequence[str], rng: np.random.Generato
     return out
 
 
+def prose_sentences() -> list[str]:
+    """Plain English sentences of Python's own documentation (``pydoc_data``, in every Python):
+    general prose, unlike the home's sentences, so the head meets words it will hear from a
+    television or a conversation.  (The benchmark reads other prose: licence texts.)"""
+    import re
+
+    try:
+        from pydoc_data.topics import topics
+    except ImportError:
+        return []
+    text = re.sub(r"\s+", " ", " ".join(topics.values()))
+    out = []
+    for x in re.split(r"(?<=[.!?])\s+", text):
+        if re.search(r"[=_<>{}\[\]\\/|#@%^~+]|\.\.\.|::|\w\.\w", x):
+            continue  # code, not prose
+        x = re.sub(r"[\"()`*]", "", x).strip()
+        if 4 <= len(x.split()) <= 25 and sum(c.isalpha() for c in x) > 0.8 * len(x.replace(" ", "")):
+            out.append(x)
+    return list(dict.fromkeys(out))
+
+
 def dictionary_words(limit: int = 20000) -> list[str]:
     """Plain English words from PocketSphinx's pronunciation dictionary (for generated near misses)."""
     try:

@@ -47,11 +47,12 @@ SNRS: tuple[float | None, ...] = (None, None, 30.0, 20.0, 15.0, 10.0, 5.0, 0.0)
 
 @dataclass(frozen=True)
 class WakeRecipe:
-    positives: int = 1600  # renderings of the phrase (each used in ``clips_per_positive`` clips)
+    positives: int = 2000  # renderings of the phrase (each used in ``clips_per_positive`` clips)
     clips_per_positive: int = 2
     negative_sentences: int = 1800  # other sentences spoken
     confusable_repeats: int = 12  # each near miss in this many voices
     generated_near_misses: int = 900  # "hey <word>", "<word> computer" from the dictionary
+    prose: int = 1100  # general English sentences (data.prose_sentences), at most this many
     music_seconds: float = 240.0
     noise_seconds: float = 240.0
     epochs: int = 14  # at most: the epoch with the best validation loss is kept (5 for the shipped head)
@@ -145,13 +146,17 @@ def build(phrase: str, texts: Sequence[str], recipe: WakeRecipe, embedder: Embed
     near = D.confusables(phrase)
     gen = D.near_misses(phrase, recipe.generated_near_misses, rng, D.dictionary_words())
     n_gen_val = int(len(gen) * recipe.val_share)
+    prose = D.prose_sentences()
+    rng.shuffle(prose)
+    prose = prose[:recipe.prose]
+    n_prose_val = int(len(prose) * recipe.val_share)
     texts = list(texts)
     rng.shuffle(texts)
     n_neg_val = max(10, int(recipe.negative_sentences * recipe.val_share))
     neg_items = {0: D.variety(texts[n_neg_val:recipe.negative_sentences] + near * recipe.confusable_repeats
-                              + gen[n_gen_val:], train_voices, rng),
+                              + gen[n_gen_val:] + prose[n_prose_val:], train_voices, rng),
                  1: D.variety(texts[:n_neg_val] + near * max(1, int(recipe.confusable_repeats * recipe.val_share))
-                              + gen[:n_gen_val], val_voices, rng)}
+                              + gen[:n_gen_val] + prose[:n_prose_val], val_voices, rng)}
     all_items = [it for g in (0, 1) for it in pos_items[g] + neg_items[g]]
     audio = dict(zip(all_items, D.speak_all(all_items, recipe.threads), strict=True))
     progress(f"spoke {len(all_items)} items in {time.perf_counter() - t0:.0f} s")
