@@ -48,8 +48,8 @@ def find_head(phrase: str, settings: WakeSettings, root: Path) -> tuple[Any, str
     for path in dict.fromkeys([model_path_for(phrase, settings.model_dir, root), model_path_for(phrase, None, root)]):
         try:
             m = wake_model.load(path)
-        except ModelError as exc:
-            why = why or str(exc)
+        except ModelError as exc:  # a missing head is said plainly; a damaged or foreign one as it is
+            why = why or (str(exc) if (path / "meta.json").exists() else f"nothing at {path}")
             continue
         if m.phrase.strip().lower() == phrase:
             return m, ""
