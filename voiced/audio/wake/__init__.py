@@ -57,15 +57,19 @@ def find_head(phrase: str, settings: WakeSettings, root: Path) -> tuple[Any, str
     return None, f"no trained head ({why}; voiced train-wake --phrase {phrase!r} makes one)"
 
 
-def _neural(phrases: tuple[str, ...], settings: WakeSettings, root: Path) -> tuple[list[Spotter], dict[str, str]]:
-    """Neural spotters for the phrases that have a head; the reason for each that has none."""
-    from voiced.audio.wake.features import Embedder, resources
-    from voiced.audio.wake.neural import NeuralSpotter
+def _phrases(settings: WakeSettings) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(p.strip().lower() for p in settings.phrases if p.strip()))
+
+
+def _heads(phrases: tuple[str, ...], settings: WakeSettings, root: Path) -> tuple[dict[str, Any], dict[str, str]]:
+    """The trained head of each phrase that has one (and the front end to run it), and the reason
+    for each that has none: what ``choose`` builds and ``plan`` reports."""
+    from voiced.audio.wake.features import resources
 
     try:
         resources()
     except WakeError as exc:
-        return [], {p: str(exc) for p in phrases}
+        return {}, {p: str(exc) for p in phrases}
     models, missing = {}, {}
     for phrase in phrases:
         m, why = find_head(phrase, settings, root)
@@ -73,6 +77,15 @@ def _neural(phrases: tuple[str, ...], settings: WakeSettings, root: Path) -> tup
             missing[phrase] = why
         else:
             models[phrase] = m
+    return models, missing
+
+
+def _neural(phrases: tuple[str, ...], settings: WakeSettings, root: Path) -> tuple[list[Spotter], dict[str, str]]:
+    """Neural spotters for the phrases that have a head; the reason for each that has none."""
+    from voiced.audio.wake.features import Embedder
+    from voiced.audio.wake.neural import NeuralSpotter
+
+    models, missing = _heads(phrases, settings, root)
     if not models:
         return [], missing
     embedder = Embedder(threads=1)
@@ -83,24 +96,12 @@ def _neural(phrases: tuple[str, ...], settings: WakeSettings, root: Path) -> tup
 
 def plan(settings: WakeSettings, root: Path = DEFAULT_ROOT) -> list[Choice]:
     """What ``choose`` would pick, without building the detectors (``voiced check-config``)."""
-    from voiced.audio.wake.features import resources
-
-    phrases = tuple(dict.fromkeys(p.strip().lower() for p in settings.phrases if p.strip()))
+    phrases = _phrases(settings)
     if settings.engine == "pocketsphinx":
         return [Choice(p, "pocketsphinx", "configured") for p in phrases]
-    try:
-        resources()
-        front = ""
-    except WakeError as exc:
-        front = str(exc)
-    out = []
-    for p in phrases:
-        why = front or find_head(p, settings, root)[1]
-        if not why:
-            out.append(Choice(p, "neural", ""))
-        else:
-            out.append(Choice(p, "pocketsphinx" if settings.engine == "auto" else "unavailable", why))
-    return out
+    models, missing = _heads(phrases, settings, root)
+    fallback = "pocketsphinx" if settings.engine == "auto" else "unavailable"
+    return [Choice(p, "neural", "") if p in models else Choice(p, fallback, missing[p]) for p in phrases]
 
 
 def _sphinx(phrases: tuple[str, ...], settings: WakeSettings, root: Path) -> tuple[list[Spotter], dict[str, str]]:
@@ -127,7 +128,7 @@ def check_settings(s: WakeSettings) -> list[tuple[str, str]]:
 
 def choose(settings: WakeSettings, root: Path = DEFAULT_ROOT) -> tuple[list[Spotter], list[Choice]]:
     """The spotters for ``settings.phrases`` and the engine each phrase got (with the reason)."""
-    todo = tuple(dict.fromkeys(p.strip().lower() for p in settings.phrases if p.strip()))
+    todo = _phrases(settings)
     names = list(ENGINES) if settings.engine == "auto" else [settings.engine]
     spotters: list[Spotter] = []
     choices: list[Choice] = []

@@ -93,8 +93,8 @@ class Embedder:
         return np.concatenate(outs).reshape(-1, EMB_DIM)
 
     def embed(self, samples: np.ndarray) -> np.ndarray:
-        """A whole recording (int16-scaled samples) → (n, 96): embedding k covers the audio up to
-        sample ``(k + 1) * STEP + CONTEXT - ...``; use ``embedding_end`` for the exact time."""
+        """A whole recording (int16-scaled samples) → (n, 96); embedding k's audio ends at sample
+        ``embedding_end(k)``."""
         x = np.asarray(samples, dtype=np.float32)
         mel = self.mel(x)
         n = (len(mel) - EMB_WINDOW) // EMB_STRIDE + 1
@@ -120,12 +120,11 @@ class FrontEnd:
 
     def reset(self) -> None:
         self._pending = np.zeros(0, np.float32)  # samples not yet turned into mel frames
-        self._tail = np.zeros(CONTEXT, np.float32)  # the previous step's last 480 samples
+        self._tail = np.zeros(0, np.float32)  # the previous step's last 480 samples
         self._mel = np.zeros((0, 32), np.float32)
         self._frames = 0  # mel frames made so far
         self._next = 0  # index of the next embedding to make
         self.ends: list[int] = []  # for the embeddings of the last push: where each one's audio ends
-        self._started = False
 
     def push(self, samples: np.ndarray) -> np.ndarray:
         """int16-scaled samples → (n, 96) embeddings completed now (n is usually 0 or 1); ``ends``
@@ -135,11 +134,8 @@ class FrontEnd:
         self.ends = []
         while len(self._pending) >= STEP:
             step, self._pending = self._pending[:STEP], self._pending[STEP:]
-            if not self._started:  # the stream's first step: no context; frames from sample 0
-                mel = self.embedder.mel(step)
-                self._started = True
-            else:
-                mel = self.embedder.mel(np.concatenate([self._tail, step]))
+            # the stream's first step has no context (empty tail): its frames start at sample 0
+            mel = self.embedder.mel(np.concatenate([self._tail, step]))
             self._tail = step[-CONTEXT:]
             self._mel = np.concatenate([self._mel, mel])[-(EMB_WINDOW + EMB_STRIDE):]
             self._frames += len(mel)

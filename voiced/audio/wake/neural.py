@@ -6,9 +6,9 @@ us again when listening resumes) and nothing wakes for ``refractory_seconds``.  
 voiced spoke, after a command) replaces the history by quiet room tone rather than emptying it, so
 the phrase said right after a reply is heard without waiting two seconds for a full window.
 
-Sensitivity moves the threshold in log-odds around the one chosen at training (the threshold that
-kept false wakes at or under the target on the training negatives): 0.5 is that threshold, each
-0.1 more is 0.8 log-odds easier.
+Sensitivity moves the threshold in log-odds around the one chosen at training (on the validation
+voices: the lowest that woke nothing on their negatives while hearing 90 % of their phrases): 0.5
+is that threshold, each 0.1 more is 0.8 log-odds easier.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from voiced.audio.wake.base import WakeEvent
-from voiced.audio.wake.features import STEP_SECONDS, Embedder, FrontEnd
+from voiced.audio.wake.features import Embedder, FrontEnd
 from voiced.audio.wake.model import WakeModel
 from voiced.events import SAMPLE_RATE, AudioChunk
 
@@ -115,4 +115,4 @@ def slug(phrase: str) -> str:
     return "_".join("".join(c for c in w if c.isalnum()) for w in phrase.lower().split()) or "wake"
 
 
-__all__ = ["STEP_SECONDS", "NeuralSpotter", "model_path_for", "room_tone", "slug", "threshold_for"]
+__all__ = ["NeuralSpotter", "model_path_for", "room_tone", "slug", "threshold_for"]
