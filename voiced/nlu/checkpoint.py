@@ -25,7 +25,7 @@ import torch
 
 from voiced.errors import ModelError
 from voiced.modelfile import read_meta
-from voiced.nlu.encoder import SentenceEncoder
+from voiced.nlu.encoder import SentenceEncoder, export_session
 from voiced.nlu.model import JointNlu, NluConfig
 
 FORMAT_VERSION = 2  # 2: optional sentence vector, calibration temperature
@@ -200,29 +200,9 @@ def export_onnx(model_dir: Path, net: JointNlu | None = None) -> Path:
 def onnx_session(model_dir: Path) -> Any:
     """An onnxruntime session over a valid export of this checkpoint, or None (then torch runs it)."""
     path = model_dir / ONNX_FILE
-    if not path.exists():
+    if not path.exists():  # before hashing model.pt for the export's source
         return None
-    try:
-        import onnxruntime as ort  # type: ignore[import-untyped]
-    except ImportError:
-        log.info("onnxruntime not installed: the NLU network runs in torch")
-        return None
-    try:
-        fresh = json.loads((model_dir / (ONNX_FILE + ".json")).read_text()) == _source_id(model_dir)
-    except (OSError, ValueError):
-        fresh = False
-    if not fresh:
-        log.warning("%s was exported from another model.pt: run `voiced model prepare`; using torch", path)
-        return None
-    opts = ort.SessionOptions()
-    opts.intra_op_num_threads = 1  # batch-1 inference: one thread, no scheduling spikes
-    opts.inter_op_num_threads = 1
-    opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    try:
-        return ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
-    except Exception as exc:  # noqa: BLE001 - a damaged export must not stop the daemon
-        log.warning("cannot load %s (%s): using torch", path, exc)
-        return None
+    return export_session(path, _source_id(model_dir), "the NLU network", optimize=True)
 
 
 def save(out_dir: Path, net: JointNlu, vocab: Vocab, extra: dict[str, Any] | None = None) -> None:

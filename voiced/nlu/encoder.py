@@ -144,31 +144,39 @@ def export_onnx(encoder: SentenceEncoder, out_dir: Path = ONNX_DIR) -> Path:
     return path
 
 
-def _onnx_session(directory: Path, onnx_dir: Path) -> Any:
-    """An onnxruntime session over a valid export, or None (then torch encodes)."""
-    path = onnx_dir / ONNX_FILE
+def export_session(path: Path, source: dict[str, Any], what: str, optimize: bool = False) -> Any:
+    """An onnxruntime session over the export at ``path`` when ``path.json`` says it was made from
+    ``source``, else None (then torch runs ``what``): missing, stale or damaged exports, or no
+    onnxruntime, never stop the daemon.  Shared by the encoder and the NLU network."""
     if not path.exists():
         return None
     try:
         import onnxruntime as ort  # type: ignore[import-untyped]
     except ImportError:
-        log.info("onnxruntime not installed: the sentence encoder runs in torch")
+        log.info("onnxruntime not installed: %s runs in torch", what)
         return None
     try:
-        made_from = json.loads((onnx_dir / (ONNX_FILE + ".json")).read_text())
+        made_from = json.loads(path.with_name(path.name + ".json").read_text())
     except (OSError, ValueError):
         made_from = None
-    if made_from != _source_id(directory):
+    if made_from != source:
         log.warning("%s was exported from other weights: run `voiced model prepare`; using torch", path)
         return None
     opts = ort.SessionOptions()
     opts.intra_op_num_threads = 1  # batch-1 inference: one thread, no scheduling spikes
     opts.inter_op_num_threads = 1
+    if optimize:
+        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     try:
         return ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
     except Exception as exc:  # noqa: BLE001 - a damaged export must not stop the daemon
         log.warning("cannot load %s (%s): using torch", path, exc)
         return None
+
+
+def _onnx_session(directory: Path, onnx_dir: Path) -> Any:
+    """An onnxruntime session over a valid export, or None (then torch encodes)."""
+    return export_session(onnx_dir / ONNX_FILE, _source_id(directory), "the sentence encoder")
 
 
 def package_dir() -> Path | None:
