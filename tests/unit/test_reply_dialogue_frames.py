@@ -269,3 +269,17 @@ def test_every_dialogue_frame_gets_a_checked_specific_reply(gens: list[ReplyGene
     }
     for shape, text in expect.items():
         assert text in said.get(shape, set()), (shape, said.get(shape))
+
+
+def test_doubtful_speech_is_said_back_as_heard_and_a_yes_acts(gens: list[ReplyGenerator], dm: DialogueManager) -> None:
+    p = P("turn off the kitchen lights.", "HassTurnOff", {"area": "Kitchen", "domain": "light"},
+          ("light.kitchen_spots",), decision="confirm", reason="doubtful_speech")
+    d = dm.on_parse(SITE, p, 10.0)
+    f = frame_of(d)
+    assert d.execute is None and f.values["heard"] == "turn off the kitchen lights."
+    say(gens, f, {"Did you say: turn off the kitchen lights?"})
+    d = dm.on_parse(SITE, P("yes", "VoicedConfirm"), 11.0)
+    assert d.execute is not None and d.execute.targets == ("light.kitchen_spots",)
+    # the NLU's own doubt (words heard well) still names the action
+    p = dataclasses.replace(p, extra={**p.extra, "reason": "low_confidence"})
+    assert "heard" not in frame_of(dm.on_parse("hall", p, 20.0)).values

@@ -266,7 +266,8 @@ _ACTION_OF = {n: s.action for n, s in INTENTS.items() if s.action}
 
 def unsure_question(parse: Parse, home: Home) -> dict[str, Any] | None:
     """The confirmation values for a reading the NLU was not sure of (``extra["decision"] ==
-    "confirm"``): "Are you sure you want to turn off the Kitchen Lights?"; None for a sure one."""
+    "confirm"``): "Are you sure you want to turn off the Kitchen Lights?", or, when it was the
+    hearing that was in doubt, the words heard ("Did you say: …?"); None for a sure one."""
     if parse.extra.get("decision") != "confirm":
         return None
     action = _ACTION_OF.get(parse.intent or "")
@@ -279,6 +280,8 @@ def unsure_question(parse: Parse, home: Home) -> dict[str, Any] | None:
     values: dict[str, Any] = {"question": "confirm", "unsure": True}
     if action and names:
         values.update(action=action, names=names)
+    if parse.extra.get("reason") == "doubtful_speech" and parse.text.strip():
+        values["heard"] = parse.text.strip()  # the words themselves were in doubt: "Did you say: …?"
     return values
 
 

@@ -26,7 +26,7 @@ SURFACE_FIELDS = (
     "entity", "area", "kind", "kinds", "action_past", "action_state", "action_verb", "state",
     "value", "unit", "temperature", "temp_unit", "brightness", "position", "volume_level",
     "color", "item", "list", "time", "date", "weather", "duration", "timer_name", "timers",
-    "slot_duration", "message", "announcement", "timer_length", "timers_or",
+    "slot_duration", "message", "announcement", "timer_length", "timers_or", "heard",
 )
 # fields that are always present when their base fields are (so templates need not list them);
 # timer_length only in VoicedTimerFinished frames
@@ -376,6 +376,9 @@ def view(frame: ReplyFrame) -> FrameView:
     announcement = _word(slots.get("message"))
     if announcement:
         s["announcement"] = announcement.rstrip(".!? ")
+    heard = values.get("heard")
+    if isinstance(heard, str) and heard.strip():  # words in doubt, said back as heard (at most 24 of them)
+        s["heard"] = " ".join(heard.split()[:24]).rstrip(".!?, ")
     s = {k: v for k, v in s.items() if v}
     return FrameView(frame.intent if isinstance(frame.intent, str) else None, str(frame.status),
                      s, cat, plural)
