@@ -227,11 +227,12 @@ def main() -> int:
     ap.add_argument("--per-condition", type=int, default=100)
     ap.add_argument("--engine", default="auto", choices=["auto", "neural", "pocketsphinx"])
     ap.add_argument("--sensitivity", type=float, default=0.5)
+    ap.add_argument("--model-dir", help="a head to measure instead of the shipped one (voiced train-wake --out)")
     ap.add_argument("--daemon-seconds", type=float, default=60.0, help="0: skip the daemon measurement")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
-    settings = WakeSettings(engine=args.engine, sensitivity=args.sensitivity)
+    settings = WakeSettings(engine=args.engine, sensitivity=args.sensitivity, model_dir=args.model_dir)
     ww = WakeWord(settings)
     phrase = settings.phrases[0]
     res: dict[str, object] = {"engine": ww.engine, "sensitivity": args.sensitivity}
@@ -244,8 +245,9 @@ def main() -> int:
     res["false_log"] = log
     res["bench_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
     if args.daemon_seconds > 0:
+        extra = f"  model_dir: {Path(args.model_dir).resolve()}\n" if args.model_dir else ""
         res["daemon"] = daemon_idle(args.daemon_seconds, f"wake:\n  engine: {args.engine}\n"
-                                                         f"  sensitivity: {args.sensitivity}\n")
+                                                         f"  sensitivity: {args.sensitivity}\n{extra}")
     res["seconds"] = round(time.perf_counter() - t0, 1)
     if args.json:
         print(json.dumps(res, indent=1))

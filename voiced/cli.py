@@ -77,6 +77,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--seed", type=int, default=0)
     sp.add_argument("--scale", type=float, default=1.0,
                     help="share of the recipe's data to make (0.1: a quick, weaker head)")
+    sp.add_argument("--data-cache", metavar="FILE.npz",
+                    help="keep the spoken data here and reuse it while phrase, sentences and recipe match")
 
     sp = sub.add_parser("listen", help="one utterance per WAV file → transcript, intent (one JSON line per file)")
     sp.add_argument("wav", nargs="+", help="FILE.wav ... (any rate, mono or stereo)")

@@ -52,15 +52,19 @@ def test_the_shipped_head_wakes_for_its_phrase_and_not_for_commands() -> None:
 @pytest.mark.slow
 def test_train_wake_makes_a_head_for_a_new_phrase(tmp_path: Path) -> None:
     out = tmp_path / "hello_house"
-    r = subprocess.run([sys.executable, "-m", "voiced.cli", "train-wake", "--phrase", "Hello  House",
-                        "--scale", "0.03", "--out", str(out), "--devices", str(EXAMPLE_HOME)],
-                       cwd=REPO, capture_output=True, text=True, timeout=900)
+    cmd = [sys.executable, "-m", "voiced.cli", "train-wake", "--phrase", "Hello  House", "--scale", "0.03",
+           "--out", str(out), "--devices", str(EXAMPLE_HOME), "--data-cache", str(tmp_path / "data.npz")]
+    r = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=900)
     assert r.returncode == 0, r.stderr[-3000:]
+    assert "train-wake: spoke" in r.stderr and (tmp_path / "data.npz").exists()
+    # refitting reads the spoken data back instead of speaking it again
+    r = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=900)
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert "train-wake: data from" in r.stderr and "train-wake: spoke" not in r.stderr
     res = json.loads(r.stdout.strip().splitlines()[-1])
     assert res["phrase"] == "hello house" and res["out"] == str(out)
     meta = json.loads((out / "meta.json").read_text())
     assert meta["format"] == 1 and meta["phrase"] == "hello house" and meta["examples"]["train_positive"] > 50
-    assert "train-wake: spoke" in r.stderr
 
     ww = WakeWord(WakeSettings(phrases=("hello house",), model_dir=str(out)))
     assert ww.engine == "neural"

@@ -13,10 +13,11 @@ import pytest
 import torch
 
 from voiced.audio.wake import WakeWord, check_settings, choose, plan
+from voiced.audio.wake import data as wake_data
 from voiced.audio.wake import model as wake_model
 from voiced.audio.wake.features import EMB_DIM, Embedder, FrontEnd, embedding_end
 from voiced.audio.wake.neural import NeuralSpotter, slug, threshold_for
-from voiced.audio.wake.train import false_wakes
+from voiced.audio.wake.train import WakeRecipe, _data_key, false_wakes
 from voiced.config import WakeSettings, load_settings_text
 from voiced.errors import ConfigError, ModelError, WakeError
 from voiced.events import AudioChunk
@@ -99,6 +100,30 @@ def test_both_head_kinds_score_windows_and_numpy_agrees_with_torch() -> None:
         wake_model.WakeHead(wake_model.WakeHeadConfig(kind="transformer"))
 
 
+def test_an_ensemble_decides_by_its_mean_logit_and_round_trips(tmp_path: Path) -> None:
+    torch.manual_seed(2)
+    cfg = wake_model.WakeHeadConfig(hidden=8)
+    heads = [wake_model.WakeHead(cfg).eval() for _ in range(3)]
+    ens = wake_model.WakeEnsemble.of(heads)
+    x = torch.randn(4, 16, 96) * 16
+    with torch.no_grad():
+        mean = torch.stack([h(x) for h in heads]).mean(0)
+        assert torch.allclose(ens(x), mean, atol=1e-6)
+    assert np.abs(wake_model.NumpyHead(ens).logits(x.numpy()) - mean.numpy()).max() < 1e-4
+    path = wake_model.save(tmp_path / "ens", "hey computer", ens, 0.9, {})
+    m = wake_model.load(path)
+    assert m.meta["members"] == 3 and isinstance(m.head, wake_model.WakeEnsemble)
+    with torch.no_grad():
+        assert torch.allclose(m.head(x), mean, atol=1e-6)
+    meta = json.loads((path / "meta.json").read_text())
+    (path / "meta.json").write_text(json.dumps({**meta, "members": 2}))  # a count the weights do not match
+    with pytest.raises(ModelError, match="damaged wake-word model"):
+        wake_model.load(path)
+    (path / "meta.json").write_text(json.dumps({**meta, "members": 0}))
+    with pytest.raises(ModelError, match="members: expected at least 1"):
+        wake_model.load(path)
+
+
 def test_settings_are_checked() -> None:
     assert check_settings(WakeSettings()) == []
     with pytest.raises(ConfigError, match="wake.engine"):
@@ -166,3 +191,29 @@ def test_neural_spotter_fires_once_and_then_is_refractory(tmp_path: Path, embedd
             wakes.append(ev.time)
             assert ev.score is not None and ev.phrase == "hey computer"
     assert len(wakes) >= 2 and all(b - a >= 2.0 for a, b in zip(wakes, wakes[1:], strict=False))
+
+
+def test_accent_variants_rewrite_the_phonemes_and_stay_speakable() -> None:
+    ph = wake_data.phonemes("hey, computer")
+    assert ph.startswith("h'eI") and "_:" in ph and "k@mpj'u:t" in ph  # the comma's pause is kept
+    rng = np.random.default_rng(0)
+    variants = {wake_data.accent_variant(ph, rng) for _ in range(300)}
+    assert any(v.startswith("'eI") for v in variants)  # h dropped
+    assert any("k@mp'u:" in v for v in variants)  # no "y" in "-pu-"
+    assert any("?" in v for v in variants) and ph in variants
+    for v in sorted(variants)[:4]:
+        x = wake_data.espeak(wake_data.Spoken(f"[[{v}]]", "en-gb", 160, 50))
+        assert len(x) > 0.3 * wake_data.RATE, v  # eSpeak read the mnemonics, not the brackets
+    items = [wake_data.Spoken("hey computer", v, 160, 50) for v in ("en-us", "de", "en-gb+m3")] * 20
+    out = wake_data.with_accents(items, 1.0, rng)
+    assert all(o.text.startswith("[[") == (o.voice != "de") for o in out)  # other languages' voices read text
+
+
+def test_the_data_cache_key_follows_the_data_not_the_fitting() -> None:
+    r = WakeRecipe()
+    key = _data_key("hey computer", ["turn on the lights"], r)
+    assert key == _data_key("hey computer", ["turn on the lights"], WakeRecipe(epochs=3, lr=5e-4, hidden=64))
+    for other in (_data_key("hello house", ["turn on the lights"], r), _data_key("hey computer", ["x"], r),
+                  _data_key("hey computer", ["turn on the lights"], WakeRecipe(accent_share=0.0)),
+                  _data_key("hey computer", ["turn on the lights"], WakeRecipe(seed=1))):
+        assert other != key

@@ -48,7 +48,9 @@ def cmd_train_wake(args: argparse.Namespace) -> int:
     devices = Path(args.devices) if getattr(args, "devices", None) else DEFAULT_DEVICES
     texts = negative_sentences(devices, int(recipe.negative_sentences * 1.5), recipe.seed)
     out = Path(args.out) if args.out else DEFAULT_ROOT / slug(phrase)
-    meta = train(phrase, texts, out, recipe, progress=lambda m: print(f"train-wake: {m}", file=sys.stderr, flush=True))
+    cache = Path(args.data_cache) if getattr(args, "data_cache", None) else None
+    meta = train(phrase, texts, out, recipe, progress=lambda m: print(f"train-wake: {m}", file=sys.stderr, flush=True),
+                 cache=cache)
     print(json.dumps({"phrase": phrase, "out": str(out), "threshold": meta["threshold"],
                       "seconds": meta["seconds"], "validation": meta["validation"]}), flush=True)
     return 0

@@ -9,7 +9,8 @@ head only learns which embedding sequences are this phrase, so a few hundred tho
 trained in a minute on synthetic speech are enough.
 
 Checkpoint = a directory: ``model.pt`` (state_dict, loaded ``weights_only``) and ``meta.json``
-(format version, config, the phrase, the threshold chosen at training and the training figures).
+(format version, config, ``members`` — 1 head, or an ensemble's count —, the phrase, the threshold
+chosen at training and the training figures).
 """
 
 from __future__ import annotations
@@ -71,15 +72,39 @@ class WakeHead(nn.Module):
         return self.net(x).squeeze(-1)
 
 
+class WakeEnsemble(nn.Module):
+    """Heads of one config fitted with different seeds on the same data; the mean of their
+    logits decides.  Each one alone is confident in its own way on voices none of them heard; the
+    mean is steadier (measured on the held-out voices: docs/benchmarks.md)."""
+
+    def __init__(self, cfg: WakeHeadConfig, n: int) -> None:
+        super().__init__()
+        self.cfg = cfg
+        self.members = nn.ModuleList(WakeHead(cfg) for _ in range(n))
+
+    @classmethod
+    def of(cls, heads: list[WakeHead]) -> WakeEnsemble:
+        ens = cls(heads[0].cfg, len(heads))
+        for mine, theirs in zip(ens.members, heads, strict=True):
+            mine.load_state_dict(theirs.state_dict())
+        return ens.eval()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.stack([m(x) for m in self.members]).mean(0)
+
+
+Head = WakeHead | WakeEnsemble
+
+
 class NumpyHead:
     """The same head in numpy for the listening thread: batch-1 every 80 ms, where torch's
     per-call overhead (and its intra-op threads) cost more than the arithmetic (0.5–0.9 ms vs
     about 0.1 ms here).  ``tests/unit/test_wake.py`` checks it against the torch module."""
 
-    def __init__(self, head: WakeHead) -> None:
+    def __init__(self, head: Head) -> None:
         self.kind = head.cfg.kind
-        sd = {k: v.detach().numpy().astype(np.float32) for k, v in head.state_dict().items()}
-        self.sd = sd
+        members = list(head.members) if isinstance(head, WakeEnsemble) else [head]
+        self.sds = [{k: v.detach().numpy().astype(np.float32) for k, v in m.state_dict().items()} for m in members]
         self.layers = head.cfg.layers
         self.hidden = head.cfg.hidden
 
@@ -90,8 +115,10 @@ class NumpyHead:
         return np.asarray((x - mu) / np.sqrt(var + 1e-5) * w + b)
 
     def logits(self, x: np.ndarray) -> np.ndarray:
-        """(B, frames, dim) → (B,)"""
-        sd = self.sd
+        """(B, frames, dim) → (B,): the members' mean logit."""
+        return np.asarray(np.mean([self._logits(sd, x) for sd in self.sds], axis=0))
+
+    def _logits(self, sd: dict[str, np.ndarray], x: np.ndarray) -> np.ndarray:
         if self.kind == "gru":
             h_seq = self._norm(x, sd["norm.weight"], sd["norm.bias"])
             for layer in range(self.layers):
@@ -127,7 +154,7 @@ class WakeModel:
     """A loaded head with what it was trained for."""
 
     phrase: str
-    head: WakeHead
+    head: Head
     threshold: float  # probability at sensitivity 0.5
     meta: dict[str, Any] = field(default_factory=dict)
     path: Path | None = None
@@ -140,11 +167,12 @@ class WakeModel:
         return NumpyHead(self.head)
 
 
-def save(path: Path, phrase: str, head: WakeHead, threshold: float, meta: dict[str, Any]) -> Path:
+def save(path: Path, phrase: str, head: Head, threshold: float, meta: dict[str, Any]) -> Path:
     path.mkdir(parents=True, exist_ok=True)
     torch.save(head.state_dict(), path / "model.pt")
     doc = {"format": FORMAT_VERSION, "phrase": phrase, "threshold": threshold,
-           "config": head.cfg.to_json(), **meta}
+           "config": head.cfg.to_json(), **meta,
+           "members": len(head.members) if isinstance(head, WakeEnsemble) else 1}
     (path / "meta.json").write_text(json.dumps(doc, indent=1) + "\n")
     return path
 
@@ -154,7 +182,10 @@ def load(path: Path) -> WakeModel:
     doc = read_meta(meta_path, "wake-word model", FORMAT_VERSION, "voiced train-wake", key="format")
     try:
         cfg = WakeHeadConfig(**doc["config"])
-        head = WakeHead(cfg)
+        n = int(doc.get("members", 1))
+        if n < 1:
+            raise ValueError(f"members: expected at least 1, not {n}")
+        head: Head = WakeEnsemble(cfg, n) if n > 1 else WakeHead(cfg)
         head.load_state_dict(torch.load(path / "model.pt", map_location="cpu", weights_only=True))
         phrase, threshold = str(doc["phrase"]), float(doc["threshold"])
     except (KeyError, TypeError, ValueError, RuntimeError, OSError, pickle.UnpicklingError, EOFError) as exc:

@@ -9,7 +9,8 @@ Examples are windows of 16 embeddings, labelled by where the phrase ends in them
   music, noise and their mixtures;
 - windows between (the phrase ended long ago) are not used.
 
-Positives sit in a clip: quiet room, other speech or music before, then the phrase, with noise over
+Positives sit in a clip: quiet room, other speech and a pause, or music before, then the phrase (measured:
+most of a head's misses came right after someone else spoke, so half the clips have speech before), with noise over
 the whole clip at a random SNR (none, 30 … 0 dB).  A slice of the voices is held out for choosing
 the threshold, the lowest one at which the held-out negative audio wakes nothing while keeping
 recall, so it is not chosen on what the head was fitted to.
@@ -39,7 +40,7 @@ from voiced.audio.wake.features import (
     Embedder,
     embedding_end,
 )
-from voiced.audio.wake.model import WakeHead, WakeHeadConfig, save
+from voiced.audio.wake.model import Head, WakeEnsemble, WakeHead, WakeHeadConfig, save
 
 log = logging.getLogger(__name__)
 SNRS: tuple[float | None, ...] = (None, None, 30.0, 20.0, 15.0, 10.0, 5.0, 0.0)
@@ -49,10 +50,13 @@ SNRS: tuple[float | None, ...] = (None, None, 30.0, 20.0, 15.0, 10.0, 5.0, 0.0)
 class WakeRecipe:
     positives: int = 2000  # renderings of the phrase (each used in ``clips_per_positive`` clips)
     clips_per_positive: int = 2
+    quiet_before: float = 0.3  # share of clips with a quiet room before the phrase
+    speech_before: float = 0.5  # … with other speech and a pause before it (the rest: music)
     negative_sentences: int = 1800  # other sentences spoken
     confusable_repeats: int = 12  # each near miss in this many voices
     generated_near_misses: int = 900  # "hey <word>", "<word> computer" from the dictionary
     prose: int = 1100  # general English sentences (data.prose_sentences), at most this many
+    accent_share: float = 0.35  # phrases and near misses said in a rewritten accent (data.ACCENT_RULES)
     music_seconds: float = 240.0
     noise_seconds: float = 240.0
     epochs: int = 14  # at most: the epoch with the best validation loss is kept (5 for the shipped head)
@@ -61,6 +65,7 @@ class WakeRecipe:
     kind: str = "gru"
     hidden: int = 96
     layers: int = 1
+    members: int = 1  # heads fitted with seeds seed, seed + 1, …: their mean logit decides (model.WakeEnsemble)
     jitter: float = 2.0  # Gaussian noise on the embeddings (their spread is about 16)
     neg_weight: float = 4.0  # a false wake costs more than a miss
     val_share: float = 0.15
@@ -143,6 +148,8 @@ def build(phrase: str, texts: Sequence[str], recipe: WakeRecipe, embedder: Embed
     pos_items = {g: D.variety([spellings[i % len(spellings)] for i in range(n)], vs, rng)
                  for g, vs, n in ((0, train_voices, recipe.positives),
                                   (1, val_voices, max(20, int(recipe.positives * recipe.val_share))))}
+    if recipe.accent_share > 0:
+        pos_items = {g: D.with_accents(v, recipe.accent_share, rng) for g, v in pos_items.items()}
     near = D.confusables(phrase)
     gen = D.near_misses(phrase, recipe.generated_near_misses, rng, D.dictionary_words())
     n_gen_val = int(len(gen) * recipe.val_share)
@@ -153,10 +160,14 @@ def build(phrase: str, texts: Sequence[str], recipe: WakeRecipe, embedder: Embed
     texts = list(texts)
     rng.shuffle(texts)
     n_neg_val = max(10, int(recipe.negative_sentences * recipe.val_share))
-    neg_items = {0: D.variety(texts[n_neg_val:recipe.negative_sentences] + near * recipe.confusable_repeats
-                              + gen[n_gen_val:] + prose[n_prose_val:], train_voices, rng),
-                 1: D.variety(texts[:n_neg_val] + near * max(1, int(recipe.confusable_repeats * recipe.val_share))
-                              + gen[:n_gen_val] + prose[:n_prose_val], val_voices, rng)}
+    n_near_val = max(1, int(recipe.confusable_repeats * recipe.val_share))
+    near_items = {0: D.variety(near * recipe.confusable_repeats + gen[n_gen_val:], train_voices, rng),
+                  1: D.variety(near * n_near_val + gen[:n_gen_val], val_voices, rng)}
+    if recipe.accent_share > 0:  # accents must not make a near miss the phrase
+        near_items = {g: D.with_accents(v, recipe.accent_share, rng) for g, v in near_items.items()}
+    neg_items = {0: D.variety(texts[n_neg_val:recipe.negative_sentences] + prose[n_prose_val:], train_voices, rng)
+                 + near_items[0],
+                 1: D.variety(texts[:n_neg_val] + prose[:n_prose_val], val_voices, rng) + near_items[1]}
     all_items = [it for g in (0, 1) for it in pos_items[g] + neg_items[g]]
     audio = dict(zip(all_items, D.speak_all(all_items, recipe.threads), strict=True))
     progress(f"spoke {len(all_items)} items in {time.perf_counter() - t0:.0f} s")
@@ -178,12 +189,13 @@ def build(phrase: str, texts: Sequence[str], recipe: WakeRecipe, embedder: Embed
                 x_aug = D.augment(x, rng)
                 pre_n = int(rng.uniform(0.6, 2.2) * D.RATE)
                 kind = rng.random()
-                if kind < 0.45:
+                if kind < recipe.quiet_before:
                     pre = D.floor(pre_n, rng)
-                elif kind < 0.8:
+                elif kind < recipe.quiet_before + recipe.speech_before:
+                    # someone was talking, then a pause (from a breath to most of a second), then the phrase
                     c = D.augment(contexts[int(rng.integers(len(contexts)))], rng)
-                    pre = np.concatenate([D.floor(pre_n, rng), c])[-pre_n:]
-                    pre[-int(0.15 * D.RATE):] *= 0.02  # a short pause before the phrase
+                    pause = D.floor(int(rng.uniform(0.05, 0.9) * D.RATE), rng)
+                    pre = np.concatenate([D.floor(pre_n, rng), c, pause])[-pre_n:]
                 else:
                     pre = np.resize(beds[int(rng.integers(len(beds)))], pre_n) * D.rms(x_aug) * rng.uniform(0.1, 0.6)
                 post = D.floor(int(rng.uniform(0.35, 0.8) * D.RATE), rng)
@@ -227,8 +239,20 @@ def false_wakes(scores: np.ndarray, threshold: float, refractory_steps: int) -> 
     return n
 
 
-def _fit(ds: Dataset, recipe: WakeRecipe, progress: Callable[[str], None]) -> WakeHead:
-    torch.manual_seed(recipe.seed)
+def fit(ds: Dataset, recipe: WakeRecipe, progress: Callable[[str], None] = log.info) -> Head:
+    """One head, or ``recipe.members`` of them (seeds ``seed``, ``seed + 1``, …) as an ensemble."""
+    if recipe.members <= 1:
+        return _fit(ds, recipe, progress)
+    heads = []
+    for i in range(recipe.members):
+        progress(f"member {i + 1}/{recipe.members}")
+        heads.append(_fit(ds, recipe, progress, seed=recipe.seed + i))
+    return WakeEnsemble.of(heads)
+
+
+def _fit(ds: Dataset, recipe: WakeRecipe, progress: Callable[[str], None], seed: int | None = None) -> WakeHead:
+    seed = recipe.seed if seed is None else seed
+    torch.manual_seed(seed)
     cfg = WakeHeadConfig(kind=recipe.kind, hidden=recipe.hidden, layers=recipe.layers)
     head = WakeHead(cfg)
     tr = ds.group == 0
@@ -241,7 +265,7 @@ def _fit(ds: Dataset, recipe: WakeRecipe, progress: Callable[[str], None]) -> Wa
     steps = recipe.epochs * math.ceil(len(y) / recipe.batch)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=recipe.lr, total_steps=max(1, steps))
     loss_fn = nn.BCEWithLogitsLoss(reduction="none", pos_weight=torch.tensor((1 - pos_share) / max(pos_share, 1e-3) / recipe.neg_weight))
-    g = torch.Generator().manual_seed(recipe.seed)
+    g = torch.Generator().manual_seed(seed)
     va = ds.group == 1
     xv, yv = torch.from_numpy(ds.x[va]), torch.from_numpy(ds.y[va])
     wv = torch.where(yv > 0, torch.tensor(1.0), torch.tensor(recipe.neg_weight))
@@ -284,10 +308,10 @@ def phrase_recall(scores: np.ndarray, labels: np.ndarray, threshold: float) -> f
     return float(np.mean([scores[a:b + 1].max() >= threshold for a, b in zip(starts, ends, strict=True)]))
 
 
-THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98, 0.99)
+THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.93, 0.95, 0.96, 0.97, 0.98, 0.985, 0.99, 0.995)
 
 
-def evaluate(head: WakeHead, ds: Dataset, refractory_s: float = 2.0, min_recall: float = 0.9) -> dict[str, Any]:
+def evaluate(head: Head, ds: Dataset, refractory_s: float = 2.0, min_recall: float = 0.9) -> dict[str, Any]:
     """Validation figures at each threshold, and the threshold chosen: the lowest that wakes
     nothing on the validation negatives, or failing that the one with the fewest false wakes
     among those still hearing ``min_recall`` of the phrases."""
@@ -313,17 +337,51 @@ def evaluate(head: WakeHead, ds: Dataset, refractory_s: float = 2.0, min_recall:
             "stream_max_score": round(float(stream.max()), 4) if len(stream) else 0.0}
 
 
+def _data_key(phrase: str, texts: Sequence[str], recipe: WakeRecipe) -> str:
+    """What the data depends on (fitting settings excluded): a cache made for another is rebuilt."""
+    import hashlib
+    import json
+
+    fitting = {"epochs", "batch", "lr", "kind", "hidden", "layers", "members", "jitter", "neg_weight", "threads"}
+    spec = {k: v for k, v in recipe.to_json().items() if k not in fitting}
+    doc = json.dumps([phrase, list(texts), spec, D.TRAIN_VOICES, D.ACCENT_RULES], sort_keys=True)
+    return hashlib.sha256(doc.encode()).hexdigest()[:16]
+
+
+def cached_build(phrase: str, texts: Sequence[str], recipe: WakeRecipe, embedder: Embedder,
+                 cache: Path | None, progress: Callable[[str], None] = log.info) -> Dataset:
+    """``build``, kept in ``cache`` (an .npz) so that refitting with other settings skips the speech."""
+    key = _data_key(phrase, texts, recipe)
+    if cache is not None and cache.exists():
+        try:
+            with np.load(cache) as z:
+                if str(z["key"]) == key:
+                    progress(f"data from {cache}")
+                    return Dataset(z["x"], z["y"], z["group"], z["stream"], float(z["stream_seconds"]))
+            progress(f"{cache} was made for other data: building again")
+        except (OSError, KeyError, ValueError) as exc:
+            progress(f"{cache} unreadable ({exc}): building again")
+    ds = build(phrase, texts, recipe, embedder, progress=progress)
+    if cache is not None:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cache.with_name(cache.name + ".tmp.npz")
+        np.savez(tmp, key=key, x=ds.x, y=ds.y, group=ds.group, stream=ds.stream, stream_seconds=ds.stream_seconds)
+        tmp.replace(cache)
+    return ds
+
+
 def train(phrase: str, texts: Sequence[str], out: Path, recipe: WakeRecipe | None = None,
-          progress: Callable[[str], None] = log.info) -> dict[str, Any]:
-    """Make the data, fit the head, choose the threshold, save to ``out``; returns meta.json's figures."""
+          progress: Callable[[str], None] = log.info, cache: Path | None = None) -> dict[str, Any]:
+    """Make the data (or read it from ``cache``), fit the head, choose the threshold, save to
+    ``out``; returns meta.json's figures."""
     recipe = recipe or WakeRecipe()
     phrase = " ".join(phrase.lower().split())
     torch.set_num_threads(recipe.threads)
     t0 = time.perf_counter()
     embedder = Embedder(threads=recipe.threads)
-    ds = build(phrase, texts, recipe, embedder, progress=progress)
+    ds = cached_build(phrase, texts, recipe, embedder, cache, progress)
     t_data = time.perf_counter() - t0
-    head = _fit(ds, recipe, progress)
+    head = fit(ds, recipe, progress)
     figures = evaluate(head, ds)
     meta = {"recipe": recipe.to_json(), "examples": {"train": int((ds.group == 0).sum()),
                                                      "train_positive": int(ds.y[ds.group == 0].sum()),
