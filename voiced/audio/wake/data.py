@@ -13,11 +13,12 @@ other variants) only the benchmark's, so its misses are measured on voices the h
 from __future__ import annotations
 
 import io
+import re
 import subprocess
 import wave
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -129,8 +130,6 @@ ACCENT_RULES: tuple[tuple[str, tuple[str, ...], float], ...] = (
 
 def accent_variant(ph: str, rng: np.random.Generator) -> str:
     """One random accent's rewrite of phoneme mnemonics (``ACCENT_RULES``); may return ``ph``."""
-    import re
-
     for pattern, choices, p in ACCENT_RULES:
         if rng.random() < p:
             ph = re.sub(pattern, str(rng.choice(choices)), ph)
@@ -140,15 +139,17 @@ def accent_variant(ph: str, rng: np.random.Generator) -> str:
 def with_accents(items: Sequence[Spoken], share: float, rng: np.random.Generator,
                  accents: Sequence[str] = TRAIN_ACCENTS) -> list[Spoken]:
     """``share`` of the items spoken by an English accent's voice become phoneme input
-    (``[[...]]``) rewritten by ``accent_variant``; the other items stay as they are."""
-    from dataclasses import replace
-
-    cache: dict[str, str] = {}
+    (``[[...]]``) rewritten by ``accent_variant``; the other items stay as they are (share 0:
+    all of them, drawing nothing from ``rng``)."""
+    if share <= 0:
+        return list(items)
+    cache: dict[str, str] = {}  # text → its phonemes, one eSpeak call per text
     out = []
     for it in items:
         if it.voice.split("+")[0] in accents and rng.random() < share:
-            ph = cache.get(it.text) or cache.setdefault(it.text, phonemes(it.text))
-            it = replace(it, text=f"[[{accent_variant(ph, rng)}]]")
+            if it.text not in cache:
+                cache[it.text] = phonemes(it.text)
+            it = replace(it, text=f"[[{accent_variant(cache[it.text], rng)}]]")
         out.append(it)
     return out
 
@@ -157,8 +158,6 @@ def prose_sentences() -> list[str]:
     """Plain English sentences of Python's own documentation (``pydoc_data``, in every Python):
     general prose, unlike the home's sentences, so the head meets words it will hear from a
     television or a conversation.  (The benchmark reads other prose: licence texts.)"""
-    import re
-
     try:
         from pydoc_data.topics import topics
     except ImportError:

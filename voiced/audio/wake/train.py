@@ -22,7 +22,7 @@ import logging
 import math
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -148,8 +148,7 @@ def build(phrase: str, texts: Sequence[str], recipe: WakeRecipe, embedder: Embed
     pos_items = {g: D.variety([spellings[i % len(spellings)] for i in range(n)], vs, rng)
                  for g, vs, n in ((0, train_voices, recipe.positives),
                                   (1, val_voices, max(20, int(recipe.positives * recipe.val_share))))}
-    if recipe.accent_share > 0:
-        pos_items = {g: D.with_accents(v, recipe.accent_share, rng) for g, v in pos_items.items()}
+    pos_items = {g: D.with_accents(v, recipe.accent_share, rng) for g, v in pos_items.items()}
     near = D.confusables(phrase)
     gen = D.near_misses(phrase, recipe.generated_near_misses, rng, D.dictionary_words())
     n_gen_val = int(len(gen) * recipe.val_share)
@@ -163,8 +162,8 @@ def build(phrase: str, texts: Sequence[str], recipe: WakeRecipe, embedder: Embed
     n_near_val = max(1, int(recipe.confusable_repeats * recipe.val_share))
     near_items = {0: D.variety(near * recipe.confusable_repeats + gen[n_gen_val:], train_voices, rng),
                   1: D.variety(near * n_near_val + gen[:n_gen_val], val_voices, rng)}
-    if recipe.accent_share > 0:  # accents must not make a near miss the phrase
-        near_items = {g: D.with_accents(v, recipe.accent_share, rng) for g, v in near_items.items()}
+    # near misses in the same accents: an accent must not be what tells the phrase apart
+    near_items = {g: D.with_accents(v, recipe.accent_share, rng) for g, v in near_items.items()}
     neg_items = {0: D.variety(texts[n_neg_val:recipe.negative_sentences] + prose[n_prose_val:], train_voices, rng)
                  + near_items[0],
                  1: D.variety(texts[:n_neg_val] + prose[:n_prose_val], val_voices, rng) + near_items[1]}
@@ -246,13 +245,12 @@ def fit(ds: Dataset, recipe: WakeRecipe, progress: Callable[[str], None] = log.i
     heads = []
     for i in range(recipe.members):
         progress(f"member {i + 1}/{recipe.members}")
-        heads.append(_fit(ds, recipe, progress, seed=recipe.seed + i))
+        heads.append(_fit(ds, replace(recipe, seed=recipe.seed + i), progress))
     return WakeEnsemble.of(heads)
 
 
-def _fit(ds: Dataset, recipe: WakeRecipe, progress: Callable[[str], None], seed: int | None = None) -> WakeHead:
-    seed = recipe.seed if seed is None else seed
-    torch.manual_seed(seed)
+def _fit(ds: Dataset, recipe: WakeRecipe, progress: Callable[[str], None]) -> WakeHead:
+    torch.manual_seed(recipe.seed)
     cfg = WakeHeadConfig(kind=recipe.kind, hidden=recipe.hidden, layers=recipe.layers)
     head = WakeHead(cfg)
     tr = ds.group == 0
@@ -265,7 +263,7 @@ def _fit(ds: Dataset, recipe: WakeRecipe, progress: Callable[[str], None], seed:
     steps = recipe.epochs * math.ceil(len(y) / recipe.batch)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=recipe.lr, total_steps=max(1, steps))
     loss_fn = nn.BCEWithLogitsLoss(reduction="none", pos_weight=torch.tensor((1 - pos_share) / max(pos_share, 1e-3) / recipe.neg_weight))
-    g = torch.Generator().manual_seed(seed)
+    g = torch.Generator().manual_seed(recipe.seed)
     va = ds.group == 1
     xv, yv = torch.from_numpy(ds.x[va]), torch.from_numpy(ds.y[va])
     wv = torch.where(yv > 0, torch.tensor(1.0), torch.tensor(recipe.neg_weight))
