@@ -1,7 +1,7 @@
 """Wake word: false wakes per hour on non-wake audio, misses on held-out voices, CPU and RSS.
 
     .venv/bin/python benchmarks/bench_wake.py [--minutes 60] [--per-condition 100] [--engine auto]
-                                              [--daemon-seconds 60] [--json]
+                                              [--daemon-seconds 60] [--seed 1] [--model-dir DIR] [--json]
 
 Nothing here is used in training (voiced/audio/wake/train.py):
 
@@ -28,6 +28,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -141,7 +142,7 @@ def false_wakes(ww: WakeWord, minutes: float, seed: int, log: list[str]) -> dict
             "cpu_fraction": round(counter.cpu / counter.seconds, 4)}
 
 
-def misses(ww: WakeWord, phrase: str, n: int, snr: float | None, seed: int) -> dict[str, float]:
+def misses(ww: WakeWord, phrase: str, n: int, snr: float | None, seed: int) -> dict[str, Any]:
     rng = np.random.default_rng(seed)
     items = D.variety([phrase] * n, D.HELDOUT_VOICES, rng, speeds=(130, 200))
     context = prose(n, seed + 7)
@@ -171,7 +172,13 @@ def misses(ww: WakeWord, phrase: str, n: int, snr: float | None, seed: int) -> d
         counter.feed(seg)
     heard = [any(e - 0.5 <= w <= e + 1.0 for w in counter.wakes) for e in ends]
     stray = sum(1 for w in counter.wakes if not any(e - 0.5 <= w <= e + 1.0 for e in ends))
-    return {"phrases": n, "missed": n - sum(heard), "miss_rate": round(1 - sum(heard) / n, 4), "stray_wakes": stray}
+    per_accent: dict[str, list[int]] = {}  # accent → [missed, phrases]: which voices it cannot hear
+    for it, h in zip(items, heard, strict=True):
+        row = per_accent.setdefault(it.voice.split("+")[0], [0, 0])
+        row[0] += not h
+        row[1] += 1
+    return {"phrases": n, "missed": n - sum(heard), "miss_rate": round(1 - sum(heard) / n, 4), "stray_wakes": stray,
+            "missed_per_accent": {a: f"{m}/{k}" for a, (m, k) in sorted(per_accent.items())}}
 
 
 def daemon_idle(seconds: float, settings_yaml: str) -> dict[str, float]:
@@ -262,8 +269,9 @@ def main() -> int:
     for name, target in (("clean", ""), ("15 dB", "≤ 5 %"), ("5 dB", "≤ 15 %")):
         m = res[f"miss {name}"]
         assert isinstance(m, dict)
+        per = ", ".join(f"{a} {v}" for a, v in m["missed_per_accent"].items())
         print(f"| misses, held-out voices, {name} | {m['miss_rate']:.1%} ({m['missed']}/{m['phrases']}; "
-              f"{m['stray_wakes']} stray wakes) | {target} |")
+              f"{m['stray_wakes']} stray wakes; by accent: {per}) | {target} |")
     print(f"| detector CPU per second of audio | {f['cpu_fraction']:.1%} of one core | |")
     if "daemon" in res:
         dm = res["daemon"]

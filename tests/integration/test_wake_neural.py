@@ -65,6 +65,10 @@ def test_train_wake_makes_a_head_for_a_new_phrase(tmp_path: Path) -> None:
     assert res["phrase"] == "hello house" and res["out"] == str(out)
     meta = json.loads((out / "meta.json").read_text())
     assert meta["format"] == 1 and meta["phrase"] == "hello house" and meta["examples"]["train_positive"] > 50
+    # the threshold was chosen knowing which validation audio is a near miss ("hello mouse") and
+    # which is ordinary (kept in the data cache and read back from it)
+    assert meta["near_misses"] > 0 and isinstance(meta["validation_wakes"], list)
+    assert all(0 <= r["ordinary_false_wakes"] <= r["false_wakes"] for r in meta["validation"])
 
     ww = WakeWord(WakeSettings(phrases=("hello house",), model_dir=str(out)))
     assert ww.engine == "neural"

@@ -17,7 +17,7 @@ from voiced.audio.wake import data as wake_data
 from voiced.audio.wake import model as wake_model
 from voiced.audio.wake.features import EMB_DIM, Embedder, FrontEnd, embedding_end
 from voiced.audio.wake.neural import NeuralSpotter, slug, threshold_for
-from voiced.audio.wake.train import WakeRecipe, _data_key, false_wakes
+from voiced.audio.wake.train import Dataset, WakeRecipe, _data_key, evaluate, false_wakes
 from voiced.config import WakeSettings, load_settings_text
 from voiced.errors import ConfigError, ModelError, WakeError
 from voiced.events import AudioChunk
@@ -59,6 +59,63 @@ def test_false_wakes_count_once_per_refractory_period() -> None:
     assert false_wakes(s, 0.5, refractory_steps=25) == 3
     assert false_wakes(s, 0.5, refractory_steps=1) == 6
     assert false_wakes(s, 0.95, refractory_steps=1) == 0
+
+
+def test_the_phrase_is_cut_out_of_the_negative_sentences() -> None:
+    texts = ["hey computer, set the Mirror Light to one hundred", "Hey  Computer!", "ok hey computer time please",
+             "computer, timer cancel ok", "hey computers are slow"]
+    assert wake_data.without_phrase(texts, "hey computer") == [
+        "set the Mirror Light to one hundred", "ok time please", "computer, timer cancel ok", "hey computers are slow"]
+
+
+class _Probe(torch.nn.Module):
+    """A 'head' whose logit is the first feature of a window's last embedding."""
+
+    cfg = wake_model.WakeHeadConfig()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x[:, -1, 0]
+
+
+def _logit(p: float) -> float:
+    return float(np.log(p / (1 - p)))
+
+
+def test_threshold_lets_a_few_near_misses_wake_it_but_no_ordinary_audio() -> None:
+    frames = _Probe.cfg.frames
+    # validation phrases: one window each, nine heard at 0.99, one at 0.92
+    pos = [0.99] * 9 + [0.92]
+    x = np.zeros((len(pos), frames, EMB_DIM), np.float32)
+    x[:, -1, 0] = [_logit(q) for q in pos]
+    # the validation stream: one ordinary sentence (peak 0.85), 20 near misses of 30 steps (one
+    # peaks at 0.97, another at `second`), then noise
+    def dataset(second: float) -> Dataset:
+        n = 60 + 20 * 30 + 60
+        stream = np.full((n, EMB_DIM), _logit(0.01), np.float32)
+        part = np.full(n, -1, np.int32)
+        part[:60] = 0
+        for k in range(20):
+            part[60 + 30 * k: 90 + 30 * k] = k + 1
+        stream[40, 0] = _logit(0.85)
+        stream[60 + 30 * 3 + 20, 0] = _logit(0.97)
+        stream[60 + 30 * 9 + 20, 0] = _logit(second)
+        texts = ("turn on the lamp", *(f"near {k}" for k in range(20)))
+        return Dataset(x, np.ones(len(pos), np.float32), np.ones(len(pos), int), stream, 600.0,
+                       part, texts, np.array([False] + [True] * 20))
+
+    got = evaluate(_Probe(), dataset(0.02))
+    rows = {r["threshold"]: r for r in got["validation"]}
+    assert rows[0.8]["ordinary_false_wakes"] == 1 and rows[0.9]["ordinary_false_wakes"] == 0
+    assert rows[0.9]["near_misses_woken"] == 0.05 and rows[0.98]["false_wakes"] == 0
+    # one near miss in twenty may wake it, the ordinary sentence may not: 0.9, not 0.98
+    assert got["threshold"] == 0.9 and got["validation_wakes"] == ["near 3"] and got["near_misses"] == 20
+    # two in twenty is too many: up to the lowest threshold that one of them passes
+    got = evaluate(_Probe(), dataset(0.94))
+    assert got["threshold"] == 0.95 and got["validation_wakes"] == ["near 3"]
+    # without the parts' labels every wake counts as ordinary audio: the fewest false wakes
+    bare = dataset(0.02)
+    bare.stream_part = np.zeros(0, np.int32)
+    assert evaluate(_Probe(), bare)["threshold"] == 0.98
 
 
 def _head(tmp: Path, phrase: str = "hey computer") -> Path:

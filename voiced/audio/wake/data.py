@@ -194,6 +194,22 @@ def dictionary_words(limit: int = 20000) -> list[str]:
     return words[:: max(1, len(words) // limit)]
 
 
+def without_phrase(texts: Iterable[str], phrase: str) -> list[str]:
+    """Other sentences with the phrase cut out ("hey computer, lock the locks" → "lock the locks";
+    one that was only the phrase is dropped): the home's generated sentences start with wake words
+    now and then, and a negative that says the phrase teaches the head to miss it."""
+    words = [re.escape(w) for w in phrase.split()]
+    if not words:
+        return list(texts)
+    said = re.compile(r"\b" + r"[\s,.!?;:'-]+".join(words) + r"\b[\s,.!?;:'-]*", re.IGNORECASE)
+    out = []
+    for t in texts:
+        t = " ".join(said.sub(" ", t).split())
+        if any(c.isalpha() for c in t):
+            out.append(t)
+    return out
+
+
 def near_misses(phrase: str, n: int, rng: np.random.Generator, words: Sequence[str]) -> list[str]:
     """``n`` generated near misses: the phrase's first word before another word, another word
     before the rest of the phrase ("hey lantern", "tiny computer"), and either inside a sentence."""
