@@ -11,7 +11,7 @@ from voiced.events import Parse, Span
 from voiced.home import load_home
 from voiced.home.resolve import Resolver, sound_key
 from voiced.nlu import evidence
-from voiced.nlu.decide import ACT, CONFIRM, REJECT, Policy, decide
+from voiced.nlu.decide import ACT, CONFIRM, REJECT, Policy, Verdict, decide
 from voiced.nlu.parser import Parser
 from voiced.nlu.scope import ELSEWHERE, OTHER_DAY, outdoor, scope
 
@@ -78,6 +78,14 @@ def test_a_guessed_name_is_always_confirmed() -> None:
            extra={"name_match": "phonetic"})
     assert decide(p, ["name"], POLICY) == decide(p, ["name"], Policy(act=0.0, ask=0.0))
     assert decide(p, ["name"], POLICY).decision == CONFIRM
+
+
+def test_words_against_the_intent_are_asked_about_never_acted_on() -> None:
+    p = _p("HassVacuumReturnToBase", 0.99, slots={"name": "Robot Vacuum"}, targets=("vacuum.robot_vacuum",),
+           extra={"verb_against": "on"})
+    assert decide(p, ["name"], POLICY) == Verdict(CONFIRM, "verb_against")
+    low = _p("HassVacuumReturnToBase", 0.3, targets=("vacuum.robot_vacuum",), extra={"verb_against": "on"})
+    assert decide(low, ["name"], POLICY).decision == REJECT
 
 
 def test_confirmation_is_no_intent_in_the_parse_output() -> None:
@@ -175,6 +183,18 @@ def test_a_misheard_name_is_confirmed_not_acted_on(parser: Parser) -> None:
     p = parser.parse("turn on the bedroom lamb")
     assert p.intent == "HassTurnOn" and p.targets == ("light.bedroom_lamp",)
     assert p.extra["decision"] == "confirm" and p.to_json()["intent"] is None
+
+
+@needs_model
+@pytest.mark.parametrize(("text", "wrong_way"), [
+    ("activate roomba", "HassVacuumReturnToBase"), ("activate robot vacuum", "HassVacuumReturnToBase"),
+    ("dock roomba", "HassVacuumStart"), ("switch off coffee maker", "HassTurnOn"),
+    ("turn on tv plug", "HassTurnOff"),
+])
+def test_a_command_is_never_acted_on_the_other_way_round(parser: Parser, text: str, wrong_way: str) -> None:
+    # article-less commands are rare in the templates: the model may read them the wrong way
+    # round, and then the words said (units/polarity.py) make it a question, never an action
+    assert parser.parse(text).to_json()["intent"] != wrong_way, text
 
 
 @needs_model

@@ -21,6 +21,7 @@ from voiced.nlu.units import (
     fixed,
     names,
     places,
+    polarity,
     requirements,
     spans,
     states,
@@ -303,6 +304,25 @@ def test_stop_non_media(ctx: HomeContext) -> None:
     r = _with_entity(ctx, "stop the sprinkler", "HassMediaPause", "switch.sprinkler")
     domain_intent.StopNonMedia()(r)
     assert r.intent == "HassTurnOff"
+
+
+@pytest.mark.parametrize(("text", "intent", "against"), [
+    ("activate vacuum cleaner", "HassVacuumReturnToBase", "on"),  # the tagger's slip on a rare wording
+    ("turn it on", "HassTurnOff", "on"),
+    ("switch the heating off", "HassTurnOn", "off"),
+    ("dock the vacuum cleaner", "HassVacuumStart", "off"),
+    ("activate vacuum cleaner", "HassVacuumStart", None),  # the words agree
+    ("turn off the lamp on the desk", "HassTurnOff", None),  # "on" is a preposition there
+    ("power down the lights on the landing", "HassTurnOff", None),
+    ("turn on the lights and switch off the heating", "HassTurnOff", None),  # both ways: not for this rule
+    ("open the skylight", "HassTurnOff", None),  # no switching verb
+    ("start the timer", "HassStartTimer", None),
+])
+def test_verb_against_intent(ctx: HomeContext, text: str, intent: str, against: str | None) -> None:
+    r = reading(ctx, text, intent)
+    polarity.VerbAgainstIntent()(r)
+    assert r.extra.get("verb_against") == against
+    assert r.intent == intent  # never turned round: which way was meant is what is in doubt
 
 
 def test_value_by_domain(ctx: HomeContext) -> None:

@@ -6,8 +6,9 @@ A wrong action is worse than a question, and a question is worse than a right ac
   in ten there; real speech is harder, so the margin is kept); a question that changes nothing
   (the time, the weather, a state) is answered from ``answer`` on;
 - **confirm** when a device command is plausible (confidence in [``ask``, ``act``)),
-  or when its name was only matched fuzzily or by sound ("the mac door" → Back Door): the
-  dialogue asks "Do you want me to …?" and acts on yes;
+  when its name was only matched fuzzily or by sound ("the mac door" → Back Door), or when the
+  words switch the other way than the intent read ("activate the roomba" → send it home;
+  units/polarity.py): the dialogue asks "Do you want me to …?" and acts on yes;
 - **refuse** otherwise: "intent": null, with the reading kept in ``extra["rejected"]``.
 """
 
@@ -38,7 +39,7 @@ class Policy:
 @dataclass(frozen=True)
 class Verdict:
     decision: str  # act | confirm | reject
-    reason: str  # sure | unsure | no_evidence | loose_name | null | reply
+    reason: str  # sure | unsure | no_evidence | loose_name | verb_against | null | reply
 
 
 def decide(parse: Parse, evidence: list[str], policy: Policy) -> Verdict:
@@ -53,6 +54,9 @@ def decide(parse: Parse, evidence: list[str], policy: Policy) -> Verdict:
         # never act on a guessed name: ask, however sure the model is of the intent
         return Verdict(CONFIRM, "loose_name") if targeted and parse.confidence >= policy.ask \
             else Verdict(REJECT, "loose_name")
+    if parse.extra.get("verb_against") and targeted:
+        # "activate the roomba" read as *send it home*: the words say the other way; ask
+        return Verdict(CONFIRM, "verb_against") if parse.confidence >= policy.ask else Verdict(REJECT, "verb_against")
     if parse.confidence >= (policy.answer if parse.intent in READ_ONLY else policy.act):
         return Verdict(ACT, "sure")
     if targeted and parse.confidence >= policy.ask:
