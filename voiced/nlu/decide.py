@@ -50,13 +50,12 @@ def decide(parse: Parse, evidence: list[str], policy: Policy) -> Verdict:
     if not evidence:
         return Verdict(REJECT, "no_evidence")
     targeted = parse.intent in TARGETED and parse.intent not in READ_ONLY
-    if parse.extra.get("name_match") in _LOOSE_MATCHES:
-        # never act on a guessed name: ask, however sure the model is of the intent
-        return Verdict(CONFIRM, "loose_name") if targeted and parse.confidence >= policy.ask \
-            else Verdict(REJECT, "loose_name")
-    if parse.extra.get("verb_against") and targeted:
-        # "activate the roomba" read as *send it home*: the words say the other way; ask
-        return Verdict(CONFIRM, "verb_against") if parse.confidence >= policy.ask else Verdict(REJECT, "verb_against")
+    # never act on a guessed name, nor on words that switch the other way than the intent read
+    # ("activate the roomba" read as *send it home*): ask, however sure the model is of the intent
+    doubt = "loose_name" if parse.extra.get("name_match") in _LOOSE_MATCHES else \
+        "verb_against" if parse.extra.get("verb_against") else None
+    if doubt:
+        return Verdict(CONFIRM, doubt) if targeted and parse.confidence >= policy.ask else Verdict(REJECT, doubt)
     if parse.confidence >= (policy.answer if parse.intent in READ_ONLY else policy.act):
         return Verdict(ACT, "sure")
     if targeted and parse.confidence >= policy.ask:

@@ -93,8 +93,6 @@ class Dataset:
     part_near: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))  # (parts,)
 
 
-
-
 def _windows(emb: np.ndarray, frames: int) -> np.ndarray:
     """All windows of ``frames`` consecutive embeddings: (len - frames + 1, frames, 96)."""
     if len(emb) < frames:
@@ -198,9 +196,8 @@ def build(phrase: str, texts: Sequence[str], recipe: WakeRecipe, embedder: Embed
     part_text: tuple[str, ...] = ()
     part_near = np.zeros(0, bool)
     for g in (0, 1):
-        negs = [audio[it] for it in neg_items[g] if len(audio[it])]
-        near_set = set(near_items[g])
-        spoken_negs = [it for it in neg_items[g] if len(audio[it])]
+        spoken_negs = [it for it in neg_items[g] if len(audio[it])]  # the stream's parts, in order
+        negs = [audio[it] for it in spoken_negs]
         contexts = negs or [D.floor(D.RATE, rng)]
         for it in pos_items[g]:
             x = audio[it]
@@ -251,6 +248,7 @@ def build(phrase: str, texts: Sequence[str], recipe: WakeRecipe, embedder: Embed
             part = np.searchsorted(np.array(starts), ends, side="right") - 1
             stream_part = np.where(ends <= n_speech, part, -1).astype(np.int32)
             part_text = tuple(it.text for it in spoken_negs)
+            near_set = set(near_items[g])
             part_near = np.array([it in near_set for it in spoken_negs], bool)
         n_g = sum(int((gg == g).sum()) for gg in gs)
         progress(f"{'validation' if g else 'training'} set: {n_g} windows ({time.perf_counter() - t0:.0f} s)")

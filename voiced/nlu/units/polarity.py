@@ -11,28 +11,27 @@ from __future__ import annotations
 
 from voiced.nlu.units.reading import Reading
 
-# verbs that can only mean on / start, and only off / stop ("turn" alone, "open", "lock" are not here)
-_ON = ({"activate"}, {"enable"}, {"start"}, {"launch"}, {"turn", "on"}, {"switch", "on"}, {"power", "on"},
-       {"power", "up"}, {"fire", "up"})
-_OFF = ({"deactivate"}, {"disable"}, {"turn", "off"}, {"switch", "off"}, {"power", "off"}, {"power", "down"},
-        {"shut", "off"}, {"shut", "down"}, {"dock"}, {"recall"})
+# verbs that can only mean on / start, and only off / stop ("turn" alone, "open", "lock" are not
+# here): a word, or a verb and its particle
+_ON = (("activate",), ("enable",), ("start",), ("launch",), ("turn", "on"), ("switch", "on"), ("power", "on"),
+       ("power", "up"), ("fire", "up"))
+_OFF = (("deactivate",), ("disable",), ("turn", "off"), ("switch", "off"), ("power", "off"), ("power", "down"),
+        ("shut", "off"), ("shut", "down"), ("dock",), ("recall",))
 _ON_INTENTS = frozenset({"HassTurnOn", "HassVacuumStart"})
 _OFF_INTENTS = frozenset({"HassTurnOff", "HassVacuumReturnToBase"})
-
-
 _PRONOUNS = frozenset({"it", "them", "this", "that", "everything", "all"})
 
 
-def _says(words: list[str], verbs: tuple[set[str], ...]) -> bool:
+def _says(words: list[str], verbs: tuple[tuple[str, ...], ...]) -> bool:
     """A one-word verb anywhere; a two-word one as neighbours, around a pronoun ("turn it on") or
     around an object at the sentence's end ("switch the heater off") — not "power down the
     lights on the landing", where "on" is a preposition."""
-    for v in verbs:
-        if len(v) == 1:
-            if v & set(words):
+    for verb in verbs:
+        if len(verb) == 1:
+            if verb[0] in words:
                 return True
             continue
-        head, particle = sorted(v, key=lambda w: w in ("on", "off", "up", "down"))
+        head, particle = verb
         for i, w in enumerate(words):
             if w != head:
                 continue
