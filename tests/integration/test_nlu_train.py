@@ -9,6 +9,7 @@ import pytest
 from tests.conftest import EXAMPLE_HOME
 from voiced.home import load_home
 from voiced.nlu import checkpoint
+from voiced.nlu.encoder import SentenceEncoder
 from voiced.nlu.parser import Parser
 from voiced.nlu.train import train
 
@@ -28,6 +29,11 @@ def test_train_small_model_and_parse(tmp_path: Path) -> None:
     p = parser.parse("what time is it")
     assert p.intent == "HassGetCurrentTime" and p.targets == ()
     assert "bedroom" in parser.known_words()
+    # with the int8 export there (voiced model prepare, in .ci/setup) the model learns on its vectors,
+    # says so, and is read with them
+    probe = SentenceEncoder.from_package(int8=True)
+    if probe is not None and probe.int8:
+        assert parser.model.net.cfg.sent_int8 and parser.model.encoder is not None and parser.model.encoder.int8
     # training wrote the onnxruntime export; without it (or with onnx=False) torch reads the same
     if (tmp_path / "nlu" / "model.onnx").exists():
         assert parser.model.backend == "onnxruntime"

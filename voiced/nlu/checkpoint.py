@@ -234,7 +234,7 @@ def load(model_dir: Path, onnx: bool = True) -> NluModel:
     encoder = None
     if cfg.sent_dim:
         try:
-            encoder = SentenceEncoder.from_package()
+            encoder = SentenceEncoder.from_package(int8=cfg.sent_int8)
         except (OSError, ValueError, RuntimeError) as exc:
             raise ModelError(f"{meta_path}: the sentence encoder cannot be loaded: {exc}") from exc
         if encoder is None:

@@ -63,6 +63,15 @@ INTENT_TOPIC: dict[str, str] = {n: s.topic for n, s in INTENTS.items() if s.topi
 TARGETED = names(by_target=True)
 # the timer's second parts: a delayed command or a duration with a timer verb stand for the timer
 _TIMER_SLOTS = ("conversation_command",)
+_DURATION = ("hours", "minutes", "seconds")
+# timer words that also ask about other things ("let me know the time of the train"): they start a
+# timer only beside a duration
+_LOOSE_TIMER_WORDS = frozenset({"know", "time"})
+# what may follow a colour that is said for a light ("make it blue please", "turn the lamp red in
+# here"); any other word is what the colour describes ("white wine", "green tea", "black friday")
+_AFTER_COLOUR = frozenset({"please", "now", "thanks", "thank", "again", "instead", "too", "for", "in", "on",
+                           "at", "and", "then", "light", "lights", "lamp", "lamps", "bulb", "bulbs", "lighting",
+                           "colour", "color", "mode", "if", "right", "tonight", "today"})
 _HERE = {"here", "room"}
 
 
@@ -81,6 +90,8 @@ def find(parse: Parse, words: list[str], satellite: bool) -> list[str]:
     unresolved = {u.slot for u in parse.unresolved}
     topic = INTENT_TOPIC.get(intent)
     topical = topic is not None and any(w in TOPIC_WORDS[topic] for w in words)
+    if intent == "HassStartTimer" and not any(k in parse.slots for k in _DURATION):
+        topical = any(w in TOPIC_WORDS["timer"] - _LOOSE_TIMER_WORDS for w in words)
     if intent in TARGETED:
         for slot in ("name", "area", "floor"):
             if slot in parse.slots and slot not in unresolved:
@@ -101,7 +112,7 @@ def find(parse: Parse, words: list[str], satellite: bool) -> list[str]:
         found.append("words")
     if topic == "timer" and any(k in parse.slots for k in _TIMER_SLOTS):
         found.append("words")
-    if intent == "HassLightSet" and "color" in parse.slots:
+    if intent == "HassLightSet" and _colour_for_a_light(parse):
         found.append("words")  # a colour is something only lights take
     if intent not in TARGETED and topic is None:
         found.append("reply")  # yes / no: whole-utterance replies need no topic
@@ -110,3 +121,14 @@ def find(parse: Parse, words: list[str], satellite: bool) -> list[str]:
 
 def _said_area(parse: Parse) -> bool:
     return any(s.slot == "area" for s in parse.spans)
+
+
+def _colour_for_a_light(parse: Parse) -> bool:
+    """A colour said at the end, or before a word of lights or of manner, not one that names something."""
+    if "color" not in parse.slots:
+        return False
+    spans = [s for s in parse.spans if s.slot == "color"]
+    if not spans:
+        return True  # filled by a rule, not said as a span: nothing to read after it
+    after = parse.text[spans[-1].end:].lower().replace(",", " ").split()
+    return not after or after[0] in _AFTER_COLOUR

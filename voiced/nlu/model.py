@@ -33,6 +33,7 @@ class NluConfig:
     dropout: float = 0.2
     max_word_len: int = 16
     sent_dim: int = 0  # width of the frozen sentence vector fed to the intent head; 0 = none
+    sent_int8: bool = False  # trained on the int8 encoder's vectors (voiced/nlu/encoder.py), read with them
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
