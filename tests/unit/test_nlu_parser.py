@@ -73,6 +73,19 @@ def test_state_question(parser: Parser) -> None:
     assert p.targets == ("lock.front_door",)
 
 
+@pytest.mark.parametrize("text", ["switch on the bedroom jacuzzi", "turn off the kitchen juicer",
+                                  "switch off the office shredder"])
+def test_a_room_and_an_unknown_thing_never_switch_the_whole_room(parser: Parser, text: str) -> None:
+    # the words after the room name the thing: reported unknown (or, sounding like one device, asked
+    # about), never dropped to act on the room
+    out = parser.parse(text).to_json()
+    assert out["intent"] is None, out
+    if out.get("decision") == "confirm":
+        assert "area" not in out["proposal"]["slots"] and len(out["proposal"]["targets"]) == 1, out
+    else:
+        assert [u["text"] for u in out["unresolved"]] == [text.split(" the ")[1]], out
+
+
 def test_unknown_name_is_unresolved_not_dropped(parser: Parser) -> None:
     text = "switch on the hot tub"
     p = parser.parse(text)

@@ -39,6 +39,13 @@ def _overlaps(s: int, e: int, spans: list[Span]) -> bool:
     return any(s < sp.end and sp.start < e for sp in spans)
 
 
+def _names_a_thing(r: Reading, start: int, end: int) -> bool:
+    """The words from ``start`` to ``end`` (after a room said in the object phrase) are untagged and
+    not a device word: they name a thing in that room ("the bedroom | jacuzzi"), not the room."""
+    rest = [t for t in r.toks if start <= t.start < end]
+    return bool(rest) and not any(t.text in DOMAIN_WORDS for t in rest) and not _overlaps(rest[0].start, end, r.spans)
+
+
 class NameWithDeviceWord:
     """ "The garden lights" tagged as area (or name) + a device word, but it is an entity's own name."""
 
@@ -95,14 +102,18 @@ class UntaggedName:
 
 
 class NameCutShort:
-    """A name cut short ("the lava | lamp", "the bedroom | lamb"): the whole object phrase is the name
-    when the part alone means nothing, or only the longer one is an entity.  Runs before
+    """A name cut short ("the lava | lamp", "the bedroom | lamb", "the bedroom | jacuzzi"): the whole
+    object phrase is the name when the part alone means nothing, only the longer one is an entity,
+    or the part is a room followed by untagged words that are no device word (a room tagged as
+    such, too).  Runs before
     ``ObjectPhraseName``: it only repairs a name the tagger found."""
 
     name = "name_cut_short"
 
     def __call__(self, r: Reading) -> None:
         sp = r.name_span
+        if sp is None and r.area_span is not None and r.domain is None:
+            self._room_then_a_thing(r, *r.area_span)
         if sp is None or r.intent not in ON_OFF:
             return
         res = r.resolver
@@ -111,10 +122,26 @@ class NameCutShort:
                 or _overlaps(*obj, [x for x in r.spans if x.slot != "name"]):
             return
         whole = r.text[obj[0]:obj[1]]
-        if not self._resolves(r, sp.text) or (res.name(whole).entities and not res.name(sp.text).entities):
+        part = res.name(sp.text)
+        if not self._resolves(r, sp.text) or (res.name(whole).entities and not part.entities) \
+                or (not part.entities and _names_a_thing(r, sp.end, obj[1])):
             r.out_spans = [x for x in r.out_spans if not (x.slot == "name" and x.start == sp.start)]
             r.name_span = Span("name", obj[0], obj[1], whole)
             r.out_spans.append(r.name_span)
+
+    @staticmethod
+    def _room_then_a_thing(r: Reading, start: int, end: int) -> None:
+        """A room tagged, the rest of the object phrase untagged ("the bedroom | lamb"): the whole
+        phrase is the name (resolved, guessed or reported unknown), never the whole room."""
+        obj = object_phrase(r.toks)
+        if r.intent not in ON_OFF or obj is None or not obj[0] <= start < end < obj[1] \
+                or not _names_a_thing(r, end, obj[1]):
+            return
+        r.out_spans = [x for x in r.out_spans if not (x.slot == "area" and x.start == start)]
+        r.area, r.area_span = None, None
+        r.slots.pop("area", None)
+        r.name_span = Span("name", obj[0], obj[1], r.text[obj[0]:obj[1]])
+        r.out_spans.append(r.name_span)
 
     @staticmethod
     def _resolves(r: Reading, spoken: str) -> bool:

@@ -17,6 +17,8 @@ from voiced.intents import INTENTS
 from voiced.nlu.generate import home_names
 from voiced.nlu.text import Token
 
+NUMBER_SLOTS = ("brightness", "position", "volume_level", "temperature")  # siblings the tagger may swap
+
 # target domains of each intent that has home targets (None: any domain) — voiced/intents.py
 INTENT_DOMAINS: dict[str, tuple[str, ...] | None] = {n: s.domains for n, s in INTENTS.items() if s.domains != ()}
 HERE = re.compile(r"\b(in here|here|this room|in this room|where i am)\b")
@@ -113,5 +115,13 @@ class Reading:
         if self.intent is None:
             return Parse(text=self.text, intent=None, confidence=self.confidence, extra=self.extra)
         return Parse(text=self.text, intent=self.intent, confidence=self.confidence, slots=self.slots,
-                     targets=tuple(self.targets), spans=tuple(self.out_spans), unresolved=tuple(self.unresolved),
-                     extra=self.extra)
+                     targets=tuple(self.targets), spans=tuple(self._number_spans()),
+                     unresolved=tuple(self.unresolved), extra=self.extra)
+
+    def _number_spans(self) -> list[Span]:
+        """The spans, a number's labelled as the slot it ended in ("fifty percent" tagged as a
+        position, moved to a light's brightness: voiced/nlu/units/values.py)."""
+        held = [k for k in NUMBER_SLOTS if k in self.slots]
+        return [Span(held[0], sp.start, sp.end, sp.text)
+                if sp.slot in NUMBER_SLOTS and sp.slot not in self.slots and len(held) == 1 else sp
+                for sp in self.out_spans]

@@ -9,14 +9,14 @@ from __future__ import annotations
 from typing import Any
 
 from voiced.nlu.units.places import TIMER_INTENTS
-from voiced.nlu.units.reading import Reading
+from voiced.nlu.units.reading import NUMBER_SLOTS, Reading
 
 # the slot a percentage or temperature goes to, per intent
 _NUMBER_SLOT = {"HassSetPosition": "position", "HassLightSet": "brightness", "VoicedLightBrighten": "brightness",
                 "VoicedLightDim": "brightness", "HassSetVolume": "volume_level",
                 "HassClimateSetTemperature": "temperature", "VoicedClimateWarmer": "temperature",
                 "VoicedClimateCooler": "temperature"}
-_NUMBERS = ("brightness", "position", "volume_level", "temperature")
+_NUMBERS = NUMBER_SLOTS
 _STARTED = ("HassCancelTimer", "HassPauseTimer", "HassUnpauseTimer", "HassTimerStatus")
 
 
