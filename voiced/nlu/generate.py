@@ -127,11 +127,7 @@ def load_templates(path: Path = TEMPLATES_DIR / "intents.yaml", extra: bool = Tr
 
 # ---------------------------------------------------------------- fake names
 
-_MODIFIERS = ["amber", "oak", "corner", "window", "reading", "big", "small", "little", "tall", "brass", "paper", "hanging", "north", "south", "east", "west", "front", "back", "side", "sofa", "desk", "bed", "piano", "mirror", "wall", "table", "floor", "cabinet", "shelf", "bookshelf", "vanity", "aquarium", "porch", "garden", "patio", "stair", "staircase", "island", "dining", "fireplace", "bay", "arch", "tv", "accent", "mood", "main", "upper", "lower", "left", "right", "copper", "glass", "wicker", "velvet", "walnut", "pine", "linen", "retro", "vintage", "cosy", "bright", "white", "blue", "green", "red", "yellow", "rose", "ivy", "willow", "marlow", "maple", "cedar", "birch", "harbour", "orchard", "bronze", "silver", "golden", "moon", "star",
-              # words that also ask about the weather or the clock name devices too ("sun lamp", "night
-              # light"): in a name they are the name, not the question
-              "hot", "cold", "warm", "heat", "sun", "rain", "snow", "frost", "ice", "night", "day", "morning",
-              "evening", "time", "music", "party"]
+_MODIFIERS = ["amber", "oak", "corner", "window", "reading", "big", "small", "little", "tall", "brass", "paper", "hanging", "north", "south", "east", "west", "front", "back", "side", "sofa", "desk", "bed", "piano", "mirror", "wall", "table", "floor", "cabinet", "shelf", "bookshelf", "vanity", "aquarium", "porch", "garden", "patio", "stair", "staircase", "island", "dining", "fireplace", "bay", "arch", "tv", "accent", "mood", "main", "upper", "lower", "left", "right", "copper", "glass", "wicker", "velvet", "walnut", "pine", "linen", "retro", "vintage", "cosy", "bright", "white", "blue", "green", "red", "yellow", "rose", "ivy", "willow", "marlow", "maple", "cedar", "birch", "harbour", "orchard", "bronze", "silver", "golden", "moon", "star"]
 _NOUNS = {
     "light": ["lamp", "light", "lights", "uplighter", "spotlight", "spots", "strip", "bulb", "chandelier", "pendant", "sconce", "lantern", "downlights", "fairy_lights", "led_strip", "floor_lamp", "table_lamp", "globe"],
     "switch": ["plug", "socket", "kettle", "heater", "dehumidifier", "air_purifier", "christmas_tree", "printer", "monitor", "towel_rail", "boiler", "pump", "extractor", "espresso_machine", "dishwasher", "washing_machine", "fountain", "charger", "humidifier", "fridge", "amplifier", "outlet"],
