@@ -104,9 +104,8 @@ class UntaggedName:
 class NameCutShort:
     """A name cut short ("the lava | lamp", "the bedroom | lamb", "the bedroom | jacuzzi"): the whole
     object phrase is the name when the part alone means nothing, only the longer one is an entity,
-    or the part is a room followed by untagged words that are no device word (a room tagged as
-    such, too).  Runs before
-    ``ObjectPhraseName``: it only repairs a name the tagger found."""
+    or the part is a room followed by untagged words that are no device word (also when the room
+    was tagged as a room).  Runs before ``ObjectPhraseName``."""
 
     name = "name_cut_short"
 
