@@ -162,7 +162,7 @@ def main() -> int:
         [sys.executable, "-m", "voiced.cli", "run", "--no-audio", "--config", str(config), "--broker", url],
         stdout=subprocess.DEVNULL, stderr=log_path.open("wb"), env=env, cwd=REPO)
     obs = Observer(site)
-    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="voiced-soak", protocol=mqtt.MQTTv311)
+    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="voiced-soak-observer", protocol=mqtt.MQTTv311)
     client.on_message = obs.on_message
     client.max_inflight_messages_set(100)
     result: dict[str, Any] = {"n": args.n, "reply_model": not args.no_reply_model}
