@@ -111,18 +111,21 @@ def _batches(data: list[Encoded], batch_size: int, rng: random.Random, unk_p: fl
 
 def sentence_vectors(encoder: SentenceEncoder | None, sentences: list[list[str]]) -> torch.Tensor:
     """(N, S) frozen sentence vectors (S = 1 zero column without an encoder), each distinct sentence
-    encoded once.  In onnxruntime (after ``voiced model prepare``) by two threads, one sentence at a
-    time each (the int8 encoder's vectors depend on the batch; alone is as fast); else in torch with
-    two threads, shortest first so that batches carry little padding.  This runs once per training."""
+    encoded once.  int8 (after ``voiced model prepare``): one sentence at a time (its vectors depend
+    on the batch; alone is as fast), by two threads; float in onnxruntime: batches of 32 on its one
+    thread, shortest first so that batches carry little padding; in torch: with two threads.  This
+    runs once per training."""
     if encoder is None:
         return torch.zeros(len(sentences), 1)
     texts = [" ".join(t) for t in sentences]
     uniq = sorted(set(texts), key=lambda x: (len(x), x))
-    if encoder.backend == "onnxruntime":
+    if encoder.int8:
         with ThreadPoolExecutor(2) as pool:  # onnxruntime releases the GIL while it runs
             halves = list(pool.map(encoder.encode, (uniq[0::2], uniq[1::2])))
         vecs = torch.empty(len(uniq), encoder.dim)
         vecs[0::2], vecs[1::2] = halves
+    elif encoder.backend == "onnxruntime":
+        vecs = encoder.encode(uniq, batch_size=32)
     else:
         threads = torch.get_num_threads()
         torch.set_num_threads(max(threads, 2))

@@ -46,6 +46,19 @@ def _names_a_thing(r: Reading, start: int, end: int) -> bool:
     return bool(rest) and not any(t.text in DOMAIN_WORDS for t in rest) and not _overlaps(rest[0].start, end, r.spans)
 
 
+def _forget_area(r: Reading) -> None:
+    """The room tagged was part of a name: the reading has no room."""
+    r.area, r.area_span = None, None
+    r.slots.pop("area", None)
+
+
+def _phrase_is_the_name(r: Reading, obj: tuple[int, int], replaced: str, start: int) -> None:
+    """The object phrase ``obj`` is the name span, reported in place of the ``replaced`` span at ``start``."""
+    r.out_spans = [x for x in r.out_spans if not (x.slot == replaced and x.start == start)]
+    r.name_span = Span("name", obj[0], obj[1], r.text[obj[0]:obj[1]])
+    r.out_spans.append(r.name_span)
+
+
 class NameWithDeviceWord:
     """ "The garden lights" tagged as area (or name) + a device word, but it is an entity's own name."""
 
@@ -65,8 +78,7 @@ class NameWithDeviceWord:
                     if res.exact(cand):
                         r.name_span = Span("name", start, after[n - 1].end, cand)
                         if is_area:
-                            r.area, r.area_span = None, None
-                            r.slots.pop("area", None)
+                            _forget_area(r)
                         r.domain, r.device_class = None, None
                         break
 
@@ -110,37 +122,29 @@ class NameCutShort:
     name = "name_cut_short"
 
     def __call__(self, r: Reading) -> None:
+        obj = object_phrase(r.toks) if r.intent in ON_OFF else None
+        if obj is None:
+            return
         sp = r.name_span
-        if sp is None and r.area_span is not None and r.domain is None:
-            self._room_then_a_thing(r, *r.area_span)
-        if sp is None or r.intent not in ON_OFF:
+        if sp is None:
+            if r.area_span is not None and r.domain is None:
+                self._room_then_a_thing(r, obj, *r.area_span)
+            return
+        if not (obj[0] <= sp.start and obj[1] > sp.end) or _overlaps(*obj, [x for x in r.spans if x.slot != "name"]):
             return
         res = r.resolver
-        obj = object_phrase(r.toks)
-        if obj is None or not (obj[0] <= sp.start and obj[1] > sp.end) \
-                or _overlaps(*obj, [x for x in r.spans if x.slot != "name"]):
-            return
-        whole = r.text[obj[0]:obj[1]]
         part = res.name(sp.text)
-        if not self._resolves(r, sp.text) or (res.name(whole).entities and not part.entities) \
+        if not self._resolves(r, sp.text) or (res.name(r.text[obj[0]:obj[1]]).entities and not part.entities) \
                 or (not part.entities and _names_a_thing(r, sp.end, obj[1])):
-            r.out_spans = [x for x in r.out_spans if not (x.slot == "name" and x.start == sp.start)]
-            r.name_span = Span("name", obj[0], obj[1], whole)
-            r.out_spans.append(r.name_span)
+            _phrase_is_the_name(r, obj, "name", sp.start)
 
     @staticmethod
-    def _room_then_a_thing(r: Reading, start: int, end: int) -> None:
+    def _room_then_a_thing(r: Reading, obj: tuple[int, int], start: int, end: int) -> None:
         """A room tagged, the rest of the object phrase untagged ("the bedroom | lamb"): the whole
         phrase is the name (resolved, guessed or reported unknown), never the whole room."""
-        obj = object_phrase(r.toks)
-        if r.intent not in ON_OFF or obj is None or not obj[0] <= start < end < obj[1] \
-                or not _names_a_thing(r, end, obj[1]):
-            return
-        r.out_spans = [x for x in r.out_spans if not (x.slot == "area" and x.start == start)]
-        r.area, r.area_span = None, None
-        r.slots.pop("area", None)
-        r.name_span = Span("name", obj[0], obj[1], r.text[obj[0]:obj[1]])
-        r.out_spans.append(r.name_span)
+        if obj[0] <= start < end < obj[1] and _names_a_thing(r, end, obj[1]):
+            _forget_area(r)
+            _phrase_is_the_name(r, obj, "area", start)
 
     @staticmethod
     def _resolves(r: Reading, spoken: str) -> bool:

@@ -16,7 +16,6 @@ _NUMBER_SLOT = {"HassSetPosition": "position", "HassLightSet": "brightness", "Vo
                 "VoicedLightDim": "brightness", "HassSetVolume": "volume_level",
                 "HassClimateSetTemperature": "temperature", "VoicedClimateWarmer": "temperature",
                 "VoicedClimateCooler": "temperature"}
-_NUMBERS = NUMBER_SLOTS
 _STARTED = ("HassCancelTimer", "HassPauseTimer", "HassUnpauseTimer", "HassTimerStatus")
 
 
@@ -25,7 +24,7 @@ def fix_numbers(intent: str, slots: dict[str, Any]) -> None:
     other number slots are dropped; a running timer is named by its start duration."""
     want = _NUMBER_SLOT.get(intent)
     if want:
-        for k in _NUMBERS:
+        for k in NUMBER_SLOTS:
             if k != want and k in slots and want not in slots:
                 slots[want] = slots.pop(k)
             elif k != want:
