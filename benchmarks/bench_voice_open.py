@@ -1,11 +1,14 @@
 """Spoken open-world benchmark: people's own requests (SLURP devel texts), spoken by eSpeak NG,
 through the default engine → NLU → the doubt gate, as the daemon does.
 
-    .venv/bin/python benchmarks/bench_voice_open.py [--home 60] [--ood 60] [--snr clean,15]
-        [--voices en-us,en-us+f3,en-gb] [--prompt on,off] [--engine auto] [--jsonl OUT]
+    .venv/bin/python benchmarks/bench_voice_open.py [--set dev|own] [--home 60] [--ood 60]
+        [--snr clean,15] [--voices en-us,en-us+f3,en-gb] [--prompt on,off] [--window 0,30]
+        [--beam 5,1] [--engine auto] [--jsonl OUT]
+    .venv/bin/python benchmarks/bench_voice_open.py --wer 160 --window 30,0,10 --beam 5
 
 A seeded sample of ``../shared/data/slurp_devel/home.jsonl`` (smart-home requests) and
-``ood.jsonl`` (requests for other skills: the right answer is no action), each spoken by one of the
+``ood.jsonl`` (requests for other skills: the right answer is no action) — or, with ``--set own``,
+of the project's hand-written ``tests/data/nlu_test.jsonl`` — each spoken by one of the
 voices in turn, clean and with pink noise at the given SNRs, goes through the voice front end
 (Silero VAD, no wake word) → the engine → ``Parser.parse`` → ``voiced.pipeline.heard_as`` (doubtful
 speech is confirmed, unheard speech refused).  Printed per engine/prompt/condition:
@@ -16,7 +19,8 @@ speech is confirmed, unheard speech refused).  Printed per engine/prompt/conditi
 - false actions: ood rows that acted (% of ood rows);
 - confirmations: rows that would be asked about first (% of all rows);
 - latency: end of speech (the VAD's decision) → the decision (ASR + NLU), p50/p95 ms;
-- RTF: ASR seconds / audio seconds (median).
+- RTF: ASR seconds / audio seconds (median);
+- the peak RSS of the process (engine, VAD and NLU loaded, as in the daemon).
 
 Evaluation only: the rows are sampled, spoken and scored, never trained on or copied.  eSpeak is
 a poor stand-in for people (Whisper does worse on it than on humans).
@@ -27,6 +31,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import resource
 import statistics
 import sys
 import time
@@ -44,7 +49,7 @@ from voiced.asr.select import choose_engine, make_recognizer  # noqa: E402
 from voiced.audio.frontend import TRANSCRIPT, VoiceFrontend  # noqa: E402
 from voiced.audio.vad import SileroVad  # noqa: E402
 from voiced.config import AsrSettings, VadSettings  # noqa: E402
-from voiced.events import AudioChunk  # noqa: E402
+from voiced.events import AudioChunk, Utterance  # noqa: E402
 from voiced.home import load_home  # noqa: E402
 from voiced.listener import asr_prompt, asr_sentences  # noqa: E402
 from voiced.nlu.parser import Parser  # noqa: E402
@@ -72,11 +77,55 @@ def _rows(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def sample(n_home: int, n_ood: int, seed: int) -> list[dict[str, Any]]:
+def sample(n_home: int, n_ood: int, seed: int, which: str = "dev") -> list[dict[str, Any]]:
+    """``dev``: SLURP devel rows; ``own``: the project's hand-written set (``tests/data/nlu_test.jsonl``,
+    its rows without an intent play the part of ood.jsonl)."""
     rng = random.Random(seed)
-    home = rng.sample(_rows(DATA / "home.jsonl"), n_home)
-    ood = rng.sample(_rows(DATA / "ood.jsonl"), n_ood)
-    return [{**r, "set": "home"} for r in home] + [{**r, "set": "ood"} for r in ood]
+    if which == "own":
+        rows = _rows(REPO / "tests" / "data" / "nlu_test.jsonl")
+        cmds, other = [r for r in rows if r.get("intent")], [r for r in rows if not r.get("intent")]
+        home, ood = rng.sample(cmds, min(n_home, len(cmds))), rng.sample(other, min(n_ood, len(other)))
+    else:
+        home = rng.sample(_rows(DATA / "home.jsonl"), n_home)
+        ood = rng.sample(_rows(DATA / "ood.jsonl"), n_ood)
+    return [{**r, "set": "home"} for r in home] + [{**r, "set": "ood", "intent": None} for r in ood]
+
+
+def _words(text: str) -> list[str]:
+    return "".join(c if c.isalnum() or c in "' " else " " for c in text.lower()).split()
+
+
+def word_errors(ref: list[str], hyp: list[str]) -> int:
+    """Word-level edit distance (substitutions, insertions, deletions)."""
+    row = list(range(len(hyp) + 1))
+    for i, r in enumerate(ref, 1):
+        prev, row[0] = row[0], i
+        for j, h in enumerate(hyp, 1):
+            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (r != h))
+    return row[-1]
+
+
+def wer_by_window(recognizer: Any, n: int, windows: list[float], seed: int) -> None:
+    """The words heard in each window, straight to the recogniser (no VAD, no NLU): n texts of
+    home.jsonl and nlu_test.jsonl, 4 voices, clean and 20 dB alternating."""
+    texts = [r["text"] for r in _rows(DATA / "home.jsonl") + _rows(REPO / "tests" / "data" / "nlu_test.jsonl")]
+    texts = random.Random(seed).sample(texts, n)
+    voices = ["en-us", "en-us+f3", "en-gb", "en-us+m7"]
+    audio = [to_bytes(utterance(t, voices[i % 4], 160, None if i % 2 == 0 else 20, seed=i)) for i, t in enumerate(texts)]
+    for window in windows:
+        recognizer.window = window
+        errors = words = exact = 0
+        ms = []
+        for text, raw in zip(texts, audio, strict=True):
+            t = time.perf_counter()
+            heard = recognizer.transcribe(Utterance(raw)).text
+            ms.append((time.perf_counter() - t) * 1000)
+            ref, hyp = _words(text), _words(heard)
+            errors += word_errors(ref, hyp)
+            words += len(ref)
+            exact += ref == hyp
+        print(f"window {'fitted' if window == 0 else f'{window:g} s'}: WER {errors / max(1, words):.3f}, "
+              f"exact {exact} of {n}, ASR p50 {pct(ms, 50):.0f} ms", flush=True)
 
 
 def pct(xs: list[float], q: float) -> float:
@@ -97,11 +146,17 @@ def main() -> int:
     ap.add_argument("--home", type=int, default=60)
     ap.add_argument("--ood", type=int, default=60)
     ap.add_argument("--seed", type=int, default=11)
+    ap.add_argument("--set", default="dev", choices=["dev", "own"],
+                    help="dev: SLURP devel texts; own: tests/data/nlu_test.jsonl")
     ap.add_argument("--voices", default="en-us,en-us+f3,en-gb")
     ap.add_argument("--snr", default="clean,15", help="comma list: clean or dB")
     ap.add_argument("--prompt", default="on,off", help="Whisper's home prompt: on, off or both")
     ap.add_argument("--engine", default="auto")
+    ap.add_argument("--beam", default="1", help="Whisper's beam size(s)")
+    ap.add_argument("--window", default="0", help="Whisper's audio window(s), seconds: 0 fits the utterance, 30")
     ap.add_argument("--jsonl", help="write one line per utterance here")
+    ap.add_argument("--wer", type=int, default=0, metavar="N",
+                    help="only the word error rate of N renderings in each --window (Whisper)")
     a = ap.parse_args()
 
     accept: dict[str, list[str]] = json.loads((DATA / "map.json").read_text())
@@ -115,64 +170,78 @@ def main() -> int:
     recognizer = make_recognizer(settings, sentences, prompt=prompt)
     load_s = time.perf_counter() - t0
     print(f"engine {choice.engine} ({choice.reason}); set-up {load_s:.1f} s", flush=True)
-    rows = sample(a.home, a.ood, a.seed)
+    if a.wer:
+        recognizer.beam_size = int(a.beam.split(",")[0])  # type: ignore[attr-defined]
+        wer_by_window(recognizer, a.wer, [float(w) for w in a.window.split(",")], seed=5)
+        return 0
+    rows = sample(a.home, a.ood, a.seed, a.set)
     voices = a.voices.split(",")
     snrs: list[float | None] = [None if s == "clean" else float(s) for s in a.snr.split(",")]
     prompts = a.prompt.split(",") if choice.engine == "whisper" else ["-"]
+    windows = [float(w) for w in a.window.split(",")] if choice.engine == "whisper" else [0.0]
     fe_args = {"vad": VadSettings(no_speech_timeout=0.0), "wake": None, "use_wake": False,
                "vad_model": SileroVad()}
     out = open(a.jsonl, "w", encoding="utf-8") if a.jsonl else None  # noqa: SIM115
     table = []
-    for pr in prompts:
+    beams = [int(b) for b in a.beam.split(",")] if choice.engine == "whisper" else [1]
+    for pr, window, beam, snr in [(p, w, b, s) for p in prompts for w in windows for b in beams for s in snrs]:
         if choice.engine == "whisper":
+            recognizer.beam_size = beam  # type: ignore[attr-defined]
             recognizer.set_prompt(prompt if pr == "on" else None)  # type: ignore[attr-defined]
-        for snr in snrs:
-            res: list[dict[str, Any]] = []
-            for i, row in enumerate(rows):
-                voice = voices[i % len(voices)]
-                raw = to_bytes(utterance(row["text"], voice, 160, snr, seed=i))
-                tr, asr_s, eos_to_tr = run_one(fe_args, recognizer, raw)
-                t = time.perf_counter()
-                if tr is None or not tr.text.strip():
-                    decision, intent, text, conf, ev = "unheard", None, "", 0.0, {}
-                else:
-                    p = heard_as(parser.parse(tr.text), tr, settings.reject_below, settings.confirm_below)
-                    decision = p.extra.get("decision", "act" if p.intent else "reject")
-                    intent = p.intent if decision == "act" else None
-                    text, conf, ev = tr.text, tr.confidence, tr.evidence
-                latency = eos_to_tr + time.perf_counter() - t
-                exp = row.get("intent")
-                ok = intent in accept.get(str(exp), [exp]) if exp is not None else intent is None
-                r = {"set": row["set"], "voice": voice, "snr": snr, "prompt": pr, "said": row["text"],
-                     "heard": text, "confidence": conf, "evidence": ev, "decision": decision, "intent": intent,
-                     "expected": exp, "ok": ok, "wrong": exp is not None and intent is not None and not ok,
-                     "false": exp is None and intent is not None, "latency_ms": latency * 1000,
-                     "rtf": asr_s / (len(raw) / 2 / RATE)}
-                res.append(r)
-                if out is not None:
-                    out.write(json.dumps(r, ensure_ascii=False) + "\n")
-            n_home = sum(r["set"] == "home" for r in res)
-            n_ood = len(res) - n_home
-            cell = {
-                "engine": choice.engine, "prompt": pr, "condition": "clean" if snr is None else f"{snr:g} dB",
-                "intent_acc": sum(r["ok"] for r in res) / len(res),
-                "home_acc": sum(r["ok"] for r in res if r["set"] == "home") / max(1, n_home),
-                "wrong": sum(r["wrong"] for r in res) / max(1, n_home),
-                "false": sum(r["false"] for r in res) / max(1, n_ood),
-                "confirm": sum(r["decision"] == "confirm" for r in res) / len(res),
-                "p50": pct([r["latency_ms"] for r in res], 50), "p95": pct([r["latency_ms"] for r in res], 95),
-                "rtf": statistics.median(r["rtf"] for r in res),
-            }
-            table.append(cell)
-            print(json.dumps({k: round(v, 4) if isinstance(v, float) else v for k, v in cell.items()}), flush=True)
+            recognizer.window = window  # type: ignore[attr-defined]
+        res: list[dict[str, Any]] = []
+        for i, row in enumerate(rows):
+            voice = voices[i % len(voices)]
+            raw = to_bytes(utterance(row["text"], voice, 160, snr, seed=i))
+            tr, asr_s, eos_to_tr = run_one(fe_args, recognizer, raw)
+            t = time.perf_counter()
+            proposed, nlu_conf = None, 0.0
+            if tr is None or not tr.text.strip():
+                decision, intent, text, conf, ev = "unheard", None, "", 0.0, {}
+            else:
+                p = heard_as(parser.parse(tr.text), tr, settings.reject_below, settings.confirm_below)
+                decision = p.extra.get("decision", "act" if p.intent else "reject")
+                intent = p.intent if decision == "act" else None
+                text, conf, ev = tr.text, tr.confidence, tr.evidence
+                proposed = p.intent or (p.extra.get("rejected") or {}).get("intent")
+                nlu_conf = p.confidence
+            latency = eos_to_tr + time.perf_counter() - t
+            exp = row.get("intent")
+            ok = intent in accept.get(str(exp), [exp]) if exp is not None else intent is None
+            r = {"set": row["set"], "voice": voice, "snr": snr, "prompt": pr, "window": window, "beam": beam, "said": row["text"],
+                 "heard": text, "confidence": conf, "evidence": ev, "decision": decision, "intent": intent,
+                 "proposed": proposed, "nlu_confidence": nlu_conf,
+                 "expected": exp, "ok": ok, "wrong": exp is not None and intent is not None and not ok,
+                 "false": exp is None and intent is not None, "latency_ms": latency * 1000,
+                 "rtf": asr_s / (len(raw) / 2 / RATE)}
+            res.append(r)
+            if out is not None:
+                out.write(json.dumps(r, ensure_ascii=False) + "\n")
+        n_home = sum(r["set"] == "home" for r in res)
+        n_ood = len(res) - n_home
+        cell = {
+            "engine": choice.engine, "prompt": pr, "window": window, "beam": beam, "condition": "clean" if snr is None else f"{snr:g} dB",
+            "intent_acc": sum(r["ok"] for r in res) / len(res),
+            "home_acc": sum(r["ok"] for r in res if r["set"] == "home") / max(1, n_home),
+            "wrong": sum(r["wrong"] for r in res) / max(1, n_home),
+            "false": sum(r["false"] for r in res) / max(1, n_ood),
+            "confirm": sum(r["decision"] == "confirm" for r in res) / len(res),
+            "p50": pct([r["latency_ms"] for r in res], 50), "p95": pct([r["latency_ms"] for r in res], 95),
+            "rtf": statistics.median(r["rtf"] for r in res),
+        }
+        table.append(cell)
+        print(json.dumps({k: round(v, 4) if isinstance(v, float) else v for k, v in cell.items()}), flush=True)
     if out is not None:
         out.close()
-    print(f"\n{a.home} home + {a.ood} ood rows (seed {a.seed}), voices {', '.join(voices)} rotating\n")
-    print("| engine | prompt | condition | intent acc. (all) | home rows right | wrong actions | "
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"\npeak RSS of this process (engine + VAD + NLU, as in the daemon): {rss:.0f} MiB")
+    print(f"\n{a.set}: {a.home} home + {a.ood} ood rows (seed {a.seed}), voices {', '.join(voices)} rotating\n")
+    print("| engine | prompt | window | beam | condition | intent acc. (all) | home rows right | wrong actions | "
           "false actions (ood) | confirmations | latency p50 / p95 ms | RTF |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for c in table:
-        print(f"| {c['engine']} | {c['prompt']} | {c['condition']} | {c['intent_acc']:.1%} | {c['home_acc']:.1%} | "
+        win = "fitted" if c["window"] == 0 else f"{c['window']:g} s"
+        print(f"| {c['engine']} | {c['prompt']} | {win} | {c['beam']} | {c['condition']} | {c['intent_acc']:.1%} | {c['home_acc']:.1%} | "
               f"{c['wrong']:.1%} | {c['false']:.1%} | {c['confirm']:.1%} | {c['p50']:.0f} / {c['p95']:.0f} | "
               f"{c['rtf']:.3f} |")
     return 0

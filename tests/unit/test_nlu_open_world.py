@@ -53,6 +53,18 @@ def test_questions_need_their_topic_words() -> None:
     assert evidence.find(_p("HassStartTimer"), ["set", "a", "timer", "for", "ten", "minutes"], satellite=False) == ["words"]
 
 
+@pytest.mark.parametrize(("words", "backed"), [
+    ("which they will be made in this week", False),  # "which day will be rainy this week", misheard
+    ("tell me but when before this week", False),  # "tell me the weather for this week", misheard
+    ("what week is it", True),
+    ("which week of the year is this", True),
+    ("when does the twenty fourth come next week", True),  # a day of the month
+    ("is the 5th a weekday", True),
+])
+def test_a_week_alone_is_no_date_question(words: str, backed: bool) -> None:
+    assert (evidence.find(_p("HassGetCurrentDate"), words.split(), satellite=False) == ["words"]) is backed
+
+
 def test_a_timer_needs_a_timer_word_or_a_duration() -> None:
     # "time" and "know" ask about many things; beside a duration they stand for a timer
     train = ["let", "me", "know", "the", "time", "of", "the", "next", "bus"]

@@ -107,7 +107,8 @@ def make_recognizer(settings: AsrSettings, sentences: list[str] | None, models_d
         from voiced.asr.whisper import WhisperRecognizer
 
         return WhisperRecognizer(choice.model_dir, sentences, open_vocabulary=settings.open_vocabulary is not False,
-                                 prompt=prompt if settings.prompt else None, threads=settings.threads)
+                                 prompt=prompt if settings.prompt else None, threads=settings.threads,
+                                 window=settings.window, beam_size=settings.beam_size)
     from voiced.asr.pocketsphinx import PocketSphinxRecognizer
 
     return PocketSphinxRecognizer(sentences, open_vocabulary=bool(settings.open_vocabulary) or sentences is None)

