@@ -2,7 +2,8 @@
 through the default engine → NLU → the doubt gate, as the daemon does.
 
     .venv/bin/python benchmarks/bench_voice_open.py [--set dev|own] [--home 60] [--ood 60]
-        [--snr clean,15] [--voices en-us,en-us+f3,en-gb] [--prompt on,off] [--window 0,30]
+        [--snr clean,15,5] [--voices en-us,en-us+f3,en-gb] [--speeds 140,160,180]
+        [--prompt on,off] [--window 0,30]
         [--beam 5,1] [--engine auto] [--jsonl OUT]
     .venv/bin/python benchmarks/bench_voice_open.py --wer 160 --window 30,0,10 --beam 5
 
@@ -149,6 +150,7 @@ def main() -> int:
     ap.add_argument("--set", default="dev", choices=["dev", "own"],
                     help="dev: SLURP devel texts; own: tests/data/nlu_test.jsonl")
     ap.add_argument("--voices", default="en-us,en-us+f3,en-gb")
+    ap.add_argument("--speeds", default="160", help="comma list of eSpeak speeds (words a minute), rotating")
     ap.add_argument("--snr", default="clean,15", help="comma list: clean or dB")
     ap.add_argument("--prompt", default="on,off", help="Whisper's home prompt: on, off or both")
     ap.add_argument("--engine", default="auto")
@@ -176,6 +178,7 @@ def main() -> int:
         return 0
     rows = sample(a.home, a.ood, a.seed, a.set)
     voices = a.voices.split(",")
+    speeds = [int(x) for x in a.speeds.split(",")]
     snrs: list[float | None] = [None if s == "clean" else float(s) for s in a.snr.split(",")]
     prompts = a.prompt.split(",") if choice.engine == "whisper" else ["-"]
     windows = [float(w) for w in a.window.split(",")] if choice.engine == "whisper" else [0.0]
@@ -192,7 +195,8 @@ def main() -> int:
         res: list[dict[str, Any]] = []
         for i, row in enumerate(rows):
             voice = voices[i % len(voices)]
-            raw = to_bytes(utterance(row["text"], voice, 160, snr, seed=i))
+            speed = speeds[i // len(voices) % len(speeds)]  # every voice at every speed
+            raw = to_bytes(utterance(row["text"], voice, speed, snr, seed=i))
             tr, asr_s, eos_to_tr = run_one(fe_args, recognizer, raw)
             t = time.perf_counter()
             proposed, nlu_conf = None, 0.0
@@ -208,7 +212,7 @@ def main() -> int:
             latency = eos_to_tr + time.perf_counter() - t
             exp = row.get("intent")
             ok = intent in accept.get(str(exp), [exp]) if exp is not None else intent is None
-            r = {"set": row["set"], "voice": voice, "snr": snr, "prompt": pr, "window": window, "beam": beam, "said": row["text"],
+            r = {"set": row["set"], "voice": voice, "speed": speed, "snr": snr, "prompt": pr, "window": window, "beam": beam, "said": row["text"],
                  "heard": text, "confidence": conf, "evidence": ev, "decision": decision, "intent": intent,
                  "proposed": proposed, "nlu_confidence": nlu_conf,
                  "expected": exp, "ok": ok, "wrong": exp is not None and intent is not None and not ok,
@@ -235,7 +239,7 @@ def main() -> int:
         out.close()
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"\npeak RSS of this process (engine + VAD + NLU, as in the daemon): {rss:.0f} MiB")
-    print(f"\n{a.set}: {a.home} home + {a.ood} ood rows (seed {a.seed}), voices {', '.join(voices)} rotating\n")
+    print(f"\n{a.set}: {a.home} home + {a.ood} ood rows (seed {a.seed}), voices {', '.join(voices)} and speeds {a.speeds} wpm rotating\n")
     print("| engine | prompt | window | beam | condition | intent acc. (all) | home rows right | wrong actions | "
           "false actions (ood) | confirmations | latency p50 / p95 ms | RTF |")
     print("|---|---|---|---|---|---|---|---|---|---|---|---|")

@@ -53,16 +53,21 @@ def test_questions_need_their_topic_words() -> None:
     assert evidence.find(_p("HassStartTimer"), ["set", "a", "timer", "for", "ten", "minutes"], satellite=False) == ["words"]
 
 
-@pytest.mark.parametrize(("words", "backed"), [
-    ("which they will be made in this week", False),  # "which day will be rainy this week", misheard
-    ("tell me but when before this week", False),  # "tell me the weather for this week", misheard
-    ("what week is it", True),
-    ("which week of the year is this", True),
-    ("when does the twenty fourth come next week", True),  # a day of the month
-    ("is the 5th a weekday", True),
+@pytest.mark.parametrize(("intent", "words", "backed"), [
+    ("HassGetCurrentTime", "did i get any email in the past hour", False),  # how long, not the time
+    ("HassGetCurrentTime", "check my messages from the last two hours", False),
+    ("HassGetCurrentTime", "tell me the hour", True),
+    ("HassGetCurrentTime", "what hour is it", True),
+    ("HassGetCurrentTime", "what time is it", True),
+    ("HassGetCurrentDate", "which they will be made in this week", False),  # "which day will be rainy this week", misheard
+    ("HassGetCurrentDate", "tell me but when before this week", False),  # "tell me the weather for this week", misheard
+    ("HassGetCurrentDate", "what week is it", True),
+    ("HassGetCurrentDate", "which week of the year is this", True),
+    ("HassGetCurrentDate", "when does the twenty fourth come next week", True),  # a day of the month
+    ("HassGetCurrentDate", "is the 5th a weekday", True),
 ])
-def test_a_week_alone_is_no_date_question(words: str, backed: bool) -> None:
-    assert (evidence.find(_p("HassGetCurrentDate"), words.split(), satellite=False) == ["words"]) is backed
+def test_a_week_or_an_hour_alone_is_no_date_or_time_question(intent: str, words: str, backed: bool) -> None:
+    assert (evidence.find(_p(intent), words.split(), satellite=False) == ["words"]) is backed
 
 
 def test_a_timer_needs_a_timer_word_or_a_duration() -> None:

@@ -35,8 +35,7 @@ TOPIC_WORDS: dict[str, frozenset[str]] = {
         "wellies", "waterproofs", "uv", "pollen", "climate", "wet", "dry", "celsius", "fahrenheit", "tornado",
         "hurricane", "flood", "blizzard", "sunrise", "sunset", "dew", "precipitation", "barometer", "nice",
         "hottest", "coldest", "warmest", "wettest", "driest", "sunniest"}),
-    "time": frozenset({"time", "clock", "hour", "hours", "o'clock", "late", "early", "minute", "am", "pm",
-                       "timezone", "zone"}),
+    "time": frozenset({"time", "clock", "o'clock", "late", "early", "minute", "am", "pm", "timezone", "zone"}),
     "date": frozenset({"date", "dates", "day", "days", "today", "today's", "todays", "tomorrow", "tomorrow's",
                        "yesterday", "yesterday's", "month", "months", "year", "years", "calendar",
                        "christmas", "easter", "halloween", "birthday", "holiday", "holidays", "new", "sleeps",
@@ -79,9 +78,13 @@ _AFTER_COLOUR = frozenset({"please", "now", "thanks", "thank", "again", "instead
                            "at", "and", "then", "light", "lights", "lamp", "lamps", "bulb", "bulbs", "lighting",
                            "colour", "color", "mode", "if", "right", "tonight", "today"})
 _HERE = {"here", "room"}
-# "week" alone is what a forecast is for ("what will the weather be next week", heard "what will
-# november be next week"), not a date question; "what week is it" is one
-_WEEK_QUESTION = frozenset({"what", "which"})
+# words that ask the date or the time only when they are asked about: "week" is what a forecast
+# is for ("what will the weather be next week", heard "what will november be next week") and
+# "hour" how long ("did i get any email in the past hour"); "what week is it", "tell me the hour"
+_ASKED_WORDS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
+    "date": (frozenset({"week", "weeks"}), frozenset({"what", "which"})),
+    "time": (frozenset({"hour"}), frozenset({"what", "which", "the"})),
+}
 
 
 def find(parse: Parse, words: list[str], satellite: bool) -> list[str]:
@@ -99,8 +102,9 @@ def find(parse: Parse, words: list[str], satellite: bool) -> list[str]:
     unresolved = {u.slot for u in parse.unresolved}
     topic = INTENT_TOPIC.get(intent)
     topical = topic is not None and any(w in TOPIC_WORDS[topic] for w in words)
-    if topic == "date" and not topical:
-        topical = any(w in ("week", "weeks") and k and words[k - 1] in _WEEK_QUESTION for k, w in enumerate(words))
+    if topic in _ASKED_WORDS and not topical:
+        asked, before = _ASKED_WORDS[topic]
+        topical = any(w in asked and k and words[k - 1] in before for k, w in enumerate(words))
     if intent == "HassStartTimer" and not any(k in parse.slots for k in _DURATION):
         topical = any(w in TOPIC_WORDS["timer"] - _LOOSE_TIMER_WORDS for w in words)
     if intent in TARGETED:
