@@ -16,11 +16,11 @@ from voiced.intents import INTENTS, names
 
 # the words a request of each kind is about (lower case, whole tokens)
 _WEEKDAYS = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "weekday", "weekend"}
-# a day of the month ("when does the twenty fourth come", "on the 5th")
-_ORDINALS = {"first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth",
-             "eleventh", "twelfth", "thirteenth", "fourteenth", "fifteenth", "sixteenth", "seventeenth",
-             "eighteenth", "nineteenth", "twentieth", "thirtieth", *(f"{n}{s}" for n in range(1, 32) for s in
-                                                                     ("st", "nd", "rd", "th"))}
+# a day of the month ("when does the twenty fourth come", "on the 5th"); not "first" and "second",
+# which mostly mean something else ("first of all", "just a second")
+_ORDINALS = {"third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth", "eleventh", "twelfth",
+             "thirteenth", "fourteenth", "fifteenth", "sixteenth", "seventeenth", "eighteenth", "nineteenth",
+             "twentieth", "thirtieth", *(f"{n}{end}" for n in range(1, 32) for end in ("st", "nd", "rd", "th"))}
 _MONTHS = {"january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
            "november", "december"}
 TOPIC_WORDS: dict[str, frozenset[str]] = {
@@ -79,7 +79,7 @@ _AFTER_COLOUR = frozenset({"please", "now", "thanks", "thank", "again", "instead
                            "colour", "color", "mode", "if", "right", "tonight", "today"})
 _HERE = {"here", "room"}
 # words that ask the date or the time only when they are asked about: "week" is what a forecast
-# is for ("what will the weather be next week", heard "what will november be next week") and
+# is for ("which day will be rainy this week", heard "which they will be made in this week") and
 # "hour" how long ("did i get any email in the past hour"); "what week is it", "tell me the hour"
 _ASKED_WORDS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "date": (frozenset({"week", "weeks"}), frozenset({"what", "which"})),
