@@ -11,7 +11,7 @@ A seeded sample of ``../shared/data/slurp_devel/home.jsonl`` (smart-home request
 ``ood.jsonl`` (requests for other skills: the right answer is no action) — or, with ``--set own``,
 of the project's hand-written ``tests/data/nlu_test.jsonl`` — each spoken by one of the
 voices in turn, clean and with pink noise at the given SNRs, goes through the voice front end
-(Silero VAD, no wake word) → the engine → ``Parser.parse`` → ``voiced.pipeline.heard_as`` (doubtful
+(Silero VAD, no wake word) → the engine → ``Parser.parse`` → ``voiced.pipeline.understand`` (doubtful
 speech is confirmed, unheard speech refused).  Printed per engine/prompt/condition:
 
 - intent accuracy: home rows whose acted intent is one that ``map.json`` accepts for the SLURP label
@@ -54,7 +54,7 @@ from voiced.events import AudioChunk, Utterance  # noqa: E402
 from voiced.home import load_home  # noqa: E402
 from voiced.listener import asr_prompt, asr_sentences  # noqa: E402
 from voiced.nlu.parser import Parser  # noqa: E402
-from voiced.pipeline import heard_as  # noqa: E402
+from voiced.pipeline import understand  # noqa: E402
 
 DATA = REPO.parent / "shared" / "data" / "slurp_devel"
 
@@ -203,11 +203,13 @@ def main() -> int:
             if tr is None or not tr.text.strip():
                 decision, intent, text, conf, ev = "unheard", None, "", 0.0, {}
             else:
-                p = heard_as(parser.parse(tr.text), tr, settings.reject_below, settings.confirm_below)
+                p = understand(parser.parse, tr, settings.reject_below, settings.confirm_below)
                 decision = p.extra.get("decision", "act" if p.intent else "reject")
                 intent = p.intent if decision == "act" else None
                 text, conf, ev = tr.text, tr.confidence, tr.evidence
                 proposed = p.intent or (p.extra.get("rejected") or {}).get("intent")
+                if "heard_first" in p.extra:
+                    text = f"{tr.text} → {p.text}"
                 nlu_conf = p.confidence
             latency = eos_to_tr + time.perf_counter() - t
             exp = row.get("intent")

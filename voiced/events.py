@@ -46,6 +46,10 @@ class Transcript:
     # no_speech_prob, avg_logprob, compression_ratio (Whisper), speech_ratio (the VAD); read by
     # voiced.asr.doubt.  Not part of the MQTT transcript object.
     evidence: dict[str, float] = field(default_factory=dict, compare=False)
+    # what else the engine heard in the same audio, best first, nearly as likely as ``text``
+    # (Whisper's other beam hypotheses); tried by voiced.pipeline.understand when ``text`` means
+    # nothing.  Not part of the MQTT transcript object.
+    alternatives: tuple[str, ...] = field(default=(), compare=False)
 
     def to_json(self) -> dict[str, Any]:
         return {"text": self.text, "confidence": self.confidence, "seconds": self.seconds,

@@ -36,6 +36,7 @@ from voiced.home.model import Home
 from voiced.home.state import StateView
 from voiced.mqtt import hermes, topics
 from voiced.nlu.decide import READ_ONLY
+from voiced.nlu.evidence import TARGETED
 
 log = logging.getLogger("voiced.pipeline")
 
@@ -88,9 +89,45 @@ def heard_as(parse: Parse, transcript: Transcript, reject_below: float, confirm_
     return dataclasses.replace(parse, extra=extra)
 
 
+def understand(parse: Callable[[str], Parse], transcript: Transcript, reject_below: float,
+               confirm_below: float) -> Parse:
+    """The reading of what was heard, through the doubt gate (``heard_as``).  When it means nothing
+    to voiced (no intent, or nothing in it backs one) the engine's other hearings of the same audio
+    (``Transcript.alternatives``: eSpeak's "what's the weather like" is heard "what's the winner
+    like" first) are read in turn; the first that voiced would act on is taken, as a guess: a
+    question about the clock, the date, the weather or a timer is answered when the audio was
+    heard clearly (a doubtful hearing's guessed questions were measured answering the date to
+    weather questions), a command is asked about first ("Did you say: …?"), a question about a
+    device is not taken (no question is confirmed)."""
+    first = heard_as(parse(transcript.text), transcript, reject_below, confirm_below)
+    if first.intent is not None or first.extra.get("reason") not in _MEANS_NOTHING \
+            or first.extra.get("hearing") == UNHEARD:
+        return first
+    for alt in transcript.alternatives:
+        p = heard_as(parse(alt), dataclasses.replace(transcript, text=alt), reject_below, confirm_below)
+        decision = p.extra.get("decision")
+        if p.intent is None or decision not in ("act", "confirm") or p.intent in _NEVER_GUESSED:
+            continue
+        if p.intent in _ANSWERED and p.extra.get("hearing") == DOUBTFUL:
+            continue  # a guess on a doubtful hearing: the answer would be a guess squared
+        if p.intent not in _ANSWERED:
+            decision = "confirm"
+        return dataclasses.replace(p, extra={**p.extra, "decision": decision, "reason": "another_hearing",
+                                             "heard_first": transcript.text})
+    return first
+
+
+# the readings that mean nothing to voiced: no intent, or none backed by the words
+_MEANS_NOTHING = frozenset({"null", "no_evidence"})
+
+
 # answers to a question and "never mind" (confirming them would ask a question about a question), and
 # questions that change nothing in the home (a misheard one costs an odd answer)
 _NEVER_CONFIRMED = frozenset({"VoicedConfirm", "VoicedDeny", "HassNevermind"}) | READ_ONLY
+# another hearing is a guess: questions that are not about a device are answered on it; answers,
+# "never mind" and device questions are never taken from it (they cannot be confirmed)
+_ANSWERED = READ_ONLY - TARGETED
+_NEVER_GUESSED = frozenset({"VoicedConfirm", "VoicedDeny", "HassNevermind"}) | (READ_ONLY & TARGETED)
 
 
 @dataclass
@@ -174,7 +211,7 @@ class Pipeline:
         parse: Parse | None = None
         t = time.perf_counter()
         try:
-            parse = heard_as(self.nlu.parse(text, transcript.area), transcript, *self.hearing)
+            parse = understand(lambda heard: self.nlu.parse(heard, transcript.area), transcript, *self.hearing)
         except Exception as exc:  # noqa: BLE001 - any stage failure becomes a spoken fallback
             self._error("nlu", exc, session_id)
             reply = Reply(FALLBACK["nlu"], fallback=True, session_id=session_id)

@@ -25,7 +25,7 @@ from voiced.events import AudioChunk, Transcript, Utterance
 from voiced.home import load_home
 from voiced.listener import asr_prompt
 from voiced.nlu.parser import Parser
-from voiced.pipeline import heard_as
+from voiced.pipeline import heard_as, understand
 
 HOME = load_home(EXAMPLE_HOME)
 
@@ -112,6 +112,23 @@ def test_the_short_window_hears_what_the_30_s_window_hears() -> None:
     long = np.concatenate([utterance("lock the front door", "en-us", 160, 30, seed=5), np.zeros(16000 * 27)])  # 29+ s: no short window fits
     heard = short.transcribe(Utterance(to_bytes(long)))
     assert heard.text.endswith("front door") and "repeated_words" not in heard.evidence, heard
+
+
+def test_another_hearing_answers_when_the_first_means_nothing(whisper: WhisperRecognizer, parser: Parser) -> None:
+    # tiny.en hears eSpeak's "weather" as "winner" first and "weather" next in its beam; the first
+    # means nothing to the NLU, the next is a weather question: answered
+    tr = whisper.transcribe(Utterance(to_bytes(utterance("what's the weather going to do", "en-us+f3", 160, None,
+                                                         seed=1))))
+    assert tr.text not in tr.alternatives and len(set(tr.alternatives)) == len(tr.alternatives)
+    assert all(a == a.lower() and not a.endswith(".") for a in tr.alternatives)
+    p = understand(parser.parse, tr, 0.35, 0.6)
+    assert p.intent == "HassGetWeather" and p.extra["decision"] == "act", (tr, tr.alternatives, p.extra)
+    if "weather" not in tr.text:  # the first hearing was the misheard one (it is on this machine)
+        assert p.extra["reason"] == "another_hearing" and p.extra["heard_first"] == tr.text
+    # silence and noise have nothing else to offer
+    for x in (noise(32000, 30.0, 1, "white"), noise(32000, 3000.0, 2)):
+        quiet = whisper.transcribe(Utterance(to_bytes(x)))
+        assert understand(parser.parse, quiet, 0.35, 0.6).extra.get("decision") != "act", quiet
 
 
 def test_prompt_is_swappable_and_grammar_mode_snaps(parser: Parser) -> None:

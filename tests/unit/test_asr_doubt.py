@@ -3,12 +3,14 @@ written text turned into the words the NLU reads (pure functions, no audio)."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from voiced.asr.doubt import DOUBTFUL, SURE, UNHEARD, assess
 from voiced.asr.whisper import collapse_repeats, max_tokens, prompt_from_names, spoken_form, window_frames
 from voiced.events import Parse, Transcript
-from voiced.pipeline import heard_as
+from voiced.pipeline import heard_as, understand
 
 
 @pytest.mark.parametrize(("written", "spoken"), [
@@ -109,3 +111,54 @@ def test_heard_as_tempers_the_decision() -> None:
     time_q = Parse("what time is it", "HassGetCurrentTime", 0.99, extra={"decision": "act"})
     assert heard_as(time_q, doubtful, 0.35, 0.6).extra["decision"] == "act"
     assert heard_as(time_q, unheard, 0.35, 0.6).intent is None
+
+
+def test_another_hearing_is_tried_only_when_the_first_means_nothing() -> None:
+    readings = {
+        "what's the winner like": Parse("what's the winner like", None, 0.9, extra={"decision": "reject",
+                                                                                   "reason": "null"}),
+        "what's the weather like": Parse("what's the weather like", "HassGetWeather", 0.95,
+                                         extra={"decision": "act", "reason": "sure"}),
+        "close the bedroom curtains": Parse("close the bedroom curtains", "HassTurnOff", 0.97,
+                                            targets=("cover.bedroom_curtains",),
+                                            extra={"decision": "act", "reason": "sure"}),
+        "close the mad room curtains": Parse("close the mad room curtains", None, 0.97,  # as the parser refuses
+                                             extra={"decision": "reject", "reason": "no_evidence",
+                                                    "rejected": {"intent": "HassTurnOff"}}),
+        "is the bedroom lamp on": Parse("is the bedroom lamp on", "HassGetState", 0.97, targets=("light.bedroom_lamp",),
+                                        extra={"decision": "act", "reason": "sure"}),
+        "turn off the kitchen lights": _parse("HassTurnOff", "act"),
+    }
+    read: list[str] = []
+
+    def parse(text: str) -> Parse:
+        read.append(text)
+        return readings[text]
+
+    def heard(text: str, *alternatives: str, conf: float = 0.8) -> Transcript:
+        return dataclasses.replace(_tr(text, conf, no_speech_prob=0.01, avg_logprob=-0.2), alternatives=alternatives)
+
+    # a question about the weather, heard second, is answered
+    p = understand(parse, heard("what's the winner like", "what's the weather like"), 0.35, 0.6)
+    assert (p.intent, p.extra["decision"], p.extra["reason"]) == ("HassGetWeather", "act", "another_hearing")
+    assert p.extra["heard_first"] == "what's the winner like" and p.text == "what's the weather like"
+    # a command heard second is asked about first ("Did you say: close the bedroom curtains?")
+    p = understand(parse, heard("close the mad room curtains", "close the bedroom curtains"), 0.35, 0.6)
+    assert p.extra["decision"] == "confirm" and p.to_json()["intent"] is None
+    assert p.to_json()["proposal"]["targets"] == ["cover.bedroom_curtains"]
+    # a question about a device cannot be confirmed: not taken from another hearing
+    p = understand(parse, heard("what's the winner like", "is the bedroom lamp on"), 0.35, 0.6)
+    assert p.intent is None and p.extra["reason"] == "null"
+    # a first hearing that means something is kept: the others are never read
+    read.clear()
+    p = understand(parse, heard("turn off the kitchen lights", "what's the weather like"), 0.35, 0.6)
+    assert p.intent == "HassTurnOff" and read == ["turn off the kitchen lights"]
+    # a doubtful hearing: a guessed question is not answered, a guessed command still asked about
+    p = understand(parse, heard("what's the winner like", "what's the weather like", conf=0.5), 0.35, 0.6)
+    assert p.intent is None
+    p = understand(parse, heard("close the mad room curtains", "close the bedroom curtains", conf=0.5), 0.35, 0.6)
+    assert p.extra["decision"] == "confirm" and p.extra["reason"] == "another_hearing"
+    # nor when nothing was heard well enough to act on
+    read.clear()
+    p = understand(parse, heard("what's the winner like", "what's the weather like", conf=0.1), 0.35, 0.6)
+    assert p.intent is None and "what's the weather like" not in read

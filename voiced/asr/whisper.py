@@ -23,11 +23,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 import re
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -160,6 +160,11 @@ def _collapse_once(words: list[str]) -> tuple[list[str], int]:
     return words, 0
 
 
+def _spoken(written: str) -> str:
+    """Written text → the NLU's words, one copy of a decoder loop."""
+    return " ".join(collapse_repeats(spoken_form(written).split())[0])
+
+
 def prompt_from_names(names: list[str]) -> str:
     """An ``initial_prompt`` that lists the home's names the way a transcript would spell them."""
     seen: dict[str, None] = {}
@@ -197,13 +202,19 @@ def window_frames(seconds: float, window: float) -> int | None:
     return None if size >= FULL_WINDOW_S else int(round(size * 100))
 
 
+# the beam's other hypotheses within this much average log-probability of the best are kept as
+# Transcript.alternatives (measured in docs/benchmarks.md: eSpeak's "weather" is heard "winner"
+# first and "weather" second, 0.02–0.1 behind)
+ALTERNATIVE_MARGIN = 0.15
+
+
 def max_tokens(seconds: float) -> int:
     """The most tokens a command of ``seconds`` can need (fast speech is ~4 tokens a second):
     without timestamps Whisper may otherwise repeat a short command until its 448-token limit."""
     return int(8 * seconds) + 8
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class _Segment:
     """What ``_result`` reads of a faster-whisper segment."""
 
@@ -302,20 +313,25 @@ class WhisperRecognizer:
             tok = Tokenizer(m.hf_tokenizer, m.model.is_multilingual, task="transcribe", language="en")
             prev = tok.encode(" " + self.prompt.strip()) if self.prompt else []
             prompt = m.get_prompt(tok, prev, without_timestamps=True)
-            res = m.model.generate(enc, [prompt], beam_size=self.beam_size,
+            res = m.model.generate(enc, [prompt], beam_size=self.beam_size, num_hypotheses=self.beam_size,
                                    max_length=min(m.max_length, len(prompt) + max_tokens(seconds)),
                                    return_scores=True, return_no_speech_prob=True, suppress_blank=True,
                                    suppress_tokens=get_suppressed_tokens(tok, (-1,)))[0]
         except Exception as exc:  # noqa: BLE001 - ctranslate2 raises assorted runtime errors
             raise SpeechToTextError(f"Whisper failed on a {seconds:.2f} s utterance: {exc}") from exc
-        ids = [t for t in res.sequences_ids[0] if t < tok.eot]
-        text = tok.decode(ids).strip()
+        hyps = []
+        for seq, score in zip(res.sequences_ids, res.scores, strict=True):
+            ids = [t for t in seq if t < tok.eot]
+            # the score is the log-probability per token; faster-whisper's average counts the end token too
+            hyps.append((tok.decode(ids).strip(), ids, float(score) * len(ids) / (len(ids) + 1)))
+        text, ids, logprob = hyps[0]
         if not text:
             return self._result([], seconds)
-        # the score is the log-probability per token; faster-whisper's average counts the end token too
-        seg = _Segment(text, ids, float(res.scores[0]) * len(ids) / (len(ids) + 1), float(res.no_speech_prob),
-                       get_compression_ratio(text))
-        return self._result([seg], seconds)
+        seg = _Segment(text, ids, logprob, float(res.no_speech_prob), get_compression_ratio(text))
+        heard = self._result([seg], seconds)
+        others = (_spoken(t) for t, _ids, lp in hyps[1:] if t and lp >= logprob - ALTERNATIVE_MARGIN)
+        alternatives = tuple(dict.fromkeys(a for a in others if a and a != heard.text))
+        return dataclasses.replace(heard, alternatives=alternatives) if alternatives and heard.text else heard
 
     def _result(self, segs: list[Any], seconds: float) -> Transcript:
         written = " ".join(s.text.strip() for s in segs).strip()

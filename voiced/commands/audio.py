@@ -2,7 +2,7 @@
 MQTT commands).
 
 Runs the same front end as the daemon (WAV source → [wake word] → VAD → the chosen engine →
-the NLU → the doubt gate of voiced.pipeline.heard_as) so a WAV that works here works live.  The
+the NLU → the doubt gate of voiced.pipeline.understand) so a WAV that works here works live.  The
 engine and the parser are loaded once for all files.  Prints one JSON object per file, in order:
 ``{"transcript": {...}, <the voiced parse fields>, "engine", "asr_evidence", "hearing",
 "timings_ms": {...}}`` (with several files, ``"file"`` first) and, with ``--act``, the daemon's
@@ -32,7 +32,7 @@ from voiced.errors import AudioError, MqttError, VoicedError
 from voiced.home import Home, load_home
 from voiced.listener import asr_prompt, asr_sentences
 from voiced.nlu.parser import Parser
-from voiced.pipeline import heard_as
+from voiced.pipeline import understand
 
 log = logging.getLogger(__name__)
 
@@ -149,7 +149,8 @@ def _listen_one(args: argparse.Namespace, settings: Settings, home: Home, recogn
     tr = heard.transcript
     timings.update(heard.timings_ms)
     t0 = time.perf_counter()
-    parse = heard_as(parser.parse(tr.text, settings.area), tr, settings.asr.reject_below, settings.asr.confirm_below)
+    parse = understand(lambda heard: parser.parse(heard, settings.area), tr, settings.asr.reject_below,
+                       settings.asr.confirm_below)
     timings["nlu"] = round((time.perf_counter() - t0) * 1000, 2)
     out: dict[str, Any] = {"transcript": tr.to_json(), **parse.to_json(), "engine": choice.engine,
                            "engine_reason": choice.reason}

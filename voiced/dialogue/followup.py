@@ -264,6 +264,11 @@ def target_names(parse: Parse, home: Home) -> list[str]:
 _ACTION_OF = {n: s.action for n, s in INTENTS.items() if s.action}
 
 
+# confirmations of what was heard rather than of what was meant: a doubtful hearing, or another
+# hearing of the same audio taken when the first meant nothing (voiced.pipeline)
+_WORDS_IN_DOUBT = frozenset({"doubtful_speech", "another_hearing"})
+
+
 def unsure_question(parse: Parse, home: Home) -> dict[str, Any] | None:
     """The confirmation values for a reading the NLU was not sure of (``extra["decision"] ==
     "confirm"``): "Are you sure you want to turn off the Kitchen Lights?", or, when it was the
@@ -280,7 +285,7 @@ def unsure_question(parse: Parse, home: Home) -> dict[str, Any] | None:
     values: dict[str, Any] = {"question": "confirm", "unsure": True}
     if action and names:
         values.update(action=action, names=names)
-    if parse.extra.get("reason") == "doubtful_speech" and parse.text.strip():
+    if parse.extra.get("reason") in _WORDS_IN_DOUBT and parse.text.strip():
         values["heard"] = parse.text.strip()  # the words themselves were in doubt: "Did you say: …?"
     return values
 
