@@ -123,11 +123,12 @@ _MEANS_NOTHING = frozenset({"null", "no_evidence"})
 
 # answers to a question and "never mind" (confirming them would ask a question about a question), and
 # questions that change nothing in the home (a misheard one costs an odd answer)
-_NEVER_CONFIRMED = frozenset({"VoicedConfirm", "VoicedDeny", "HassNevermind"}) | READ_ONLY
+_ANSWERS = frozenset({"VoicedConfirm", "VoicedDeny", "HassNevermind"})
+_NEVER_CONFIRMED = _ANSWERS | READ_ONLY
 # another hearing is a guess: questions that are not about a device are answered on it; answers,
 # "never mind" and device questions are never taken from it (they cannot be confirmed)
 _ANSWERED = READ_ONLY - TARGETED
-_NEVER_GUESSED = frozenset({"VoicedConfirm", "VoicedDeny", "HassNevermind"}) | (READ_ONLY & TARGETED)
+_NEVER_GUESSED = _NEVER_CONFIRMED - _ANSWERED
 
 
 @dataclass
