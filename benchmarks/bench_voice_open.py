@@ -152,9 +152,11 @@ def main() -> int:
     ap.add_argument("--voices", default="en-us,en-us+f3,en-gb")
     ap.add_argument("--speeds", default="160", help="comma list of eSpeak speeds (words a minute), rotating")
     ap.add_argument("--snr", default="clean,15", help="comma list: clean or dB")
-    ap.add_argument("--prompt", default="on,off", help="Whisper's home prompt: on, off or both")
+    ap.add_argument("--prompt", default="on" if AsrSettings().prompt else "off",
+                    help="Whisper's home prompt: on, off or both (default: the configured default)")
     ap.add_argument("--engine", default="auto")
-    ap.add_argument("--beam", default="1", help="Whisper's beam size(s)")
+    ap.add_argument("--beam", default=str(AsrSettings().beam_size),
+                    help="Whisper's beam size(s) (default: the configured default)")
     ap.add_argument("--window", default="0", help="Whisper's audio window(s), seconds: 0 fits the utterance, 30")
     ap.add_argument("--jsonl", help="write one line per utterance here")
     ap.add_argument("--wer", type=int, default=0, metavar="N",
@@ -217,6 +219,7 @@ def main() -> int:
             r = {"set": row["set"], "voice": voice, "speed": speed, "snr": snr, "prompt": pr, "window": window, "beam": beam, "said": row["text"],
                  "heard": text, "confidence": conf, "evidence": ev, "decision": decision, "intent": intent,
                  "proposed": proposed, "nlu_confidence": nlu_conf,
+                 "alternatives": list(tr.alternatives) if tr is not None else [],
                  "expected": exp, "ok": ok, "wrong": exp is not None and intent is not None and not ok,
                  "false": exp is None and intent is not None, "latency_ms": latency * 1000,
                  "rtf": asr_s / (len(raw) / 2 / RATE)}

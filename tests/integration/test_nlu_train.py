@@ -5,13 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import torch
 
 from tests.conftest import EXAMPLE_HOME
 from voiced.home import load_home
 from voiced.nlu import checkpoint
 from voiced.nlu.encoder import SentenceEncoder
+from voiced.nlu.model import NluEnsemble
 from voiced.nlu.parser import Parser
-from voiced.nlu.train import train
+from voiced.nlu.train import RECIPE, train
 
 
 @pytest.mark.slow
@@ -29,6 +31,11 @@ def test_train_small_model_and_parse(tmp_path: Path) -> None:
     p = parser.parse("what time is it")
     assert p.intent == "HassGetCurrentTime" and p.targets == ()
     assert "bedroom" in parser.known_words()
+    # the recipe's members, trained side by side (forked processes), are different networks
+    net = parser.model.net
+    assert isinstance(net, NluEnsemble) and net.cfg.members == RECIPE["members"] == 2
+    a, b = (dict(m.named_parameters())["intent_head.2.weight"] for m in net.members)
+    assert not torch.allclose(a, b)
     # with the int8 export there (voiced model prepare, in .ci/setup) the model learns on its vectors,
     # says so, and is read with them
     probe = SentenceEncoder.from_package(int8=True)

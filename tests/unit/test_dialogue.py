@@ -190,6 +190,20 @@ def test_ambiguous_then_missing_value_then_done(dm: DialogueManager) -> None:
 
 # ------------------------------------------------------------------ missing values
 
+def test_a_colour_change_without_the_colour_asks_which_colour(dm: DialogueManager) -> None:
+    p = P("change the desk lamp colour", "HassLightSet", {"name": "Desk Lamp"}, ("light.desk_lamp",))
+    d = dm.on_parse(SITE, p, 0.0)
+    assert d.frame is not None and d.listen_again
+    assert d.frame.values == {"question": "color", "names": ["Desk Lamp"]}
+    d = dm.on_parse(SITE, P("fifty", None, numbers=[50]), 1.0)
+    assert d.execute is None and d.listen_again  # a number is no colour: still asking
+    d = dm.on_parse(SITE, P("blue please", None, slots_raw={"color": "blue"}), 2.0)
+    assert d.execute is not None and d.execute.slots == {"name": "Desk Lamp", "color": "blue"}
+    p = P("set the desk lamp", "HassLightSet", {"name": "Desk Lamp"}, ("light.desk_lamp",))
+    d = dm.on_parse(SITE, p, 3.0)
+    assert d.frame is not None and d.frame.values["question"] == "brightness"
+
+
 def test_missing_temperature_answered_by_number(dm: DialogueManager) -> None:
     p = P("set the temperature", "HassClimateSetTemperature", {}, ("climate.living_room_thermostat",))
     d = dm.on_parse(SITE, p, 0.0)

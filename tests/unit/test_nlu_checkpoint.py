@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from pathlib import Path
 
@@ -10,15 +11,15 @@ import torch
 
 from voiced.errors import ModelError
 from voiced.nlu import checkpoint
-from voiced.nlu.model import JointNlu, NluConfig
+from voiced.nlu.model import JointNlu, NluConfig, NluEnsemble, build
 
 
-def _tiny(tmp_path: Path) -> tuple[Path, checkpoint.NluModel]:
+def _tiny(tmp_path: Path, members: int = 1) -> tuple[Path, checkpoint.NluModel]:
     torch.manual_seed(0)
     vocab = checkpoint.Vocab(["<pad>", "<unk>", "turn", "on", "lamp"], ["<pad>", "<unk>", *"abcdefghijklmnopqrstuvwxyz"],
                              ["", "HassTurnOn"], ["O", "B-name", "I-name"])
-    net = JointNlu(NluConfig(n_words=5, n_chars=28, n_intents=2, n_tags=3, word_dim=8, char_dim=4,
-                             char_channels=6, hidden=8))
+    net = build(NluConfig(n_words=5, n_chars=28, n_intents=2, n_tags=3, word_dim=8, char_dim=4,
+                          char_channels=6, hidden=8, members=members))
     checkpoint.save(tmp_path, net, vocab, {"note": "test"})
     return tmp_path, checkpoint.NluModel(net, vocab, {})
 
@@ -31,6 +32,29 @@ def test_round_trip_gives_identical_predictions(tmp_path: Path) -> None:
     assert a[0] == b[0] and a[2] == b[2] and abs(a[1] - b[1]) < 1e-6
     assert loaded.meta["note"] == "test" and loaded.vocab.tags == ["O", "B-name", "I-name"]
     assert json.loads((path / "meta.json").read_text())["format_version"] == checkpoint.FORMAT_VERSION
+
+
+def test_an_ensemble_reads_as_the_mean_of_its_members(tmp_path: Path) -> None:
+    path, original = _tiny(tmp_path, members=2)
+    assert isinstance(original.net, NluEnsemble) and len(original.net.members) == 2
+    w, c, g, n = original.tensors(["turn", "on", "the", "lamp"], [0, 0, 0, 1])
+    with torch.inference_mode():
+        intent, tags = original.net(w, c, g, n)
+        each = [m(w, c, g, n) for m in original.net.members]
+    assert torch.allclose(intent, (torch.log_softmax(each[0][0], -1) + torch.log_softmax(each[1][0], -1)) / 2)
+    assert torch.allclose(tags, (torch.log_softmax(each[0][1], -1) + torch.log_softmax(each[1][1], -1)) / 2)
+    assert not torch.allclose(each[0][0], each[1][0])  # two networks, not one twice
+    loaded = checkpoint.load(path)
+    assert isinstance(loaded.net, NluEnsemble) and loaded.net.cfg.members == 2
+    toks, gaz = ["turn", "on", "the", "lamp"], [0, 0, 0, 1]
+    a, b = original.predict(toks, gaz), loaded.predict(toks, gaz)
+    assert a[0] == b[0] and a[2] == b[2] and abs(a[1] - b[1]) < 1e-6
+    if importlib.util.find_spec("onnx") and importlib.util.find_spec("onnxruntime"):
+        checkpoint.export_onnx(path)
+        fast = checkpoint.load(path)
+        assert fast.backend == "onnxruntime"
+        for x, y in zip(fast.logits(toks, gaz), loaded.logits(toks, gaz), strict=True):
+            assert torch.allclose(x, y, atol=1e-5)
 
 
 def test_other_format_version_is_refused(tmp_path: Path) -> None:

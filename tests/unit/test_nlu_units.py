@@ -9,6 +9,7 @@ import pytest
 from voiced.events import Span
 from voiced.home import load_home_text
 from voiced.home.model import Home
+from voiced.home.resolve import is_device_word
 from voiced.nlu.parser import Parser
 from voiced.nlu.text import tokenize
 from voiced.nlu.units import (
@@ -162,6 +163,33 @@ def test_tagged_spans_area_that_is_a_name(ctx: HomeContext) -> None:
     r = reading(ctx, "turn on the lights in the pantry", tagged={"area": "pantry"})
     places.TaggedSpans()(r)
     assert r.slots == {"area": "pantry"} and [u.slot for u in r.unresolved] == ["area"]
+    r = reading(ctx, "which lights are on upstairs", "HassGetState", tagged={"area": "upstairs"})
+    places.TaggedSpans()(r)
+    assert r.floor is not None and r.floor.name == "Upstairs" and not r.unresolved and "area" not in r.slots
+    assert r.out_spans[0].slot == "floor" and r.fired == ["area_is_floor"]
+
+
+@pytest.mark.parametrize("text,room", [("turn the room light off", "room"), ("dim my room lights", "my room"),
+                                       ("lights off in this room", "this room")])
+def test_tagged_spans_a_room_without_its_name_is_here(ctx: HomeContext, text: str, room: str) -> None:
+    r = reading(ctx, text, tagged={"area": room})
+    places.TaggedSpans()(r)
+    assert r.here and not r.unresolved and "area" not in r.slots and r.fired == ["room_is_here"]
+    r = reading(ctx, "turn the pantry light off", tagged={"area": "pantry"})
+    places.TaggedSpans()(r)
+    assert not r.here and [u.text for u in r.unresolved] == ["pantry"]
+
+
+@pytest.mark.parametrize("text,word,noun", [
+    ("turn off the closet light", "light", True), ("turn the porch light off", "light", True),
+    ("turn the room light off", "light", True), ("turn off the smart plug", "plug", True),
+    ("light the fire", "light", False), ("can you light up the hall", "light", False),
+    ("please switch off", "switch", False), ("switch to the news", "switch", False),
+    ("i want you to switch on", "switch", False), ("what is the speed of light", "light", True),
+])
+def test_verb_like_device_words_are_nouns_only_where_nouns_go(text: str, word: str, noun: bool) -> None:
+    ws = [t.text for t in tokenize(text)]
+    assert is_device_word(ws, ws.index(word)) is noun
 
 
 def test_number_slot_moves_a_sibling_value() -> None:
@@ -197,9 +225,15 @@ def test_untagged_name(ctx: HomeContext) -> None:
     r = resolved(ctx, "turn off the heating please")
     names.UntaggedName()(r)
     assert r.name_span is not None and r.name_span.text == "heating" and r.out_spans == [r.name_span]
-    r = resolved(ctx, "turn off the heating in the kitchen", tagged={"area": "kitchen"})
+    r = resolved(ctx, "turn off the heating in the bedroom", tagged={"area": "bedroom"})
     names.UntaggedName()(r)
     assert r.name_span is None  # a room was said: the name is not looked for house-wide
+    r = resolved(ctx, "switch off the spotlights in the kitchen", tagged={"area": "kitchen"})
+    names.UntaggedName()(r)  # ... but among that room's: the spots, not every light there
+    assert r.name_span is not None and r.name_span.text == "spotlights" and r.fired == ["in_the_room"]
+    r = resolved(ctx, "switch off the lights in the pantry", tagged={"area": "pantry"})
+    names.UntaggedName()(r)
+    assert r.name_span is None  # a room the home lacks: nothing looked for
 
 
 def test_name_cut_short_and_object_phrase(ctx: HomeContext) -> None:
@@ -358,6 +392,24 @@ def test_colour_words_outside_the_name(ctx: HomeContext) -> None:
     r.name_span = Span("name", s, s + 8, "red lamp")
     fill.ColourWords()(r)
     assert "color" not in r.slots  # a colour inside the name is the name's
+
+
+@pytest.mark.parametrize("text,position", [("open the living room blinds halfway", 50),
+                                           ("close the curtains half way please", 50),
+                                           ("raise the blind three quarters of the way", 75),
+                                           ("open the blinds a quarter open", 25),
+                                           ("open the halfway house blinds", None),
+                                           ("open the blinds", None)])
+def test_position_words_outside_the_name(ctx: HomeContext, text: str, position: int | None) -> None:
+    r = reading(ctx, text, "HassSetPosition")
+    if "halfway house" in text:
+        s = text.index("halfway house blinds")
+        r.name_span = Span("name", s, s + 20, "halfway house blinds")
+    fill.PositionWords()(r)
+    assert r.slots.get("position") == position
+    r = reading(ctx, text, "HassTurnOn")
+    fill.PositionWords()(r)
+    assert "position" not in r.slots  # only a position command takes a position
 
 
 def test_requirements(ctx: HomeContext) -> None:

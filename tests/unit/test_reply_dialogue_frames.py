@@ -198,6 +198,8 @@ def conversation_frames(dm: DialogueManager) -> list[ReplyFrame]:
     on(P("the green one", None), 3)  # give up after max_turns
     on(P("set the light", "HassLightSet", {"name": "Desk Lamp"}, ("light.desk_lamp",)), 10)
     on(P("no", "VoicedDeny"), 11)
+    on(P("change the light colour", "HassLightSet", {"name": "Desk Lamp"}, ("light.desk_lamp",)), 12)
+    on(P("stop", "HassNevermind"), 13)
     on(P("set the thermostat", "HassClimateSetTemperature", {"name": "Living Room Thermostat"},
          ("climate.living_room_thermostat",)), 20)
     on(P("stop", "HassNevermind"), 21)
@@ -250,6 +252,7 @@ def test_every_dialogue_frame_gets_a_checked_specific_reply(gens: list[ReplyGene
     expect = {
         ("HassTurnOn", AMBIGUOUS, "which"): "Which one: the Bedroom Lamp or the Desk Lamp?",
         ("HassLightSet", AMBIGUOUS, "brightness"): "How bright?",
+        ("HassLightSet", AMBIGUOUS, "color"): "Which colour?",
         ("HassClimateSetTemperature", AMBIGUOUS, "temperature"): "To what temperature?",
         ("HassSetPosition", AMBIGUOUS, "position"): "To what position?",
         ("HassTurnOff", AMBIGUOUS, "confirm"): "Are you sure you want to unlock the Front Door?",

@@ -25,6 +25,7 @@ REQUIRED_VALUES: dict[str, tuple[str, tuple[str, ...]]] = {
     "HassDecreaseTimer": ("duration", ("hours", "minutes", "seconds")),
 }
 PERCENT_SLOTS = ("brightness", "position", "volume_level")
+_COLOUR_WORDS = {"colour", "color", "colours", "colors", "hue", "tint"}
 
 # words that never tell candidates apart ("the bedroom one", "I mean the desk lamp please")
 _STOP = {
@@ -220,6 +221,8 @@ def missing_value(parse: Parse) -> str | None:
     if need is None:
         return None
     question, slots = need
+    if question == "brightness" and _COLOUR_WORDS & set(parse.text.lower().split()):
+        question = "color"  # "change the light colour": which colour, not how bright
     if question == "duration":
         total = duration_seconds(parse.slots)
         return None if total is not None and total > 0 else question
@@ -239,8 +242,10 @@ def value_from_answer(question: str, parse: Parse) -> dict[str, Any] | None:
         if nums and nums[0] > 0:
             return {"minutes": _clean(nums[0])}  # a bare number answers in minutes ("five")
         return None
-    if question == "brightness" and isinstance(slots.get("color"), str) and slots["color"]:
+    if question in ("brightness", "color") and isinstance(slots.get("color"), str) and slots["color"]:
         return {"color": slots["color"]}
+    if question == "color":
+        return None  # "which colour?" is answered by a colour
     value = slots.get(question)
     if not _is_num(value):
         value = nums[0] if nums else None

@@ -50,12 +50,30 @@ DOMAIN_WORDS: dict[str, tuple[str, str | None]] = {
 # device after one ("the switch")
 _VERBISH = {"switch", "plug", "light"}
 DETERMINERS = {"the", "a", "all", "any", "every", "this", "that", "my", "our", "those", "these", "of"}
+# nouns that make the next word a device's ("the room light", "a wall switch", "the smart plug")
+_NOUN_BEFORE = {"room", "wall", "smart"}
+# a word that ends a device name ("the closet light off") ...
+_AFTER_NOUN = {"off", "on", "please", "now"}
+# ... unless it is no name's word ("please switch off", "can you light up", "don't switch")
+_NOT_A_NAME = {"please", "you", "to", "and", "then", "i", "we", "don't", "not", "also", "just", "now", "will",
+               "can", "could", "would", "should", "must", "me", "us", "it", "it's", "lets", "let's"}
 
 
 def is_device_word(words: list[str], k: int) -> bool:
-    """Is ``words[k]`` a device word here (``DOMAIN_WORDS``), not a verb that looks like one?"""
+    """Is ``words[k]`` a device word here (``DOMAIN_WORDS``), not a verb that looks like one?
+
+    "light", "switch", "plug" are nouns after a determiner or a noun of devices, and at the end of
+    a name before on/off ("turn the closet light off", "turn off the closet light"); verbs take
+    an object ("light the fire", "switch to the news")."""
     w = words[k]
-    return w in DOMAIN_WORDS and (w not in _VERBISH or (k > 0 and words[k - 1] in DETERMINERS))
+    if w not in DOMAIN_WORDS or w not in _VERBISH:
+        return w in DOMAIN_WORDS
+    if k == 0:
+        return False
+    before = words[k - 1]
+    if before in DETERMINERS or before in _NOUN_BEFORE:
+        return True
+    return before not in _NOT_A_NAME and (k == len(words) - 1 or words[k + 1] in _AFTER_NOUN)
 
 
 def stem(key: str) -> str:

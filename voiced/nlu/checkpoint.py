@@ -26,9 +26,9 @@ import torch
 from voiced.errors import ModelError
 from voiced.modelfile import read_meta
 from voiced.nlu.encoder import SentenceEncoder, export_session
-from voiced.nlu.model import JointNlu, NluConfig
+from voiced.nlu.model import Net, NluConfig, build
 
-FORMAT_VERSION = 2  # 2: optional sentence vector, calibration temperature
+FORMAT_VERSION = 3  # 2: optional sentence vector, calibration temperature; 3: ensemble members
 PAD, UNK = "<pad>", "<unk>"
 ONNX_FILE = "model.onnx"
 log = logging.getLogger("voiced.nlu.checkpoint")
@@ -91,7 +91,7 @@ def viterbi(log_probs: np.ndarray, allow: np.ndarray) -> list[int]:
 class NluModel:
     """A loaded network with its vocabularies: tokens (+ gazetteer bits) → intent, confidence, tags."""
 
-    def __init__(self, net: JointNlu, vocab: Vocab, meta: dict[str, Any], encoder: SentenceEncoder | None = None,
+    def __init__(self, net: Net, vocab: Vocab, meta: dict[str, Any], encoder: SentenceEncoder | None = None,
                  temperature: float = 1.0) -> None:
         self.net = net.eval()
         self.vocab = vocab
@@ -148,7 +148,7 @@ class NluModel:
 class _Whole(torch.nn.Module):
     """What the export traces: ``JointNlu.forward_whole`` with or without the sentence vector."""
 
-    def __init__(self, net: JointNlu) -> None:
+    def __init__(self, net: Net) -> None:
         super().__init__()
         self.net = net
 
@@ -164,7 +164,7 @@ def _source_id(model_dir: Path) -> dict[str, Any]:
             "config": meta.get("config")}
 
 
-def export_onnx(model_dir: Path, net: JointNlu | None = None) -> Path:
+def export_onnx(model_dir: Path, net: Net | None = None) -> Path:
     """Export the checkpoint's network to ``model_dir/model.onnx`` (needs the ``onnx`` package);
     atomic, with its source noted in ``model.onnx.json``."""
     import torch.onnx
@@ -205,7 +205,7 @@ def onnx_session(model_dir: Path) -> Any:
     return export_session(path, _source_id(model_dir), "the NLU network", optimize=True)
 
 
-def save(out_dir: Path, net: JointNlu, vocab: Vocab, extra: dict[str, Any] | None = None) -> None:
+def save(out_dir: Path, net: Net, vocab: Vocab, extra: dict[str, Any] | None = None) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
     torch.save(net.state_dict(), out_dir / "model.pt")
     meta = {"format_version": FORMAT_VERSION, "config": net.cfg.to_json(), "vocab": vocab.to_json(),
@@ -222,7 +222,7 @@ def load(model_dir: Path, onnx: bool = True) -> NluModel:
         cfg = NluConfig(**meta["config"])
         v = meta["vocab"]
         vocab = Vocab(list(v["words"]), list(v["chars"]), list(v["intents"]), list(v["tags"]))
-        net = JointNlu(cfg)
+        net = build(cfg)
         state = torch.load(weights, map_location="cpu", weights_only=True)
         net.load_state_dict(state)
     except FileNotFoundError as exc:

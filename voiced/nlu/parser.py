@@ -58,7 +58,7 @@ def units(model: checkpoint.NluModel, threshold: float) -> list[Unit]:
         names.UntaggedName(), names.NameCutShort(), names.ObjectPhraseName(), places.BareFloorWord(),
         entities.NameResolver(), entities.DeviceWordEntities(), entities.SatelliteArea(), entities.Targets(),
         domain_intent.StopNonMedia(), direction.SetLight(), timers.NewTimer(), domain_intent.ValueByDomain(),
-        fill.ColourWords(), polarity.VerbAgainstIntent(),
+        fill.ColourWords(), fill.PositionWords(), polarity.VerbAgainstIntent(),
         requirements.Requirements(),
     ]
 

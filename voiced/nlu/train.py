@@ -6,6 +6,8 @@ metric code as ``voiced eval`` (names compared as spoken, since generated names 
 
 from __future__ import annotations
 
+import io
+import multiprocessing
 import os
 import random
 import sys
@@ -23,7 +25,7 @@ from voiced.home.model import Home
 from voiced.nlu import checkpoint, metrics
 from voiced.nlu.encoder import SentenceEncoder
 from voiced.nlu.generate import Example, generate
-from voiced.nlu.model import JointNlu, NluConfig
+from voiced.nlu.model import JointNlu, Net, NluConfig, NluEnsemble
 from voiced.nlu.slots import LABELS, span_slots
 
 RECIPE: dict[str, Any] = {
@@ -38,6 +40,11 @@ RECIPE: dict[str, Any] = {
     "fake_name_share": 0.5,
     "sentence_encoder": True,  # frozen MiniLM sentence vector beside the BiGRU (when the package is there)
     "encoder_int8": True,  # its int8 export (after `voiced model prepare`): 2x faster parsing, accuracy within seed noise
+    # BiGRUs read as one (model.NluEnsemble), trained side by side, each on its own random share of
+    # the sentences: two members on all of them were no better than one across seeds, on 70 % each
+    # they were (docs/benchmarks.md)
+    "members": int(os.environ.get("VOICED_MEMBERS", "2")),
+    "member_share": float(os.environ.get("VOICED_SHARE", "0.7")),
 }
 
 
@@ -175,13 +182,111 @@ def reliability(conf: list[float], correct: list[bool], bins: int = 10) -> dict[
     return {"bins": rows, "ece": round(ece, 4)}
 
 
+def _share(n: int) -> int:
+    """How many of ``n`` training sentences one ensemble member learns from."""
+    return max(1, min(n, round(n * float(RECIPE["member_share"]))))
+
+
+def _fit(cfg: NluConfig, data: list[Encoded], sents: torch.Tensor | None, epochs: int, seed: int,
+         bar: tqdm | None) -> JointNlu:
+    """One BiGRU trained from ``seed`` (its initial weights, batch order and dropout)."""
+    torch.manual_seed(seed)
+    rng = random.Random(seed)
+    if cfg.members > 1:
+        data = rng.sample(data, _share(len(data)))
+    net = JointNlu(cfg)
+    opt = torch.optim.Adam(net.parameters(), lr=float(RECIPE["lr"]))
+    n_batches = (len(data) + RECIPE["batch_size"] - 1) // RECIPE["batch_size"]
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=float(RECIPE["lr"]), total_steps=epochs * n_batches)
+    ce = nn.CrossEntropyLoss(ignore_index=-100)
+    zeros = torch.zeros(len(data), 1)
+    net.train()
+    for epoch in range(epochs):
+        total = 0.0
+        for w, c, g, lengths, s_vec, y_int, y_tag in _batches(data, int(RECIPE["batch_size"]), rng,
+                                                               float(RECIPE["word_dropout"]),
+                                                               float(RECIPE["name_word_dropout"]), True,
+                                                               sents if sents is not None else zeros):
+            intent_logits, tag_logits = net(w, c, g, lengths, s_vec if sents is not None else None)
+            loss = ce(intent_logits, y_int) + ce(tag_logits.reshape(-1, cfg.n_tags), y_tag.reshape(-1))
+            opt.zero_grad()
+            loss.backward()
+            nn.utils.clip_grad_norm_(net.parameters(), 5.0)
+            opt.step()
+            sched.step()
+            total += loss.item()
+            if bar is not None:
+                bar.update(1)
+        if bar is not None:
+            bar.set_postfix(epoch=epoch + 1, loss=f"{total / n_batches:.3f}")
+    return net.eval()
+
+
+def _fit_all(cfg: NluConfig, data: list[Encoded], sents: torch.Tensor | None, epochs: int, seed: int,
+             progress: bool) -> Net:
+    """The network of ``cfg``: its members trained side by side, one per core (``VOICED_TRAIN_PROCS``,
+    default 2: training runs one thread, so a second core was idle), member 0 here with the bar and
+    the others in forked processes that send their weights back."""
+    n = len(data) if cfg.members == 1 else _share(len(data))
+    n_batches = (n + RECIPE["batch_size"] - 1) // RECIPE["batch_size"]
+    bar = tqdm(total=epochs * n_batches, desc="nlu", unit="batch", disable=not progress, file=sys.stderr)
+    seeds = [seed + 1000 * k for k in range(cfg.members)]
+    procs = max(1, int(os.environ.get("VOICED_TRAIN_PROCS", "2")))
+    if cfg.members == 1:
+        net: Net = _fit(cfg, data, sents, epochs, seeds[0], bar)
+        bar.close()
+        return net
+    ensemble = NluEnsemble(cfg)
+    states: dict[int, dict[str, torch.Tensor]] = {}
+    ctx = multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() else None
+    width = procs if ctx is not None else 1
+    order = list(range(cfg.members))
+    while order:
+        here, order = order[0], order[1:]
+        running = []
+        for k in order[:width - 1]:
+            recv, send = ctx.Pipe(duplex=False)  # type: ignore[union-attr]
+            child = ctx.Process(target=_member_child, args=(send, cfg, data, sents, epochs, seeds[k]),  # type: ignore[union-attr]
+                                daemon=True)
+            child.start()
+            send.close()
+            running.append((k, child, recv))
+        order = order[width - 1:]
+        states[here] = _fit(cfg, data, sents, epochs, seeds[here], bar if here == 0 else None).state_dict()
+        for k, child, recv in running:
+            try:
+                status, payload = recv.recv()
+            except EOFError:
+                status, payload = "error", f"exit code {child.exitcode}"
+            child.join()
+            if status != "ok":
+                raise RuntimeError(f"nlu: training member {k} failed: {payload}")
+            states[k] = torch.load(io.BytesIO(payload), weights_only=True)
+    bar.close()
+    for k, member in enumerate(ensemble.members):
+        member.load_state_dict(states[k])
+    return ensemble.eval()
+
+
+def _member_child(send: Any, cfg: NluConfig, data: list[Encoded], sents: torch.Tensor | None, epochs: int,
+                  seed: int) -> None:
+    try:
+        torch.set_num_threads(1)
+        buf = io.BytesIO()  # bytes, not tensors: torch would share them through this process's fds
+        torch.save(_fit(cfg, data, sents, epochs, seed, None).state_dict(), buf)
+        send.send(("ok", buf.getvalue()))
+    except BaseException as exc:  # noqa: BLE001 - reported to the parent, which raises it
+        send.send(("error", f"{type(exc).__name__}: {exc}"))
+    finally:
+        send.close()
+
+
 def train(home: Home, out_dir: Path, epochs: int | None = None, seed: int = 0, progress: bool = True,
           sentences: int | None = None) -> dict[str, float]:
     """Train the NLU for ``home`` into ``out_dir``; returns (and prints) the held-out figures."""
     t0 = time.perf_counter()
     epochs = epochs or int(RECIPE["epochs"])
     n_sent = sentences or int(RECIPE["sentences"])
-    torch.manual_seed(seed)
     # one thread: on a shared 2-core machine a second OpenMP thread mostly spin-waits
     torch.set_num_threads(int(os.environ.get("VOICED_TRAIN_THREADS", "1")))
     rng = random.Random(seed)
@@ -199,8 +304,7 @@ def train(home: Home, out_dir: Path, epochs: int | None = None, seed: int = 0, p
     encoder = SentenceEncoder.from_package(int8=bool(RECIPE["encoder_int8"])) if RECIPE["sentence_encoder"] else None
     cfg = NluConfig(n_words=len(words), n_chars=len(chars), n_intents=len(intents), n_tags=len(tags),
                     sent_dim=encoder.dim if encoder is not None else 0,
-                    sent_int8=encoder is not None and encoder.int8)
-    net = JointNlu(cfg)
+                    sent_int8=encoder is not None and encoder.int8, members=int(RECIPE["members"]))
     sents = sentence_vectors(encoder, [ex.tokens for ex in train_ex + held])
 
     def encode(k: int, ex: Example) -> Encoded:
@@ -210,28 +314,7 @@ def train(home: Home, out_dir: Path, epochs: int | None = None, seed: int = 0, p
 
     data = [encode(k, ex) for k, ex in enumerate(train_ex)]
     held_data = [encode(len(train_ex) + k, ex) for k, ex in enumerate(held)]
-    opt = torch.optim.Adam(net.parameters(), lr=float(RECIPE["lr"]))
-    n_batches = (len(data) + RECIPE["batch_size"] - 1) // RECIPE["batch_size"]
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=float(RECIPE["lr"]), total_steps=epochs * n_batches)
-    ce = nn.CrossEntropyLoss(ignore_index=-100)
-    bar = tqdm(total=epochs * n_batches, desc="nlu", unit="batch", disable=not progress, file=sys.stderr)
-    net.train()
-    for epoch in range(epochs):
-        total = 0.0
-        for w, c, g, lengths, s_vec, y_int, y_tag in _batches(data, int(RECIPE["batch_size"]), rng,
-                                                               float(RECIPE["word_dropout"]),
-                                                               float(RECIPE["name_word_dropout"]), True, sents):
-            intent_logits, tag_logits = net(w, c, g, lengths, s_vec if encoder is not None else None)
-            loss = ce(intent_logits, y_int) + ce(tag_logits.reshape(-1, cfg.n_tags), y_tag.reshape(-1))
-            opt.zero_grad()
-            loss.backward()
-            nn.utils.clip_grad_norm_(net.parameters(), 5.0)
-            opt.step()
-            sched.step()
-            total += loss.item()
-            bar.update(1)
-        bar.set_postfix(epoch=epoch + 1, loss=f"{total / n_batches:.3f}")
-    bar.close()
+    net = _fit_all(cfg, data, sents if encoder is not None else None, epochs, seed, progress)
     net.eval()
     with torch.inference_mode():
         held_logits = torch.cat([net(w, c, g, n, s_vec if encoder is not None else None)[0]

@@ -98,15 +98,22 @@ class WholeHomeName:
 
 
 class UntaggedName:
-    """No name or place tagged: a name or alias of the home said anyway ("set the heating to 20")."""
+    """No name tagged: a name or alias of the home said anyway ("set the heating to 20"); beside a
+    room, one of that room's ("switch off the spotlights in the kitchen": the spots, not every
+    light there)."""
 
     name = "untagged_name"
+    rules = ("in_the_room",)
 
     def __call__(self, r: Reading) -> None:
-        if r.name_span is not None or r.area is not None or r.floor is not None or "area" in r.slots \
+        if r.name_span is not None or r.floor is not None or ("area" in r.slots and r.area is None) \
                 or r.intent not in INTENT_DOMAINS or r.intent == "HassListAddItem":
             return
         ents, s, e = r.resolver.find_in_text(r.text, r.allowed)
+        if r.area is not None:
+            ents = [x for x in ents if x.area == r.area.id]
+            if ents and not _overlaps(s, e, r.spans):
+                r.fired.append("in_the_room")
         if ents and not _overlaps(s, e, r.spans):
             r.name_span = Span("name", s, e, r.text[s:e])
             r.out_spans.append(r.name_span)

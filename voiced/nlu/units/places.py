@@ -14,13 +14,16 @@ from voiced.nlu.units.reading import INTENT_DOMAINS, Reading
 
 TIMER_INTENTS = names(timer=True)
 _REPORTED = {"timer_name": "name", "list": "name"}  # the output slot of each label (intents.md)
+# a room said without its name ("turn the room light off", "my room lights"): the room the speaker is
+# in, as "in here" — the satellite's area, else the dialogue asks which room; never unresolved
+_THIS_ROOM = frozenset({"room", "this room", "the room", "my room", "our room"})
 
 
 class TaggedSpans:
     """Reports every span; a tagged name (not a timer's) is the name span; areas/floors resolved."""
 
     name = "tagged_spans"
-    rules = ("area_is_name",)  # counted on their own as ``tagged_spans.area_is_name``
+    rules = ("area_is_name", "area_is_floor", "room_is_here")  # counted on their own as ``tagged_spans.<rule>``
 
     def __call__(self, r: Reading) -> None:
         res = r.resolver
@@ -37,6 +40,14 @@ class TaggedSpans:
                     r.name_span = Span("name", s, e, t)  # a device's name tagged as a room ("the bedroom lamb")
                     r.out_spans[-1] = Span("name", s, e, t)
                     r.fired.append("area_is_name")
+                elif r.floor is None and (floor := res.floor(t)) is not None:
+                    r.floor = floor  # a floor tagged as a room ("which lights are on in the mezzanine")
+                    r.out_spans[-1] = Span("floor", s, e, t)
+                    r.fired.append("area_is_floor")
+                elif norm(t) in _THIS_ROOM:
+                    r.here = True
+                    r.out_spans.pop()
+                    r.fired.append("room_is_here")
                 else:
                     r.unresolved.append(Span("area", s, e, t))
                     r.slots["area"] = norm(t)
