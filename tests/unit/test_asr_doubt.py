@@ -8,7 +8,17 @@ import dataclasses
 import pytest
 
 from voiced.asr.doubt import DOUBTFUL, SURE, UNHEARD, assess
-from voiced.asr.whisper import collapse_repeats, max_tokens, prompt_from_names, spoken_form, window_frames
+from voiced.asr.whisper import (
+    AGREEMENT,
+    WhisperRecognizer,
+    _agreement,
+    _Segment,
+    collapse_repeats,
+    max_tokens,
+    prompt_from_names,
+    spoken_form,
+    window_frames,
+)
 from voiced.events import Parse, Transcript
 from voiced.pipeline import heard_as, understand
 
@@ -70,6 +80,27 @@ def test_whisper_window_fits_the_utterance() -> None:
 
 def _tr(text: str, conf: float, **ev: float) -> Transcript:
     return Transcript(text, conf, 2.0, evidence=dict(ev))
+
+
+def test_the_beams_agreement_on_the_words_makes_the_hearing_surer() -> None:
+    # the same words written three ways (and once looped): all the beam's mass is on them
+    same = [(" Open the curtains.", [1, 2, 3, 4], -0.36), (" open the curtains", [5, 2, 3], -0.40),
+            (" Open the curtains. Open the curtains.", [1, 2, 3, 4, 1, 2, 3, 4], -0.38)]
+    assert _agreement(same, "open the curtains") == pytest.approx(1.0)
+    # a rival reading close behind takes its share
+    rival = [*same[:1], (" Open the curtain.", [1, 2, 6, 4], -0.37)]
+    assert 0.4 < _agreement(rival, "open the curtains") < 0.6
+    assert _agreement([], "x") == 0.0
+    r = WhisperRecognizer.__new__(WhisperRecognizer)
+    r.matcher = None
+    seg = _Segment(" Open the curtains.", [1, 2, 3, 4], -0.6, 0.1, 1.0)
+    alone = r._result([seg], 1.5)
+    agreed = r._result([seg], 1.5, agreement=same)
+    assert "beam_agreement" not in alone.evidence and agreed.evidence["beam_agreement"] == 1.0
+    assert agreed.confidence == pytest.approx(alone.confidence ** 0.5, abs=1e-3)
+    assert agreed.confidence > alone.confidence
+    split = r._result([seg], 1.5, agreement=rival)  # a split beam: no surer than its first reading
+    assert split.evidence["beam_agreement"] < AGREEMENT and split.confidence == alone.confidence
 
 
 def test_assess_levels() -> None:

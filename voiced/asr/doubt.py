@@ -2,9 +2,10 @@
 
 The engine and the VAD leave their evidence in ``Transcript.evidence``: Whisper's
 ``no_speech_prob`` and ``avg_logprob`` (its ``confidence`` is ``exp(avg_logprob) × (1 −
-no_speech_prob)``), the VAD's ``speech_ratio`` (the share of the utterance's frames that were
-speech).  Typed text and engines that leave no evidence (Vosk, PocketSphinx: their grammar already
-forced a command, and their scores are not on this scale) are ``sure``.
+no_speech_prob)``, surer when the beam's hypotheses agree on the words: voiced/asr/whisper.py),
+the VAD's ``speech_ratio`` (the share of the utterance's frames that were speech).  Typed text
+and engines that leave no evidence (Vosk, PocketSphinx: their grammar already forced a command,
+and their scores are not on this scale) are ``sure``.
 
 - ``unheard``: below ``asr.reject_below``, or Whisper's own "this was no speech" (no-speech
   probability over 0.6 with a low log-probability), or under a fifth of the frames were speech

@@ -15,7 +15,9 @@
   the time on a CPU: 0.2–0.4 s per command on two cores instead of 0.6–0.9 s.
 - Without timestamps the decoder may loop on a short command; ``collapse_repeats`` keeps one copy.
 - Each transcript carries the decoder's own evidence (``Transcript.evidence``: ``no_speech_prob``,
-  ``avg_logprob``, ``compression_ratio``) and a hearing confidence in ``Transcript.confidence``;
+  ``avg_logprob``, ``compression_ratio``, in the fitted window ``beam_agreement``) and a hearing
+  confidence in ``Transcript.confidence``: ``exp(avg_logprob) × (1 − no_speech_prob)``, its square
+  root when nine tenths of the beam say the same words, however written (``beam_agreement``);
   ``voiced.asr.doubt`` turns them into sure / doubtful / unheard.
 - Whisper writes like a stenographer ("Set the bedroom lamp to 50%."): ``spoken_form`` keeps the
   digits, ``%`` and ``:`` that the NLU's tokenizer reads and drops the rest of the punctuation.
@@ -207,12 +209,32 @@ def window_frames(seconds: float, window: float) -> int | None:
 # Transcript.alternatives (measured in docs/benchmarks.md: eSpeak's "weather" is heard "winner"
 # first and "weather" second, 0.02–0.1 behind)
 ALTERNATIVE_MARGIN = 0.15
+# when the beam agrees on the words (at least AGREEMENT of its probability on the first hypothesis's
+# words, however written) the hearing confidence is its square root: the average log-probability
+# of one spelling counts "Open the curtains." and "open the curtains" as rivals.  Measured on the
+# spoken sets (docs/benchmarks.md); a smooth exponent (1 - 0.5 x agreement) gained more but added
+# wrong actions where a split beam had misheard a question as a command
+AGREEMENT = 0.9
 
 
 def max_tokens(seconds: float) -> int:
     """The most tokens a command of ``seconds`` can need (fast speech is ~4 tokens a second):
     without timestamps Whisper may otherwise repeat a short command until its 448-token limit."""
     return int(8 * seconds) + 8
+
+
+def _agreement(hyps: list[tuple[str, list[int], float]], heard: str) -> float:
+    """The share of the beam's probability (its hypotheses' whole-sequence log-probabilities) on
+    hypotheses that say the same words as the first, written differently or not ("Open the
+    curtains." / "open the curtains" / the phrase twice): the average log-probability counts
+    each spelling as a rival."""
+    if not hyps:
+        return 0.0
+    totals = [lp * (len(ids) + 1) for _t, ids, lp in hyps]
+    top = max(totals)
+    weights = [math.exp(t - top) for t in totals]
+    same = sum(w for w, (t, _ids, _lp) in zip(weights, hyps, strict=True) if t and _heard_words(t)[0] == heard)
+    return same / sum(weights)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -324,7 +346,7 @@ class WhisperRecognizer:
         if not text:
             return self._result([], seconds)
         seg = _Segment(text, ids, logprob, float(res.no_speech_prob), get_compression_ratio(text))
-        heard = self._result([seg], seconds)
+        heard = self._result([seg], seconds, agreement=hyps)
         others = (_heard_words(t)[0] for t, _ids, lp in hyps[1:] if t and lp >= logprob - ALTERNATIVE_MARGIN)
         alternatives = tuple(dict.fromkeys(a for a in others if a and a != heard.text))
         return dataclasses.replace(heard, alternatives=alternatives) if alternatives and heard.text else heard
@@ -345,7 +367,10 @@ class WhisperRecognizer:
             self._prompt_ids = (self.prompt, m.get_prompt(tok, prev, without_timestamps=True))
         return tok, suppress, self._prompt_ids[1]
 
-    def _result(self, segs: list[Any], seconds: float) -> Transcript:
+    def _result(self, segs: list[Any], seconds: float,
+                agreement: list[tuple[str, list[int], float]] | None = None) -> Transcript:
+        """The transcript and its evidence; ``agreement``: the beam's hypotheses (the fitted window's
+        decoding), whose agreement on the words raises the hearing confidence (``AGREEMENT``)."""
         text, repeated = _heard_words(" ".join(s.text.strip() for s in segs).strip())
         if not segs:
             return Transcript("", 0.0, seconds, evidence={"no_speech_prob": 1.0, "avg_logprob": -10.0})
@@ -360,6 +385,11 @@ class WhisperRecognizer:
         if repeated:
             evidence["repeated_words"] = repeated
         conf = math.exp(min(0.0, avg_logprob)) * (1.0 - no_speech)
+        if agreement is not None and text:
+            agree = _agreement(agreement, text)
+            evidence["beam_agreement"] = round(agree, 4)
+            if agree >= AGREEMENT:
+                conf = math.sqrt(conf)
         if not text:
             return Transcript("", 0.0, seconds, evidence=evidence)
         if self.matcher is not None:
