@@ -187,7 +187,7 @@ def _share(n: int) -> int:
     return max(1, min(n, round(n * float(RECIPE["member_share"]))))
 
 
-def _fit(cfg: NluConfig, data: list[Encoded], sents: torch.Tensor | None, epochs: int, seed: int,
+def _fit(cfg: NluConfig, data: list[Encoded], sents: torch.Tensor, epochs: int, seed: int,
          bar: tqdm | None) -> JointNlu:
     """One BiGRU trained from ``seed`` (its initial weights, batch order and dropout)."""
     torch.manual_seed(seed)
@@ -199,15 +199,13 @@ def _fit(cfg: NluConfig, data: list[Encoded], sents: torch.Tensor | None, epochs
     n_batches = (len(data) + RECIPE["batch_size"] - 1) // RECIPE["batch_size"]
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=float(RECIPE["lr"]), total_steps=epochs * n_batches)
     ce = nn.CrossEntropyLoss(ignore_index=-100)
-    zeros = torch.zeros(len(data), 1)
     net.train()
     for epoch in range(epochs):
         total = 0.0
         for w, c, g, lengths, s_vec, y_int, y_tag in _batches(data, int(RECIPE["batch_size"]), rng,
                                                                float(RECIPE["word_dropout"]),
-                                                               float(RECIPE["name_word_dropout"]), True,
-                                                               sents if sents is not None else zeros):
-            intent_logits, tag_logits = net(w, c, g, lengths, s_vec if sents is not None else None)
+                                                               float(RECIPE["name_word_dropout"]), True, sents):
+            intent_logits, tag_logits = net(w, c, g, lengths, s_vec if cfg.sent_dim else None)
             loss = ce(intent_logits, y_int) + ce(tag_logits.reshape(-1, cfg.n_tags), y_tag.reshape(-1))
             opt.zero_grad()
             loss.backward()
@@ -222,7 +220,7 @@ def _fit(cfg: NluConfig, data: list[Encoded], sents: torch.Tensor | None, epochs
     return net.eval()
 
 
-def _fit_all(cfg: NluConfig, data: list[Encoded], sents: torch.Tensor | None, epochs: int, seed: int,
+def _fit_all(cfg: NluConfig, data: list[Encoded], sents: torch.Tensor, epochs: int, seed: int,
              progress: bool) -> Net:
     """The network of ``cfg``: its members trained side by side, one per core (``VOICED_TRAIN_PROCS``,
     default 2: training runs one thread, so a second core was idle), member 0 here with the bar and
@@ -231,27 +229,25 @@ def _fit_all(cfg: NluConfig, data: list[Encoded], sents: torch.Tensor | None, ep
     n_batches = (n + RECIPE["batch_size"] - 1) // RECIPE["batch_size"]
     bar = tqdm(total=epochs * n_batches, desc="nlu", unit="batch", disable=not progress, file=sys.stderr)
     seeds = [seed + 1000 * k for k in range(cfg.members)]
-    procs = max(1, int(os.environ.get("VOICED_TRAIN_PROCS", "2")))
     if cfg.members == 1:
         net: Net = _fit(cfg, data, sents, epochs, seeds[0], bar)
         bar.close()
         return net
-    ensemble = NluEnsemble(cfg)
+    procs = max(1, int(os.environ.get("VOICED_TRAIN_PROCS", "2")))
+    if "fork" not in multiprocessing.get_all_start_methods():
+        procs = 1
+    ctx = multiprocessing.get_context("fork" if procs > 1 else None)
     states: dict[int, dict[str, torch.Tensor]] = {}
-    ctx = multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() else None
-    width = procs if ctx is not None else 1
     order = list(range(cfg.members))
     while order:
-        here, order = order[0], order[1:]
+        here, others, order = order[0], order[1:procs], order[procs:]
         running = []
-        for k in order[:width - 1]:
-            recv, send = ctx.Pipe(duplex=False)  # type: ignore[union-attr]
-            child = ctx.Process(target=_member_child, args=(send, cfg, data, sents, epochs, seeds[k]),  # type: ignore[union-attr]
-                                daemon=True)
+        for k in others:
+            recv, send = ctx.Pipe(duplex=False)
+            child = ctx.Process(target=_member_child, args=(send, cfg, data, sents, epochs, seeds[k]), daemon=True)
             child.start()
             send.close()
             running.append((k, child, recv))
-        order = order[width - 1:]
         states[here] = _fit(cfg, data, sents, epochs, seeds[here], bar if here == 0 else None).state_dict()
         for k, child, recv in running:
             try:
@@ -263,12 +259,13 @@ def _fit_all(cfg: NluConfig, data: list[Encoded], sents: torch.Tensor | None, ep
                 raise RuntimeError(f"nlu: training member {k} failed: {payload}")
             states[k] = torch.load(io.BytesIO(payload), weights_only=True)
     bar.close()
+    ensemble = NluEnsemble(cfg)
     for k, member in enumerate(ensemble.members):
         member.load_state_dict(states[k])
     return ensemble.eval()
 
 
-def _member_child(send: Any, cfg: NluConfig, data: list[Encoded], sents: torch.Tensor | None, epochs: int,
+def _member_child(send: Any, cfg: NluConfig, data: list[Encoded], sents: torch.Tensor, epochs: int,
                   seed: int) -> None:
     try:
         torch.set_num_threads(1)
@@ -314,7 +311,7 @@ def train(home: Home, out_dir: Path, epochs: int | None = None, seed: int = 0, p
 
     data = [encode(k, ex) for k, ex in enumerate(train_ex)]
     held_data = [encode(len(train_ex) + k, ex) for k, ex in enumerate(held)]
-    net = _fit_all(cfg, data, sents if encoder is not None else None, epochs, seed, progress)
+    net = _fit_all(cfg, data, sents, epochs, seed, progress)
     net.eval()
     with torch.inference_mode():
         held_logits = torch.cat([net(w, c, g, n, s_vec if encoder is not None else None)[0]
