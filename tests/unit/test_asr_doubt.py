@@ -91,6 +91,13 @@ def test_the_beams_agreement_on_the_words_makes_the_hearing_surer() -> None:
     rival = [*same[:1], (" Open the curtain.", [1, 2, 6, 4], -0.37)]
     assert 0.4 < _agreement(rival, "open the curtains") < 0.6
     assert _agreement([], "x") == 0.0
+    # numbers written as digits or as words, "%" or "percent": one reading
+    digits = [(" Set the temperature to 19.", [7, 8, 9], -0.4), (" set the temperature to nineteen", [7, 8, 10], -0.45),
+              (" Put the blinds at seventy percent", [11, 12], -0.5)]
+    assert 0.5 < _agreement(digits, "set the temperature to 19") < 0.9  # only the other words are a rival
+    assert _agreement(digits[:2], "set the temperature to 19") == pytest.approx(1.0)
+    assert _agreement([(" 70% please", [1], -0.3), (" seventy percent please", [2], -0.3)], "70% please") == \
+        pytest.approx(1.0)
     r = WhisperRecognizer.__new__(WhisperRecognizer)
     r.matcher = None
     seg = _Segment(" Open the curtains.", [1, 2, 3, 4], -0.6, 0.1, 1.0)

@@ -25,6 +25,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 import math
@@ -32,6 +33,8 @@ import re
 import time
 from pathlib import Path
 from typing import Any
+
+from text_to_num import alpha2digit
 
 from voiced.asr.base import check_rate
 from voiced.asr.grammar import SentenceMatcher
@@ -226,15 +229,24 @@ def max_tokens(seconds: float) -> int:
 def _agreement(hyps: list[tuple[str, list[int], float]], heard: str) -> float:
     """The share of the beam's probability (its hypotheses' whole-sequence log-probabilities) on
     hypotheses that say the same words as the first, written differently or not ("Open the
-    curtains." / "open the curtains" / the phrase twice): the average log-probability counts
-    each spelling as a rival."""
+    curtains." / "open the curtains" / the phrase twice / "19" for "nineteen"): the average
+    log-probability counts each spelling as a rival."""
     if not hyps:
         return 0.0
     totals = [lp * (len(ids) + 1) for _t, ids, lp in hyps]
     top = max(totals)
     weights = [math.exp(t - top) for t in totals]
-    same = sum(w for w, (t, _ids, _lp) in zip(weights, hyps, strict=True) if t and _heard_words(t)[0] == heard)
+    key = _words_key(heard)
+    same = sum(w for w, (t, _ids, _lp) in zip(weights, hyps, strict=True) if t and _words_key(_heard_words(t)[0]) == key)
     return same / sum(weights)
+
+
+def _words_key(spoken: str) -> str:
+    """The words as said, to compare two hearings: "19" and "nineteen", "70%" and "seventy percent"
+    are one reading written two ways."""
+    with contextlib.suppress(Exception):  # text_to_num may raise on odd input: then compared as written
+        spoken = alpha2digit(spoken, "en")
+    return " ".join(spoken.replace("%", " percent").split())
 
 
 @dataclasses.dataclass(frozen=True)
