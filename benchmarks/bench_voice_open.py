@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from rapidfuzz.distance import Levenshtein
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -96,16 +97,6 @@ def _words(text: str) -> list[str]:
     return "".join(c if c.isalnum() or c in "' " else " " for c in text.lower()).split()
 
 
-def word_errors(ref: list[str], hyp: list[str]) -> int:
-    """Word-level edit distance (substitutions, insertions, deletions)."""
-    row = list(range(len(hyp) + 1))
-    for i, r in enumerate(ref, 1):
-        prev, row[0] = row[0], i
-        for j, h in enumerate(hyp, 1):
-            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (r != h))
-    return row[-1]
-
-
 def wer_by_window(recognizer: Any, n: int, windows: list[float], seed: int) -> None:
     """The words heard in each window, straight to the recogniser (no VAD, no NLU): n texts of
     home.jsonl and nlu_test.jsonl, 4 voices, clean and 20 dB alternating."""
@@ -122,7 +113,7 @@ def wer_by_window(recognizer: Any, n: int, windows: list[float], seed: int) -> N
             heard = recognizer.transcribe(Utterance(raw)).text
             ms.append((time.perf_counter() - t) * 1000)
             ref, hyp = _words(text), _words(heard)
-            errors += word_errors(ref, hyp)
+            errors += Levenshtein.distance(ref, hyp)  # word-level: substitutions, insertions, deletions
             words += len(ref)
             exact += ref == hyp
         print(f"window {'fitted' if window == 0 else f'{window:g} s'}: WER {errors / max(1, words):.3f}, "

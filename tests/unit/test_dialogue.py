@@ -202,6 +202,10 @@ def test_a_colour_change_without_the_colour_asks_which_colour(dm: DialogueManage
     p = P("set the desk lamp", "HassLightSet", {"name": "Desk Lamp"}, ("light.desk_lamp",))
     d = dm.on_parse(SITE, p, 3.0)
     assert d.frame is not None and d.frame.values["question"] == "brightness"
+    dm.end_session(SITE)
+    p = P("Change the desk lamp's colours.", "HassLightSet", {"name": "Desk Lamp"}, ("light.desk_lamp",))
+    d = dm.on_parse(SITE, p, 4.0)  # typed, with punctuation and a plural
+    assert d.frame is not None and d.frame.values["question"] == "color"
 
 
 def test_missing_temperature_answered_by_number(dm: DialogueManager) -> None:

@@ -25,7 +25,7 @@ REQUIRED_VALUES: dict[str, tuple[str, tuple[str, ...]]] = {
     "HassDecreaseTimer": ("duration", ("hours", "minutes", "seconds")),
 }
 PERCENT_SLOTS = ("brightness", "position", "volume_level")
-_COLOUR_WORDS = {"colour", "color", "colours", "colors", "hue", "tint"}
+_COLOUR_WORDS = {"colour", "color", "hue", "tint"}  # as words() gives them ("colours" → "colour")
 
 # words that never tell candidates apart ("the bedroom one", "I mean the desk lamp please")
 _STOP = {
@@ -221,7 +221,7 @@ def missing_value(parse: Parse) -> str | None:
     if need is None:
         return None
     question, slots = need
-    if question == "brightness" and _COLOUR_WORDS & set(parse.text.lower().split()):
+    if question == "brightness" and _COLOUR_WORDS & set(words(parse.text)):
         question = "color"  # "change the light colour": which colour, not how bright
     if question == "duration":
         total = duration_seconds(parse.slots)

@@ -66,8 +66,10 @@ def is_device_word(words: list[str], k: int) -> bool:
     a name before on/off ("turn the closet light off", "turn off the closet light"); verbs take
     an object ("light the fire", "switch to the news")."""
     w = words[k]
-    if w not in DOMAIN_WORDS or w not in _VERBISH:
-        return w in DOMAIN_WORDS
+    if w not in DOMAIN_WORDS:
+        return False
+    if w not in _VERBISH:
+        return True
     if k == 0:
         return False
     before = words[k - 1]

@@ -110,14 +110,15 @@ class UntaggedName:
                 or r.intent not in INTENT_DOMAINS or r.intent == "HassListAddItem":
             return
         ents, s, e = r.resolver.find_in_text(r.text, r.allowed)
+        if not ents or _overlaps(s, e, r.spans):
+            return
         if r.area is not None:
-            ents = [x for x in ents if x.area == r.area.id]
-            if ents and not _overlaps(s, e, r.spans):
-                r.fired.append("in_the_room")
-        if ents and not _overlaps(s, e, r.spans):
-            r.name_span = Span("name", s, e, r.text[s:e])
-            r.out_spans.append(r.name_span)
-            r.domain, r.device_class = None, None
+            if not any(x.area == r.area.id for x in ents):
+                return
+            r.fired.append("in_the_room")
+        r.name_span = Span("name", s, e, r.text[s:e])
+        r.out_spans.append(r.name_span)
+        r.domain, r.device_class = None, None
 
 
 class NameCutShort:

@@ -14,9 +14,10 @@ from voiced.nlu.units.reading import INTENT_DOMAINS, Reading
 
 TIMER_INTENTS = names(timer=True)
 _REPORTED = {"timer_name": "name", "list": "name"}  # the output slot of each label (intents.md)
-# a room said without its name ("turn the room light off", "my room lights"): the room the speaker is
-# in, as "in here" — the satellite's area, else the dialogue asks which room; never unresolved
-_THIS_ROOM = frozenset({"room", "this room", "the room", "my room", "our room"})
+# a room said without its name ("turn the room light off", "my room lights"; norm() drops "the",
+# "my", "this"): the room the speaker is in, as "in here" — the satellite's area, else the dialogue
+# asks which room; never unresolved
+_THIS_ROOM = "room"
 
 
 class TaggedSpans:
@@ -44,7 +45,7 @@ class TaggedSpans:
                     r.floor = floor  # a floor tagged as a room ("which lights are on in the mezzanine")
                     r.out_spans[-1] = Span("floor", s, e, t)
                     r.fired.append("area_is_floor")
-                elif norm(t) in _THIS_ROOM:
+                elif norm(t) == _THIS_ROOM:
                     r.here = True
                     r.out_spans.pop()
                     r.fired.append("room_is_here")
