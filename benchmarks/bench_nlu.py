@@ -25,7 +25,8 @@ from voiced.nlu.parser import Parser  # noqa: E402
 from voiced.nlu.text import tokenize  # noqa: E402
 
 TESTS = [(REPO / "tests/data/nlu_test.jsonl", REPO / "devices/home.yaml"),
-         (REPO / "tests/data/nlu_test_cottage.jsonl", REPO / "devices/cottage.yaml")]
+         (REPO / "tests/data/nlu_test_cottage.jsonl", REPO / "devices/cottage.yaml"),
+         (REPO / "tests/data/nlu_test_flat.jsonl", REPO / "devices/flat.yaml")]
 
 
 def _rss_mb() -> float:

@@ -32,7 +32,8 @@ from voiced.nlu.parser import Parser  # noqa: E402
 
 DATA = REPO.parent / "shared" / "data" / "slurp_devel"
 HAND = [("example home", REPO / "tests/data/nlu_test.jsonl", REPO / "devices/home.yaml"),
-        ("cottage, not retrained", REPO / "tests/data/nlu_test_cottage.jsonl", REPO / "devices/cottage.yaml")]
+        ("cottage, not retrained", REPO / "tests/data/nlu_test_cottage.jsonl", REPO / "devices/cottage.yaml"),
+        ("flat, not retrained", REPO / "tests/data/nlu_test_flat.jsonl", REPO / "devices/flat.yaml")]
 
 
 def _scorer(data: Path) -> Any:

@@ -67,7 +67,8 @@ def main() -> int:
     if (args.data / "home.jsonl").exists():
         sets.append(("devel", home, _rows(args.data / "home.jsonl") + _rows(args.data / "ood.jsonl")))
     sets += [("hand", home, _rows(REPO / "tests/data/nlu_test.jsonl")),
-             ("cottage", load_home(REPO / "devices/cottage.yaml"), _rows(REPO / "tests/data/nlu_test_cottage.jsonl"))]
+             ("cottage", load_home(REPO / "devices/cottage.yaml"), _rows(REPO / "tests/data/nlu_test_cottage.jsonl")),
+             ("flat", load_home(REPO / "devices/flat.yaml"), _rows(REPO / "tests/data/nlu_test_flat.jsonl"))]
     counts = {name: count(parser, h, rows) for name, h, rows in sets}
     if args.json:
         print(json.dumps({"sentences": {name: len(rows) for name, _h, rows in sets}, "fired": counts}))

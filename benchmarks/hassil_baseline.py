@@ -184,7 +184,8 @@ def main(argv: list[str]) -> int:
         runs = [(Path(argv[0]), Path(argv[1]))]
     else:
         runs = [(ROOT / "tests/data/nlu_test.jsonl", ROOT / "devices/home.yaml"),
-                (ROOT / "tests/data/nlu_test_cottage.jsonl", ROOT / "devices/cottage.yaml")]
+                (ROOT / "tests/data/nlu_test_cottage.jsonl", ROOT / "devices/cottage.yaml"),
+                (ROOT / "tests/data/nlu_test_flat.jsonl", ROOT / "devices/flat.yaml")]
     for test_file, home_path in runs:
         pairs = list(predictions(test_file, home_path))
         # HA has no Voiced* intents by design; this subset shows how it does on what it covers.

@@ -427,6 +427,19 @@ def test_answer_that_narrows_asks_among_the_rest(dm: DialogueManager) -> None:
     assert d.execute is not None and d.execute.targets == ("light.ceiling_light",)
 
 
+def test_candidates_of_one_name_are_asked_by_their_room(dm: DialogueManager) -> None:
+    lights = [{"id": "light.ceiling_light", "name": "Ceiling Light", "area": "Living Room"},
+              {"id": "light.bedroom_ceiling", "name": "Ceiling Light", "area": "Bedroom"},
+              {"id": "light.desk_lamp", "name": "Desk Lamp", "area": "Office"}]
+    p = P("turn on the ceiling light", "HassTurnOn", {"name": "ceiling light"}, ambiguous_slot="name",
+          candidates=lights)
+    d = dm.on_parse(SITE, p, 0.0)
+    assert d.frame is not None and d.frame.values["names"] == [
+        "Ceiling Light in the Living Room", "Ceiling Light in the Bedroom", "Desk Lamp"]
+    d = dm.on_parse(SITE, P("the bedroom one", None, slots_raw={"area": "Bedroom"}), 1.0)
+    assert d.execute is not None and d.execute.targets == ("light.bedroom_ceiling",)
+
+
 def test_malformed_candidates_are_not_asked(dm: DialogueManager) -> None:
     p = P("turn on the lamp", "HassTurnOn", {"name": "lamp"}, ambiguous_slot="name",
           candidates=[{"id": 3}, "x", {"id": "light.desk_lamp", "name": "Desk Lamp"}])

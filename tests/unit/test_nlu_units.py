@@ -146,6 +146,21 @@ def test_span_normaliser_message_to_the_end_and_timer_only_command(ctx: HomeCont
     assert r.spans == [] and "conversation_command" not in r.raw
 
 
+def test_span_normaliser_whole_command_and_whole_home(ctx: HomeContext) -> None:
+    text = "in twenty minutes turn off the desk lamp"
+    r = reading(ctx, text, "HassStartTimer", {"conversation_command": "turn off the", "name": "desk lamp"})
+    spans.SpanNormaliser()(r)
+    assert [(x.slot, x.text) for x in r.spans] == [("conversation_command", "turn off the desk lamp")]
+    assert r.raw == {"conversation_command": "turn off the desk lamp"}
+    r = reading(ctx, "switch on every light in the flat", "HassTurnOn", {"name": "flat"})
+    r.raw["name"] = "flat"
+    spans.SpanNormaliser()(r)
+    assert r.spans == [] and r.raw == {} and r.all  # the whole home: every light, not a name
+    r = reading(ctx, "open the front door", "HassTurnOn", {"name": "front door"})
+    spans.SpanNormaliser()(r)
+    assert len(r.spans) == 1  # a name is kept
+
+
 def test_device_words_nouns_not_verbs(ctx: HomeContext) -> None:
     r = reading(ctx, "switch on the lights")
     device_words.DeviceWords()(r)
@@ -297,6 +312,44 @@ def test_name_resolver_alias_ambiguity_and_unknown(ctx: HomeContext) -> None:
     assert r.slots == {"name": "pool pump"} and [u.text for u in r.unresolved] == ["pool pump"]
 
 
+def _named(ctx: HomeContext, text: str, name: str, place: str | None = None, area: str | None = None,
+           intent: str = "HassTurnOn") -> Reading:
+    tagged = {"name": name, **({"area": place} if place else {})}
+    r = resolved(ctx, text, intent, tagged=tagged, area=area)
+    entities.NameResolver()(r)
+    r.fired.clear()  # as the parser does after each unit
+    entities.NameElsewhere()(r)
+    return r
+
+
+def test_a_name_said_with_a_place_it_is_not_in_is_never_a_guess(ctx: HomeContext) -> None:
+    # the desk lamp is in the bedroom; the kitchen has lights of its own: ask which
+    r = _named(ctx, "turn on the desk lamp in the kitchen", "desk lamp", "kitchen")
+    assert r.targets == [] and r.extra["ambiguous_slot"] == "name" and r.fired == ["ask_which"]
+    assert [c["id"] for c in r.extra["candidates"]] == ["light.desk_lamp", "light.kitchen_spots", "light.counter"]
+    # no lock in the garden: the front door, confirmed first
+    r = _named(ctx, "unlock the front door in the garden", "front door", "garden", intent="HassTurnOff")
+    assert r.targets == ["lock.front_door"] and r.extra["place_against"] == "Garden" and r.fired == ["confirm"]
+    # a floor said: the bedroom lamp is upstairs
+    r = _named(ctx, "turn on the bedroom lamp on the ground floor", "bedroom lamp", "ground floor")
+    assert r.floor is not None and r.extra.get("ambiguous_slot") == "name"
+    # "in here" is the satellite's room
+    r = _named(ctx, "turn on the desk lamp in here", "desk lamp", area="kitchen")
+    assert r.targets == [] and r.extra["ambiguous_slot"] == "name"
+
+
+@pytest.mark.parametrize("text,name,place,area", [
+    ("turn on the desk lamp in the bedroom", "desk lamp", "bedroom", None),
+    ("turn on the desk lamp upstairs", "desk lamp", "upstairs", None),
+    ("turn on the desk lamp", "desk lamp", None, "kitchen"),  # the satellite's room alone says nothing
+    ("turn on the desk lamp in here", "desk lamp", None, "bedroom"),
+])
+def test_a_name_in_the_place_said_is_taken(ctx: HomeContext, text: str, name: str, place: str | None,
+                                           area: str | None) -> None:
+    r = _named(ctx, text, name, place, area)
+    assert r.targets == ["light.desk_lamp"] and r.fired == [] and "place_against" not in r.extra
+
+
 def test_device_word_entities(ctx: HomeContext) -> None:
     r = resolved(ctx, "turn on the lamp")
     entities.DeviceWordEntities()(r)
@@ -340,6 +393,15 @@ def test_stop_non_media(ctx: HomeContext) -> None:
     assert r.intent == "HassTurnOff"
 
 
+def test_switch_not_climate(ctx: HomeContext) -> None:
+    r = _with_entity(ctx, "turn the heating off it's wasting money", "VoicedClimateCooler", "switch.heating")
+    domain_intent.SwitchNotClimate()(r)
+    assert r.intent == "HassTurnOff"
+    r = _with_entity(ctx, "make the heating warmer", "VoicedClimateWarmer", "switch.heating")
+    domain_intent.SwitchNotClimate()(r)
+    assert r.intent == "VoicedClimateWarmer"  # no switching words: not for this rule
+
+
 @pytest.mark.parametrize(("text", "intent", "against"), [
     ("activate vacuum cleaner", "HassVacuumReturnToBase", "on"),  # the tagger's slip on a rare wording
     ("turn it on", "HassTurnOff", "on"),
@@ -347,6 +409,7 @@ def test_stop_non_media(ctx: HomeContext) -> None:
     ("dock the vacuum cleaner", "HassVacuumStart", "off"),
     ("activate vacuum cleaner", "HassVacuumStart", None),  # the words agree
     ("turn off the lamp on the desk", "HassTurnOff", None),  # "on" is a preposition there
+    ("turn the heater off it's wasting money", "HassTurnOn", "off"),  # a reason after the particle
     ("power down the lights on the landing", "HassTurnOff", None),
     ("turn on the lights and switch off the heating", "HassTurnOff", None),  # both ways: not for this rule
     ("open the skylight", "HassTurnOff", None),  # no switching verb
@@ -410,6 +473,29 @@ def test_position_words_outside_the_name(ctx: HomeContext, text: str, position: 
     r = reading(ctx, text, "HassTurnOn")
     fill.PositionWords()(r)
     assert "position" not in r.slots  # only a position command takes a position
+
+
+@pytest.mark.parametrize(("text", "intent", "position"), [
+    ("open the skylight halfway", "HassTurnOn", 50),
+    ("close the skylight a quarter of the way", "HassTurnOff", 75),
+    ("set the skylight a quarter closed", "HassSetPosition", 75),
+    ("set the skylight three quarters open", "HassSetPosition", 75),
+    ("lower the skylight three quarters of the way", "HassSetPosition", 25),
+])
+def test_position_words_turn_an_open_into_a_position(ctx: HomeContext, text: str, intent: str,
+                                                     position: int) -> None:
+    r = _with_entity(ctx, text, intent, "cover.skylight")
+    r.targets = ["cover.skylight"]
+    r.slots = {"name": "Skylight", "position": 25}  # what the tagger may read in "a quarter"
+    fill.PositionWords()(r)
+    assert (r.intent, r.slots["position"]) == ("HassSetPosition", position)
+
+
+def test_position_words_leave_lights_alone(ctx: HomeContext) -> None:
+    r = _with_entity(ctx, "turn on the desk lamp halfway", "HassTurnOn", "light.desk_lamp")
+    r.targets = ["light.desk_lamp"]
+    fill.PositionWords()(r)
+    assert r.intent == "HassTurnOn" and "position" not in r.slots
 
 
 def test_requirements(ctx: HomeContext) -> None:

@@ -107,3 +107,19 @@ def test_find_place_in_text(resolver: Resolver) -> None:
     area, floor = resolver.find_place_in_text("the one upstairs")
     assert area is None and floor is not None and floor.name == "Upstairs"
     assert resolver.find_place_in_text("the second one") == (None, None)
+
+
+def test_a_room_said_before_a_name_that_two_rooms_have() -> None:
+    res = Resolver(load_home_text("""
+areas:
+  - {id: bedroom, name: Main Bedroom, aliases: [bedroom]}
+  - {id: lounge, name: Lounge}
+entities:
+  - {id: light.bed_ceiling, name: Ceiling Light, area: bedroom, mqtt: {protocol: zigbee2mqtt, topic: zigbee2mqtt/a}}
+  - {id: light.lounge_ceiling, name: Ceiling Light, area: lounge, mqtt: {protocol: zigbee2mqtt, topic: zigbee2mqtt/b}}
+"""))
+    m = res.name("the bedroom ceiling light")
+    assert [e.id for e in m.entities] == ["light.bed_ceiling"] and m.how == "exact"
+    assert [e.id for e in res.room_and_name("lounge ceiling light")] == ["light.lounge_ceiling"]
+    assert res.room_and_name("kitchen ceiling light") == [] and res.room_and_name("ceiling light") == []
+    assert {e.id for e in res.name("ceiling light").entities} == {"light.bed_ceiling", "light.lounge_ceiling"}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import re
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -85,6 +86,13 @@ def candidates(parse: Parse) -> tuple[Candidate, ...]:
             area = c.get("area")
             out.append(Candidate(c["id"], c["name"], area if isinstance(area, str) else None))
     return tuple(out) if len(out) >= 2 else ()
+
+
+def spoken_names(cands: tuple[Candidate, ...]) -> list[str]:
+    """How the "which one" question names the candidates: a name that two share comes with its room
+    ("the Ceiling Light in the Main Bedroom or the Ceiling Light in the Living Area")."""
+    seen = Counter(c.name.lower() for c in cands)
+    return [f"{c.name} in the {c.area}" if seen[c.name.lower()] > 1 and c.area else c.name for c in cands]
 
 
 def _candidate_words(c: Candidate, home: Home) -> set[str]:

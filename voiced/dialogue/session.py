@@ -186,7 +186,7 @@ class DialogueManager:
             return self._ask(site, "confirm", parse, now, sid, area, -1, unsure, AMBIGUOUS, extra={"risk": "unsure"})
         cands = followup.candidates(parse)
         if cands:
-            values = {"question": "which", "names": [c.name for c in cands]}
+            values = {"question": "which", "names": followup.spoken_names(cands)}
             return self._ask(site, "which", parse, now, sid, area, turns, values, AMBIGUOUS,
                              candidates=cands)
         rooms = followup.missing_area(parse, self.home)
@@ -253,7 +253,7 @@ class DialogueManager:
             if chosen:  # narrowed down, not settled: ask again among the rest
                 p.candidates = chosen
                 p.frame = dataclasses.replace(
-                    p.frame, values={**p.frame.values, "names": [c.name for c in chosen]})
+                    p.frame, values={**p.frame.values, "names": followup.spoken_names(chosen)})
                 return self._retry(site, p, now)
         elif p.kind == "area":
             room = followup.area_from_answer(parse, p.extra.get("rooms", []), self.home)

@@ -222,6 +222,9 @@ class Resolver:
                 return NameMatch(entities=tuple(in_dom), how="partial")
         if len(partial) == 1:
             return NameMatch(entities=tuple(partial), how="partial")
+        here = self.room_and_name(key)
+        if here:
+            return NameMatch(entities=tuple(here), how="exact")
         # ASR slips
         if self._entity_keys:
             best = process.extractOne(key, self._entity_keys, scorer=fuzz.ratio, score_cutoff=self.fuzzy_cutoff)
@@ -242,6 +245,18 @@ class Resolver:
             if len(found) == 1:
                 return NameMatch(entities=tuple(found.values()), how="phonetic")
         return NameMatch()
+
+    def room_and_name(self, text: str) -> list[Entity]:
+        """A room said before a name that several rooms have ("the bedroom ceiling light"): the
+        entities of that name in that room, else []."""
+        words = norm(text).split()
+        for k in range(1, len(words)):
+            room = self._areas.get(" ".join(words[:k]))
+            if room is not None:
+                here = [e for e in self.exact(" ".join(words[k:])) if e.area == room.id]
+                if here:
+                    return here
+        return []
 
     def exact(self, text: str) -> list[Entity]:
         """Entities whose name or alias is ``text`` (articles and plurals ignored)."""

@@ -6,9 +6,10 @@ A wrong action is worse than a question, and a question is worse than a right ac
   in ten there; real speech is harder, so the margin is kept); a question that changes nothing
   (the time, the weather, a state) is answered from ``answer`` on;
 - **confirm** when a device command is plausible (confidence in [``ask``, ``act``)),
-  when its name was only matched fuzzily or by sound ("the mac door" → Back Door), or when the
+  when its name was only matched fuzzily or by sound ("the mac door" → Back Door), when the
   words switch the other way than the intent read ("activate the roomba" → send it home;
-  units/polarity.py): the dialogue asks "Do you want me to …?" and acts on yes;
+  units/polarity.py), or when the device named is not in the place said (units/entities.py):
+  the dialogue asks "Do you want me to …?" and acts on yes;
 - **refuse** otherwise: "intent": null, with the reading kept in ``extra["rejected"]``.
 """
 
@@ -39,7 +40,7 @@ class Policy:
 @dataclass(frozen=True)
 class Verdict:
     decision: str  # act | confirm | reject
-    reason: str  # sure | unsure | no_evidence | loose_name | verb_against | null | reply
+    reason: str  # sure | unsure | no_evidence | loose_name | verb_against | place_against | null | reply
 
 
 def decide(parse: Parse, evidence: list[str], policy: Policy) -> Verdict:
@@ -53,7 +54,8 @@ def decide(parse: Parse, evidence: list[str], policy: Policy) -> Verdict:
     # never act on a guessed name, nor on words that switch the other way than the intent read
     # ("activate the roomba" read as *send it home*): ask, however sure the model is of the intent
     doubt = "loose_name" if parse.extra.get("name_match") in _LOOSE_MATCHES else \
-        "verb_against" if parse.extra.get("verb_against") else None
+        "verb_against" if parse.extra.get("verb_against") else \
+        "place_against" if parse.extra.get("place_against") and targeted else None
     if doubt:
         return Verdict(CONFIRM, doubt) if targeted and parse.confidence >= policy.ask else Verdict(REJECT, doubt)
     if parse.confidence >= (policy.answer if parse.intent in READ_ONLY else policy.act):

@@ -17,8 +17,8 @@ import torch
 from voiced.config import DEFAULT_MODELS
 from voiced.events import Parse, Span
 from voiced.home.model import Home
-from voiced.nlu import checkpoint, evidence
-from voiced.nlu.decide import REJECT, Policy, decide
+from voiced.nlu import checkpoint, clauses, evidence
+from voiced.nlu.decide import ACT, REJECT, Policy, decide
 from voiced.nlu.scope import outdoor, scope
 from voiced.nlu.text import Token, tokenize
 from voiced.nlu.units import (
@@ -56,8 +56,8 @@ def units(model: checkpoint.NluModel, threshold: float) -> list[Unit]:
         values.NumberSlot(), names.NameWithDeviceWord(), names.WholeHomeName(),
         states.StateWords(), states.DoorsAreLocks(), states.MotionState(),
         names.UntaggedName(), names.NameCutShort(), names.ObjectPhraseName(), places.BareFloorWord(),
-        entities.NameResolver(), entities.DeviceWordEntities(), entities.SatelliteArea(), entities.Targets(),
-        domain_intent.StopNonMedia(), direction.SetLight(), timers.NewTimer(), domain_intent.ValueByDomain(),
+        entities.NameResolver(), entities.NameElsewhere(), entities.DeviceWordEntities(), entities.SatelliteArea(), entities.Targets(),
+        domain_intent.StopNonMedia(), domain_intent.SwitchNotClimate(), direction.SetLight(), timers.NewTimer(), domain_intent.ValueByDomain(),
         fill.ColourWords(), fill.PositionWords(), polarity.VerbAgainstIntent(),
         requirements.Requirements(),
     ]
@@ -99,7 +99,7 @@ class Parser:
         out = []
         for u in self.units:
             out += [u.name] + [f"{u.name}.{rule}" for rule in getattr(u, "rules", ())]
-        return [*out, "correction", "outdoor"]
+        return [*out, "correction", "clause", "outdoor"]
 
     # ------------------------------------------------------------------ parse
     def parse(self, text: str, area: str | None = None) -> Parse:
@@ -117,8 +117,16 @@ class Parser:
         if turned is not reading:
             self.fired["outdoor"] += 1
             reading = turned
-        found = evidence.find(reading, words, satellite=self.ctx.satellite_area(area) is not None)
+        satellite = self.ctx.satellite_area(area) is not None
+        found = evidence.find(reading, words, satellite=satellite)
         verdict = decide(reading, found, self.policy)
+        if verdict.decision != ACT:
+            inner = self._clause(text, toks, area)
+            if inner is not None:
+                self.fired["clause"] += 1
+                reading = inner
+                found = evidence.find(reading, words, satellite=satellite)
+                verdict = decide(reading, found, self.policy)
         extra = {**reading.extra, "decision": verdict.decision, "reason": verdict.reason, "evidence": found}
         where = scope(reading.intent, " ".join(words), self.resolver)
         if where:
@@ -133,12 +141,32 @@ class Parser:
 
     def _correction(self, text: str, toks: list[Token], area: str | None) -> Parse | None:
         """ "no, turn on the kitchen lights": a denial followed by the command that replaces it."""
-        start = toks[1].start
-        # the tokens of text[start:] are the sentence's own from the second on, moved
-        rest = [Token(t.text, t.start - start, t.end - start) for t in toks[1:]]
-        alt = self._read(text[start:], rest, area)
+        alt = self._read_part(text, toks, 1, len(toks), area)
         if alt.intent is None or alt.intent in ("VoicedConfirm", "VoicedDeny"):
             return None
+        return alt
+
+    def _clause(self, text: str, toks: list[Token], area: str | None) -> Parse | None:
+        """A command said within talk (voiced/nlu/clauses.py), taken only when its clause alone is
+        read surely, with evidence: acted on as it stands, never a guess to confirm."""
+        for i, j in clauses.command_clauses([t.text for t in toks]):
+            alt = self._read_part(text, toks, i, j, area)
+            if alt.intent is None or alt.intent in ("VoicedConfirm", "VoicedDeny"):
+                continue
+            words = [t.text for t in toks[i:j]]
+            alt = outdoor(alt, words, self.resolver)
+            found = evidence.find(alt, words, satellite=self.ctx.satellite_area(area) is not None)
+            verdict = decide(alt, found, self.policy)
+            if verdict.decision == ACT and verdict.reason == "sure":
+                return dataclasses.replace(alt, extra={**alt.extra, "clause": " ".join(words)})
+        return None
+
+    def _read_part(self, text: str, toks: list[Token], i: int, j: int, area: str | None) -> Parse:
+        """The reading of tokens [i, j) alone, its spans placed in the whole ``text``."""
+        start, end = toks[i].start, toks[j - 1].end
+        # the tokens of text[start:end] are the sentence's own, moved
+        part = [Token(t.text, t.start - start, t.end - start) for t in toks[i:j]]
+        alt = self._read(text[start:end], part, area)
 
         def moved(spans: tuple[Span, ...]) -> tuple[Span, ...]:
             return tuple(dataclasses.replace(x, start=x.start + start, end=x.end + start) for x in spans)

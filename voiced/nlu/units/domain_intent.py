@@ -7,6 +7,7 @@ on ("set the skylight to twenty percent": a cover, though its name says light).
 
 from __future__ import annotations
 
+from voiced.nlu.units.polarity import says_off, says_on
 from voiced.nlu.units.reading import Reading
 from voiced.nlu.units.values import fix_numbers
 
@@ -25,6 +26,21 @@ class StopNonMedia:
         if r.entities and r.intent in ("HassMediaPause", "HassMediaUnpause") and \
                 all(x.domain != "media_player" for x in r.entities):
             r.intent = "HassTurnOff" if r.intent == "HassMediaPause" else "HassTurnOn"
+
+
+class SwitchNotClimate:
+    """Warmer/cooler said of things that are no thermostat, with words that only switch ("turn the
+    outdoor heater off": a plug-in heater is a switch): turn them on/off."""
+
+    name = "switch_not_climate"
+
+    def __call__(self, r: Reading) -> None:
+        if not r.entities or r.intent not in ("VoicedClimateWarmer", "VoicedClimateCooler") or \
+                any(x.domain == "climate" for x in r.entities):
+            return
+        on, off = says_on(r.words), says_off(r.words)
+        if on != off:
+            r.intent = "HassTurnOn" if on else "HassTurnOff"
 
 
 class ValueByDomain:

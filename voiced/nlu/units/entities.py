@@ -19,6 +19,7 @@ _DOMAIN_SLOT = names(domain_slot=True)
 _CLASS_SLOT = names(class_slot=True)
 _CONTEXT_AREA = names(context_area=True)  # take the satellite's own area when none is said
 _GROUP_ACTIONS = names(group=True)
+_MAX_OTHERS = 3  # devices of the kind in the place said that a "which one" question may list
 _ACTIONABLE = ("light", "switch", "fan", "cover", "lock", "valve", "media_player", "climate", "vacuum", "scene",
                "script")
 # a state asked about narrows an ambiguous name to the entities that have that state
@@ -73,6 +74,48 @@ class NameResolver:
         else:
             r.unresolved.append(Span("name", sp.start, sp.end, sp.text))
             r.slots["name"] = norm(sp.text)
+
+
+class NameElsewhere:
+    """A name said with a place that it is not in ("the ceiling fan in the office", which hangs in
+    the bedroom; "the bedroom lamp downstairs"): the speaker may mean the named device or one of
+    that kind in the place said, and a guess could switch the wrong one.  With devices of that
+    kind there, the dialogue asks which (the named one or those); without, a command is confirmed
+    first (``extra["place_against"]``, decide.py), as it is when too many would make the question long.  Only a place said counts ("in here" with the
+    satellite's room included), never the satellite's room by default."""
+
+    name = "name_elsewhere"
+    rules = ("ask_which", "confirm")
+
+    def __call__(self, r: Reading) -> None:
+        place = r.area or (r.sat_area if r.here else None)
+        said = place or r.floor
+        if r.name_span is None or not r.entities or said is None:
+            return
+        home = r.ctx.home
+
+        def there(e: Entity) -> bool:
+            if place is not None and e.area == place.id:
+                return True
+            area = home.area(e.area)
+            return r.floor is not None and area is not None and area.floor == r.floor.id
+
+        if any(not e.area or there(e) for e in r.entities):
+            return
+        named = {e.id for e in r.entities}
+        kinds = {e.domain for e in r.entities}
+        others = [e for e in r.resolver.entities_in(place, r.floor if place is None else None, kinds)
+                  if e.id not in named]
+        if 0 < len(others) <= _MAX_OTHERS:
+            cands = [*r.entities, *others]
+            r.entities, r.targets = cands, []
+            r.extra["ambiguous_slot"] = "name"
+            r.extra["candidates"] = _candidates(r, cands)
+            r.slots["name"] = norm(r.name_span.text)
+            r.fired.append("ask_which")
+        else:
+            r.extra["place_against"] = said.name
+            r.fired.append("confirm")
 
 
 def device_word_entities(r: Reading, word: str, domain: str) -> list[Entity]:

@@ -12,6 +12,8 @@ from voiced.nlu.units.reading import Reading
 _POSITION_WORDS = re.compile(r"\b(half ?way|half (?:open|closed|shut)|(?:a|one|three) quarters? (?:open|closed|shut|of the way)"
                              r"|part ?way)\b")
 
+_CLOSING = re.compile(r"\b(close|shut|lower|draw|pull down)\b")
+
 
 def _outside_name(r: Reading) -> str:
     sp = r.name_span
@@ -33,14 +35,25 @@ class ColourWords:
 
 
 class PositionWords:
-    """SetPosition with no position tagged: a position word said outside the name ("halfway")."""
+    """A position said in words outside the name ("halfway", "a quarter closed"): a SetPosition's
+    position (over the tagger's number, which cannot know "closed" turns it round), and an open or
+    close of covers becomes a SetPosition ("open the blind halfway")."""
 
     name = "position_words"
 
     def __call__(self, r: Reading) -> None:
-        if r.intent != "HassSetPosition" or "position" in r.slots:
+        opening = r.intent in ("HassTurnOn", "HassTurnOff") and bool(r.targets) \
+            and all(t.startswith("cover.") for t in r.targets)
+        if r.intent != "HassSetPosition" and not opening:
             return
-        m = _POSITION_WORDS.search(_outside_name(r).lower())
+        outside = _outside_name(r).lower()
+        m = _POSITION_WORDS.search(outside)
         value = numbers.parse_percent(m.group(0)) if m else None
-        if value is not None:
+        if m and value is not None:
+            # a position is how far open: "a quarter closed", "close it three quarters of the way" = 25
+            closing = r.intent == "HassTurnOff" or bool(_CLOSING.search(outside))
+            if m.group(0).endswith(("closed", "shut")) or (closing and not m.group(0).endswith("open")):
+                value = 100 - value
+            r.intent = "HassSetPosition"
             r.slots["position"] = value
+            r.slots.pop("domain", None) if "name" in r.slots else None

@@ -90,7 +90,7 @@ class WholeHomeName:
 
     def __call__(self, r: Reading) -> None:
         sp = r.name_span
-        if sp is None or r.resolver.exact(sp.text):
+        if sp is None or r.resolver.exact(sp.text) or r.resolver.room_and_name(sp.text):
             return
         ents, fs, fe = r.resolver.find_in_text(r.text, r.allowed)
         if ents and fs < sp.end and sp.start < fe:

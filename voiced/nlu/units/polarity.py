@@ -19,13 +19,15 @@ _OFF = (("deactivate",), ("disable",), ("turn", "off"), ("switch", "off"), ("pow
         ("shut", "off"), ("shut", "down"), ("dock",), ("recall",))
 _ON_INTENTS = frozenset({"HassTurnOn", "HassVacuumStart"})
 _OFF_INTENTS = frozenset({"HassTurnOff", "HassVacuumReturnToBase"})
+_OBJECT_START = frozenset({"the", "a", "an", "my", "our", "your", "this", "that", "these", "those", "all", "every"})
 _PRONOUNS = frozenset({"it", "them", "this", "that", "everything", "all"})
 
 
 def _says(words: list[str], verbs: tuple[tuple[str, ...], ...]) -> bool:
-    """A one-word verb anywhere; a two-word one as neighbours, around a pronoun ("turn it on") or
-    around an object at the sentence's end ("switch the heater off") — not "power down the
-    lights on the landing", where "on" is a preposition."""
+    """A one-word verb anywhere; a two-word one as neighbours, around a pronoun ("turn it on"), around
+    an object at the sentence's end ("switch the heater off") or before words that start no object
+    ("turn the heater off it's wasting money") — not "power down the lights on the landing", where
+    "on" is a preposition."""
     for verb in verbs:
         if len(verb) == 1:
             if verb[0] in words:
@@ -39,7 +41,19 @@ def _says(words: list[str], verbs: tuple[tuple[str, ...], ...]) -> bool:
             if after[:1] == [particle] or (after[:2] and after[0] in _PRONOUNS and after[1:2] == [particle]) \
                     or (particle in after and words[-1] == particle):
                 return True
+            if particle in after:  # "turn the heater off, it's wasting money"; not "on the landing"
+                k = i + 1 + after.index(particle)
+                if k + 1 < len(words) and words[k + 1] not in _OBJECT_START:
+                    return True
     return False
+
+
+def says_on(words: list[str]) -> bool:
+    return _says(words, _ON)
+
+
+def says_off(words: list[str]) -> bool:
+    return _says(words, _OFF)
 
 
 class VerbAgainstIntent:
@@ -50,6 +64,6 @@ class VerbAgainstIntent:
     def __call__(self, r: Reading) -> None:
         if r.intent not in _ON_INTENTS and r.intent not in _OFF_INTENTS:
             return
-        on, off = _says(r.words, _ON), _says(r.words, _OFF)
+        on, off = says_on(r.words), says_off(r.words)
         if on != off and (on if r.intent in _OFF_INTENTS else off):
             r.extra["verb_against"] = "on" if on else "off"

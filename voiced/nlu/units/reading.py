@@ -23,7 +23,10 @@ NUMBER_SLOTS = ("brightness", "position", "volume_level", "temperature")  # sibl
 INTENT_DOMAINS: dict[str, tuple[str, ...] | None] = {n: s.domains for n, s in INTENTS.items() if s.domains != ()}
 HERE = re.compile(r"\b(in here|here|this room|in this room|where i am)\b")
 _NAME_LIKE = ("name", "area", "floor", "item", "message", "list", "timer_name", "conversation_command")
-ALL = re.compile(r"\b(all|every|everything|everywhere|whole house|any|(in|around|throughout|all over) the house)\b")
+HOME_WORDS = ("house", "home", "flat", "apartment", "place", "condo")  # the whole home, never a room or a name
+_HOME = "|".join(HOME_WORDS)
+ALL = re.compile(rf"\b(all|every|everything|everywhere|any|(the )?whole ({_HOME})|(in|around|throughout|all over|across) "
+                 rf"the ({_HOME}))\b")
 
 
 class HomeContext:
