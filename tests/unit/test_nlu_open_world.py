@@ -271,6 +271,16 @@ def test_a_condition_or_a_question_is_never_cut_off(parser: Parser, text: str) -
 
 
 @needs_model
+@pytest.mark.parametrize(("text", "decision"), [
+    ("please don't turn off the tv", "reject"), ("what happens if i turn off the water main", "reject"),
+    ("i already locked the front door", "reject"), ("turn on the kitchen lights when i get home", "confirm"),
+])
+def test_a_command_not_asked_for_now_is_never_acted_on(parser: Parser, text: str, decision: str) -> None:
+    p = parser.parse(text)
+    assert p.extra["decision"] == decision and p.to_json()["intent"] is None, (text, p.extra.get("rejected"))
+
+
+@needs_model
 def test_a_device_named_with_another_room_is_asked_about(parser: Parser) -> None:
     p = parser.parse("turn on the ceiling fan in the office")  # the ceiling fan is in the bedroom
     assert p.targets == () and {c["name"] for c in p.extra["candidates"]} == {"Ceiling Fan", "Office Fan"}

@@ -402,6 +402,16 @@ def test_switch_not_climate(ctx: HomeContext) -> None:
     assert r.intent == "VoicedClimateWarmer"  # no switching words: not for this rule
 
 
+@pytest.mark.parametrize(("text", "intent"), [("toggle the kitchen spots off", "HassTurnOff"),
+                                             ("toggle on the counter light", "HassTurnOn"),
+                                             ("toggle the counter light", "HassToggle"),
+                                             ("toggle the lights on and off", "HassToggle")])
+def test_toggle_says_which(ctx: HomeContext, text: str, intent: str) -> None:
+    r = _with_entity(ctx, text, "HassToggle", "light.counter")
+    domain_intent.ToggleSaysWhich()(r)
+    assert r.intent == intent
+
+
 @pytest.mark.parametrize(("text", "intent", "against"), [
     ("activate vacuum cleaner", "HassVacuumReturnToBase", "on"),  # the tagger's slip on a rare wording
     ("turn it on", "HassTurnOff", "on"),

@@ -8,9 +8,12 @@ A wrong action is worse than a question, and a question is worse than a right ac
 - **confirm** when a device command is plausible (confidence in [``ask``, ``act``)),
   when its name was only matched fuzzily or by sound ("the mac door" → Back Door), when the
   words switch the other way than the intent read ("activate the roomba" → send it home;
-  units/polarity.py), or when the device named is not in the place said (units/entities.py):
-  the dialogue asks "Do you want me to …?" and acts on yes;
-- **refuse** otherwise: "intent": null, with the reading kept in ``extra["rejected"]``.
+  units/polarity.py), when the device named is not in the place said (units/entities.py), or
+  when the command is for later ("when I get home": units/mood.py): the dialogue asks "Do you
+  want me to …?" and acts on yes;
+- **refuse** otherwise, and always for a command that is negated, asked about or told as past
+  ("please don't turn off the tv", "what happens if I turn off the water main", "I already locked
+  the front door": units/mood.py): "intent": null, with the reading kept in ``extra["rejected"]``.
 """
 
 from __future__ import annotations
@@ -40,7 +43,8 @@ class Policy:
 @dataclass(frozen=True)
 class Verdict:
     decision: str  # act | confirm | reject
-    reason: str  # sure | unsure | no_evidence | loose_name | verb_against | place_against | null | reply
+    reason: str  # sure | unsure | no_evidence | loose_name | verb_against | place_against | later |
+    #              negated | asked_about | past | null | reply
 
 
 def decide(parse: Parse, evidence: list[str], policy: Policy) -> Verdict:
@@ -51,11 +55,17 @@ def decide(parse: Parse, evidence: list[str], policy: Policy) -> Verdict:
     if not evidence:
         return Verdict(REJECT, "no_evidence")
     targeted = parse.intent in TARGETED and parse.intent not in READ_ONLY
+    # a command negated, asked about or told as past is not asked for; one for later, not for now
+    # (units/mood.py): refused, or for later asked whether to do it now
+    not_now = parse.extra.get("not_for_now") if targeted else None
+    if not_now and not_now != "later":
+        return Verdict(REJECT, str(not_now))
     # never act on a guessed name, nor on words that switch the other way than the intent read
     # ("activate the roomba" read as *send it home*): ask, however sure the model is of the intent
     doubt = "loose_name" if parse.extra.get("name_match") in _LOOSE_MATCHES else \
         "verb_against" if parse.extra.get("verb_against") else \
-        "place_against" if parse.extra.get("place_against") and targeted else None
+        "place_against" if parse.extra.get("place_against") and targeted else \
+        "later" if not_now == "later" else None
     if doubt:
         return Verdict(CONFIRM, doubt) if targeted and parse.confidence >= policy.ask else Verdict(REJECT, doubt)
     if parse.confidence >= (policy.answer if parse.intent in READ_ONLY else policy.act):

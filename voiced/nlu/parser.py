@@ -30,6 +30,7 @@ from voiced.nlu.units import (
     entities,
     fill,
     fixed,
+    mood,
     names,
     places,
     polarity,
@@ -57,8 +58,8 @@ def units(model: checkpoint.NluModel, threshold: float) -> list[Unit]:
         states.StateWords(), states.DoorsAreLocks(), states.MotionState(),
         names.UntaggedName(), names.NameCutShort(), names.ObjectPhraseName(), places.BareFloorWord(),
         entities.NameResolver(), entities.NameElsewhere(), entities.DeviceWordEntities(), entities.SatelliteArea(), entities.Targets(),
-        domain_intent.StopNonMedia(), domain_intent.SwitchNotClimate(), direction.SetLight(), timers.NewTimer(), domain_intent.ValueByDomain(),
-        fill.ColourWords(), fill.PositionWords(), polarity.VerbAgainstIntent(),
+        domain_intent.StopNonMedia(), domain_intent.SwitchNotClimate(), domain_intent.ToggleSaysWhich(), direction.SetLight(), timers.NewTimer(), domain_intent.ValueByDomain(),
+        fill.ColourWords(), fill.PositionWords(), polarity.VerbAgainstIntent(), mood.NotForNow(),
         requirements.Requirements(),
     ]
 

@@ -43,6 +43,20 @@ class SwitchNotClimate:
             r.intent = "HassTurnOn" if on else "HassTurnOff"
 
 
+class ToggleSaysWhich:
+    """A toggle said with the state it should end in ("toggle the kitchen lights off"): a toggle
+    would switch on the ones that were already off, so the words decide — turn them on/off."""
+
+    name = "toggle_says_which"
+
+    def __call__(self, r: Reading) -> None:
+        if r.intent != "HassToggle":
+            return
+        on, off = says_on(r.words), says_off(r.words)
+        if on != off:
+            r.intent = "HassTurnOn" if on else "HassTurnOff"
+
+
 class ValueByDomain:
     """A value command said of one kind of entity takes that kind's intent (and number slot)."""
 

@@ -14,9 +14,9 @@ from voiced.nlu.units.reading import Reading
 # verbs that can only mean on / start, and only off / stop ("turn" alone, "open", "lock" are not
 # here): a word, or a verb and its particle
 _ON = (("activate",), ("enable",), ("start",), ("launch",), ("turn", "on"), ("switch", "on"), ("power", "on"),
-       ("power", "up"), ("fire", "up"))
+       ("power", "up"), ("fire", "up"), ("toggle", "on"))
 _OFF = (("deactivate",), ("disable",), ("turn", "off"), ("switch", "off"), ("power", "off"), ("power", "down"),
-        ("shut", "off"), ("shut", "down"), ("dock",), ("recall",))
+        ("shut", "off"), ("shut", "down"), ("dock",), ("recall",), ("toggle", "off"))
 _ON_INTENTS = frozenset({"HassTurnOn", "HassVacuumStart"})
 _OFF_INTENTS = frozenset({"HassTurnOff", "HassVacuumReturnToBase"})
 _OBJECT_START = frozenset({"the", "a", "an", "my", "our", "your", "this", "that", "these", "those", "all", "every"})

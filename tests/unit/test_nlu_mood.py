@@ -1,0 +1,57 @@
+"""A device command the words do not ask for now (voiced/nlu/units/mood.py), and what decide does."""
+
+from __future__ import annotations
+
+import pytest
+
+from voiced.events import Parse
+from voiced.nlu.decide import CONFIRM, REJECT, Policy, Verdict, decide
+from voiced.nlu.units.mood import not_for_now
+
+
+@pytest.mark.parametrize(("text", "why"), [
+    ("please don't turn off the tv", "negated"),
+    ("don't turn on the lights", "negated"),
+    ("can you not switch the heater on", "negated"),
+    ("never unlock the back door", "negated"),
+    ("what happens if i turn off the water main", "asked_about"),
+    ("how do i turn off the lights", "asked_about"),
+    ("should i close the blinds", "asked_about"),
+    ("do i need to lock the front door", "asked_about"),
+    ("i already locked the front door", "past"),
+    ("we've turned the heating off", "past"),
+    ("i left the kitchen lights on", "past"),
+    ("turn on the lights when i get home", "later"),
+    ("turn off the lights tomorrow morning", "later"),
+    ("if it rains close the blinds", "later"),
+    ("turn on the porch light at 7 pm", "later"),
+    ("start the vacuum every day at nine am", "later"),
+])
+def test_not_asked_for_now(text: str, why: str) -> None:
+    assert not_for_now(text.split()) == why
+
+
+@pytest.mark.parametrize("text", [
+    "turn off the tv", "i don't need the tv on",  # an indirect "turn it off"
+    "why don't you turn off the kitchen lights", "do you mind turning off the lights",
+    "how about turning off the lights", "do some vacuuming",
+    "can you put the kitchen lights on", "could you set the lamp to purple", "will you shut the curtains",
+    "turn off the espresso machine when you get a chance", "open the blinds if you can",
+    "put the blinds at seventy percent", "set the heating to 21 degrees",
+])
+def test_asked_for_now(text: str) -> None:
+    assert not_for_now(text.split()) is None
+
+
+def _p(why: str) -> Parse:
+    return Parse(text="t", intent="HassTurnOff", confidence=0.99, slots={"name": "Living Room TV"},
+                 targets=("media_player.living_room_tv",), extra={"not_for_now": why})
+
+
+@pytest.mark.parametrize("why", ["negated", "asked_about", "past"])
+def test_decide_refuses_what_is_not_asked(why: str) -> None:
+    assert decide(_p(why), ["name"], Policy()) == Verdict(REJECT, why)
+
+
+def test_decide_asks_before_doing_now_what_was_asked_for_later() -> None:
+    assert decide(_p("later"), ["name"], Policy()) == Verdict(CONFIRM, "later")

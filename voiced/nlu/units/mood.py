@@ -1,0 +1,80 @@
+"""Said, but not asked for now: a device command negated, asked about, told as past, or for later.
+
+The model reads *what* a sentence is about; whether it asks for it now is in a few words around
+the verb, and the templates are all plain requests.  So "please don't turn off the tv" was read
+as turning it off, "what happens if I turn off the water main" closed the valve, "I already locked
+the front door" locked it, and "turn on the lights when I get home" switched them on at once.
+Such a reading is never acted on (``extra["not_for_now"]``, decide.py): negated, asked about or
+past, it is refused; for later (a condition, a time), voiced has no schedule for it, so it asks
+whether to do it now.  Timers that carry a command ("in ten minutes turn off the lights") are
+timers, not device commands, and are not touched.  Pure functions of the words.
+"""
+
+from __future__ import annotations
+
+import re
+
+from voiced.intents import names
+from voiced.nlu.units.reading import Reading
+
+_DEVICE_COMMANDS = names(by_target=True) - names(read_only=True)
+_NUMBER = r"(\d{1,2}(:\d\d)?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)"
+_VERBS = (r"(turn|switch|open|close|shut|lock|unlock|start|stop|set|put|dim|brighten|raise|lower|play|pause|run"
+          r"|activate|deactivate|enable|disable|power|change|make|increase|decrease|touch|bother)")
+# "don't turn …", "please do not open …", "can you not switch …", "never unlock …" — not "I don't
+# need the tv on", which asks to turn it off
+_NEGATED = re.compile(rf"\b(don't|dont|do not|never|not)( ever| you)? {_VERBS}\b")
+# negations that still ask for it: "why don't you …"
+_STILL_ASKS = re.compile(r"\bwhy (don't|dont) (you|we)\b")
+# a question about a command, not a request ("how do I turn off …", "do I need to close …"); not
+# "why don't you …", "how about …", "do you mind …", which ask for it, nor "do some vacuuming"
+_ASKED_ABOUT = re.compile(r"^(?!why (don't|dont|not)\b|how about\b|do you mind\b)"
+                          r"(what|how|why|should|shall|who|where|which|(do|does|did) (i|you|we|they|he|she|it|the|my"
+                          r"|our|anyone|anybody|someone|somebody))\b")
+_DONE = r"(turned|switched|locked|unlocked|opened|closed|started|dimmed|left)"
+# "I already locked the front door", "we've turned the heating off" — not "can you put …", whose
+# present is its past: set / put / shut count only after "have" or "already"
+_PAST = re.compile(rf"\b(i|we|he|she|they|someone|somebody)( already| just)? {_DONE}\b"
+                   rf"|\b(i|we|you|he|she|they)( have|'ve| had|'d)( already| just)? ({_DONE[1:-1]}|shut|set|put)\b"
+                   rf"|\b(i've|we've|i'd|we'd|you've|they've)( already| just)? ({_DONE[1:-1]}|shut|set|put)\b"
+                   rf"|\b(i|we|you|they) already (shut|set|put)\b")
+_LATER = re.compile(
+    rf"\b(tomorrow|tonight|later|this (morning|afternoon|evening)|in the (morning|afternoon|evening)"
+    rf"|next (week|month|monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
+    rf"|every (day|morning|night|evening|weekday)|daily|weekly"
+    rf"|at {_NUMBER}( (thirty|fifteen|forty five|o'clock))? ?(am|pm|o'clock)|at (noon|midnight|sunset|sunrise|dawn|dusk)"
+    rf"|by {_NUMBER}( to {_NUMBER})? ?(am|pm|o'clock)"
+    rf"|(when|once|after|before|until|as soon as) (i|we|he|she|they|the|it|my|our|this|that|everyone|everybody)\b"
+    rf"|when you('re| are) (done|finished|back|home)|^if\b|\bif (it|i|we|the|there|he|she|they|nobody|no one)\b)")
+# a courtesy is no condition: "when you get a chance", "if you can"
+_COURTESY = re.compile(r"\b(when you (get|have) a (chance|minute|moment|second|sec)|if you (can|could|would|please)"
+                       r"|if (that's|it's) (ok|okay|alright|possible)|if possible)\b")
+
+
+def not_for_now(words: list[str]) -> str | None:
+    """Why a device command in ``words`` is not asked for now: negated, asked_about, past, later; or None."""
+    low = " ".join(words)
+    if _NEGATED.search(low) and not _STILL_ASKS.search(low):
+        return "negated"
+    if _ASKED_ABOUT.search(low):
+        return "asked_about"
+    if _PAST.search(low):
+        return "past"
+    if _LATER.search(_COURTESY.sub(" ", low)):
+        return "later"
+    return None
+
+
+class NotForNow:
+    """Marks a device command that the words do not ask for now (``extra["not_for_now"]``)."""
+
+    name = "not_for_now"
+    rules = ("negated", "asked_about", "past", "later")
+
+    def __call__(self, r: Reading) -> None:
+        if r.intent not in _DEVICE_COMMANDS:
+            return
+        why = not_for_now(r.words)
+        if why is not None:
+            r.extra["not_for_now"] = why
+            r.fired.append(why)
