@@ -56,4 +56,5 @@ class PositionWords:
                 value = 100 - value
             r.intent = "HassSetPosition"
             r.slots["position"] = value
-            r.slots.pop("domain", None) if "name" in r.slots else None
+            if "name" in r.slots:
+                r.slots.pop("domain", None)

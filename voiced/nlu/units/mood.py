@@ -31,12 +31,12 @@ _STILL_ASKS = re.compile(r"\bwhy (don't|dont) (you|we)\b")
 _ASKED_ABOUT = re.compile(r"^(?!why (don't|dont|not)\b|how about\b|do you mind\b)"
                           r"(what|how|why|should|shall|who|where|which|(do|does|did) (i|you|we|they|he|she|it|the|my"
                           r"|our|anyone|anybody|someone|somebody))\b")
-_DONE = r"(turned|switched|locked|unlocked|opened|closed|started|dimmed|left)"
+_DONE = "turned|switched|locked|unlocked|opened|closed|started|dimmed|left"
 # "I already locked the front door", "we've turned the heating off" — not "can you put …", whose
 # present is its past: set / put / shut count only after "have" or "already"
-_PAST = re.compile(rf"\b(i|we|he|she|they|someone|somebody)( already| just)? {_DONE}\b"
-                   rf"|\b(i|we|you|he|she|they)( have|'ve| had|'d)( already| just)? ({_DONE[1:-1]}|shut|set|put)\b"
-                   rf"|\b(i've|we've|i'd|we'd|you've|they've)( already| just)? ({_DONE[1:-1]}|shut|set|put)\b"
+_PAST = re.compile(rf"\b(i|we|he|she|they|someone|somebody)( already| just)? ({_DONE})\b"
+                   rf"|\b(i|we|you|he|she|they)( have|'ve| had|'d)( already| just)? ({_DONE}|shut|set|put)\b"
+                   rf"|\b(i've|we've|i'd|we'd|you've|they've)( already| just)? ({_DONE}|shut|set|put)\b"
                    rf"|\b(i|we|you|they) already (shut|set|put)\b")
 _LATER = re.compile(
     rf"\b(tomorrow|tonight|later|this (morning|afternoon|evening)|in the (morning|afternoon|evening)"
