@@ -26,6 +26,10 @@ from voiced.nlu.units.mood import not_for_now
     ("if it rains close the blinds", "later"),
     ("turn on the porch light at 7 pm", "later"),
     ("start the vacuum every day at nine am", "later"),
+    ("turn off the lights and lock the front door", "two_commands"),
+    ("switch off the tv and turn on the ceiling light", "two_commands"),
+    ("turn off everything except the night light", "except"),
+    ("turn off the kitchen lights but leave the counter light on", "except"),
 ])
 def test_not_asked_for_now(text: str, why: str) -> None:
     assert not_for_now(text.split()) == why
@@ -38,6 +42,8 @@ def test_not_asked_for_now(text: str, why: str) -> None:
     "can you put the kitchen lights on", "could you set the lamp to purple", "will you shut the curtains",
     "turn off the espresso machine when you get a chance", "open the blinds if you can",
     "put the blinds at seventy percent", "set the heating to 21 degrees",
+    "go ahead and lower my blinds 60 percent", "turn on the desk lamp and set it to blue",
+    "turn on the desk lamp and the tv plug",
 ])
 def test_asked_for_now(text: str) -> None:
     assert not_for_now(text.split()) is None
@@ -48,7 +54,7 @@ def _p(why: str) -> Parse:
                  targets=("media_player.living_room_tv",), extra={"not_for_now": why})
 
 
-@pytest.mark.parametrize("why", ["negated", "asked_about", "past"])
+@pytest.mark.parametrize("why", ["negated", "asked_about", "past", "except", "two_commands"])
 def test_decide_refuses_what_is_not_asked(why: str) -> None:
     assert decide(_p(why), ["name"], Policy()) == Verdict(REJECT, why)
 

@@ -274,10 +274,18 @@ def test_a_condition_or_a_question_is_never_cut_off(parser: Parser, text: str) -
 @pytest.mark.parametrize(("text", "decision"), [
     ("please don't turn off the tv", "reject"), ("what happens if i turn off the water main", "reject"),
     ("i already locked the front door", "reject"), ("turn on the kitchen lights when i get home", "confirm"),
+    ("turn off the lights and lock the front door", "reject"),  # read as one, it unlocked the door
+    ("turn off everything except the night light", "reject"),
 ])
 def test_a_command_not_asked_for_now_is_never_acted_on(parser: Parser, text: str, decision: str) -> None:
     p = parser.parse(text)
     assert p.extra["decision"] == decision and p.to_json()["intent"] is None, (text, p.extra.get("rejected"))
+
+
+@needs_model
+def test_two_names_for_one_command_are_both_done(parser: Parser) -> None:
+    p = parser.parse("lock the front door and the back door")
+    assert set(p.targets) == {"lock.front_door", "lock.back_door"} and p.extra["decision"] == "act"
 
 
 @needs_model

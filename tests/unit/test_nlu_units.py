@@ -350,6 +350,34 @@ def test_a_name_in_the_place_said_is_taken(ctx: HomeContext, text: str, name: st
     assert r.targets == ["light.desk_lamp"] and r.fired == [] and "place_against" not in r.extra
 
 
+@pytest.mark.parametrize(("text", "tagged"), [
+    ("turn on the desk lamp and the sprinkler", ["desk lamp", "sprinkler"]),
+    ("turn on the desk lamp, the sprinkler and the heating", ["desk lamp", "sprinkler", "heating"]),
+    ("turn on the desk lamp and sprinkler", ["desk lamp and sprinkler"]),  # one span over both
+])
+def test_several_names_for_one_command_are_all_targets(ctx: HomeContext, text: str, tagged: list[str]) -> None:
+    r = reading(ctx, text)
+    for said in tagged:
+        s = text.index(said)
+        r.spans.append(Span("name", s, s + len(said), said))
+    r.name_span = r.spans[-1]
+    entities.NameResolver()(r)
+    entities.NameList()(r)
+    want = {"desk lamp": "light.desk_lamp", "sprinkler": "switch.sprinkler", "heating": "switch.heating"}
+    assert r.targets == [want[w] for w in want if w in text]
+
+
+def test_names_not_joined_by_and_or_a_guess_are_left_alone(ctx: HomeContext) -> None:
+    r = reading(ctx, "turn on the desk lamp or the sprinkler")
+    for said in ("desk lamp", "sprinkler"):
+        s = r.text.index(said)
+        r.spans.append(Span("name", s, s + len(said), said))
+    r.name_span = r.spans[-1]
+    entities.NameResolver()(r)
+    entities.NameList()(r)
+    assert r.targets == ["switch.sprinkler"]  # "or" is a choice, not both
+
+
 def test_device_word_entities(ctx: HomeContext) -> None:
     r = resolved(ctx, "turn on the lamp")
     entities.DeviceWordEntities()(r)

@@ -57,7 +57,7 @@ def units(model: checkpoint.NluModel, threshold: float) -> list[Unit]:
         values.NumberSlot(), names.NameWithDeviceWord(), names.WholeHomeName(),
         states.StateWords(), states.DoorsAreLocks(), states.MotionState(),
         names.UntaggedName(), names.NameCutShort(), names.ObjectPhraseName(), places.BareFloorWord(),
-        entities.NameResolver(), entities.NameElsewhere(), entities.DeviceWordEntities(), entities.SatelliteArea(),
+        entities.NameResolver(), entities.NameList(), entities.NameElsewhere(), entities.DeviceWordEntities(), entities.SatelliteArea(),
         entities.Targets(),
         domain_intent.StopNonMedia(), domain_intent.SwitchNotClimate(), domain_intent.ToggleSaysWhich(),
         direction.SetLight(), timers.NewTimer(), domain_intent.ValueByDomain(),

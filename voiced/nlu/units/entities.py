@@ -6,6 +6,8 @@ discovered devices only need ``Parser.set_home``, never retraining.
 
 from __future__ import annotations
 
+import itertools
+import re
 from typing import Any
 
 from voiced.events import Span
@@ -19,6 +21,8 @@ _DOMAIN_SLOT = names(domain_slot=True)
 _CLASS_SLOT = names(class_slot=True)
 _CONTEXT_AREA = names(context_area=True)  # take the satellite's own area when none is said
 _GROUP_ACTIONS = names(group=True)
+_JOINER = re.compile(r"(,|and|&|, and|as well as)( also)?( the| my| our)?")  # between names said for one command
+_SPLIT = re.compile(r"\s*(?:,|\band\b|&)\s*(?:the |my |our )?")
 _MAX_OTHERS = 3  # devices of the kind in the place said that a "which one" question may list
 _ACTIONABLE = ("light", "switch", "fan", "cover", "lock", "valve", "media_player", "climate", "vacuum", "scene",
                "script")
@@ -74,6 +78,42 @@ class NameResolver:
         else:
             r.unresolved.append(Span("name", sp.start, sp.end, sp.text))
             r.slots["name"] = norm(sp.text)
+
+
+class NameList:
+    """Several names said for one command ("turn on the desk lamp and the tv plug", "lock the front
+    door and the back door"): all of them, not only the last one (the other was silently dropped).
+    Only names joined by "and" or a comma, each matching one entity by its words (no guess)."""
+
+    name = "name_list"
+
+    def __call__(self, r: Reading) -> None:
+        said = sorted((sp for sp in r.spans if sp.slot == "name"), key=lambda x: x.start)
+        if r.intent not in INTENT_DOMAINS or r.extra.get("ambiguous_slot") or not said:
+            return
+        if len(said) == 1:  # one span over both: "the kitchen spots and counter light"
+            if r.resolver.exact(said[0].text):
+                return
+            parts = [x for x in _SPLIT.split(said[0].text) if x.strip()]
+        elif all(_JOINER.fullmatch(r.text[a.end:b.start].strip().lower())
+                 for a, b in itertools.pairwise(said)):
+            parts = [sp.text for sp in said]
+        else:
+            return
+        if len(parts) < 2:
+            return
+        doms = r.allowed
+        found: list[Entity] = []
+        for text in parts:
+            m = r.resolver.name(text, domains=doms)
+            if len({e.id for e in m.entities}) != 1 or m.how not in ("exact", "partial"):
+                return
+            if m.entities[0].id not in {e.id for e in found}:
+                found.append(m.entities[0])
+        if len(found) > 1:
+            r.entities, r.targets = found, [e.id for e in found]
+            r.slots["name"] = ", ".join(e.name for e in found[:-1]) + " and " + found[-1].name
+            r.domain, r.device_class = None, None
 
 
 class NameElsewhere:

@@ -1,11 +1,14 @@
-"""Said, but not asked for now: a device command negated, asked about, told as past, or for later.
+"""Said, but not asked for as read: a device command negated, asked about, told as past, for later,
+or one of two commands (or with an exception) in one sentence.
 
 The model reads *what* a sentence is about; whether it asks for it now is in a few words around
 the verb, and the templates are all plain requests.  So "please don't turn off the tv" was read
 as turning it off, "what happens if I turn off the water main" closed the valve, "I already locked
 the front door" locked it, and "turn on the lights when I get home" switched them on at once.
-Such a reading is never acted on (``extra["not_for_now"]``, decide.py): negated, asked about or
-past, it is refused; for later (a condition, a time), voiced has no schedule for it, so it asks
+"Turn off the lights and lock the front door", read as one command, unlocked the door, and
+"turn off everything except the night light" switched off the night light.  Such a reading is
+never acted on (``extra["not_for_now"]``, decide.py): negated, asked about, past, two commands or
+an exception, it is refused (one thing at a time is what voiced can do); for later (a condition, a time), voiced has no schedule for it, so it asks
 whether to do it now.  Timers that carry a command ("in ten minutes turn off the lights") are
 timers, not device commands, and are not touched.  Pure functions of the words.
 """
@@ -46,18 +49,32 @@ _LATER = re.compile(
     rf"|by {_NUMBER}( to {_NUMBER})? ?(am|pm|o'clock)"
     rf"|(when|once|after|before|until|as soon as) (i|we|he|she|they|the|it|my|our|this|that|everyone|everybody)\b"
     rf"|when you('re| are) (done|finished|back|home)|^if\b|\bif (it|i|we|the|there|he|she|they|nobody|no one)\b)")
+# two commands in one ("turn off the lights and lock the front door": one reading can hold only one,
+# and read as one it had *unlocked* the door) and exceptions ("everything except the night light",
+# "… but leave the counter light on": read as one, the exception was switched)
+# (a second verb after a first; not "go ahead and …", nor "… and set it to blue", said of the same thing)
+_FIRST = re.compile(rf"\b{_VERBS}\b")
+_SECOND = re.compile(rf"\b(and|then|but|also)( then| also| please| can you| could you)? {_VERBS}\b(?!( \w+)? (it|them)\b)")
+_EXCEPT = re.compile(r"\b(except|excepting|apart from|other than|but (leave|keep|not)|leave (the|my|our) .+ (on|off|open"
+                     r"|closed)$|keep (the|my|our) .+ (on|off|open|closed)$)")
 # a courtesy is no condition: "when you get a chance", "if you can"
 _COURTESY = re.compile(r"\b(when you (get|have) a (chance|minute|moment|second|sec)|if you (can|could|would|please)"
                        r"|if (that's|it's) (ok|okay|alright|possible)|if possible)\b")
 
 
 def not_for_now(words: list[str]) -> str | None:
-    """Why a device command in ``words`` is not asked for now: negated, asked_about, past, later; or None."""
+    """Why a device command in ``words`` is not asked for as read: negated, asked_about, except,
+    two_commands, past, later; or None."""
     low = " ".join(words)
     if _NEGATED.search(low) and not _STILL_ASKS.search(low):
         return "negated"
     if _ASKED_ABOUT.search(low):
         return "asked_about"
+    if _EXCEPT.search(low):
+        return "except"
+    second = _SECOND.search(low)
+    if second and _FIRST.search(low[:second.start()]):
+        return "two_commands"
     if _PAST.search(low):
         return "past"
     if _LATER.search(_COURTESY.sub(" ", low)):
@@ -69,7 +86,7 @@ class NotForNow:
     """Marks a device command that the words do not ask for now (``extra["not_for_now"]``)."""
 
     name = "not_for_now"
-    rules = ("negated", "asked_about", "past", "later")
+    rules = ("negated", "asked_about", "except", "two_commands", "past", "later")
 
     def __call__(self, r: Reading) -> None:
         if r.intent not in _DEVICE_COMMANDS:
