@@ -16,16 +16,17 @@ from voiced.home.resolve import Resolver
 
 ELSEWHERE, OTHER_DAY = "elsewhere", "other_day"
 
-_WEEKDAY = r"(monday|tuesday|wednesday|thursday|friday|saturday|sunday|weekend)"
+# a day of the week said (also the time words of units/mood.py)
+WEEKDAY = r"(monday|tuesday|wednesday|thursday|friday|saturday|sunday|weekend)"
 _MONTH = r"(january|february|march|april|may|june|july|august|september|october|november|december)"
 _ORDINAL = (r"(first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|thirteenth|"
             r"fourteenth|fifteenth|sixteenth|seventeenth|eighteenth|nineteenth|twentieth|thirtieth|\d+(st|nd|rd|th))")
 _OTHER_DAY = re.compile(
-    rf"\b(tomorrow|yesterday|next (week|month|year|{_WEEKDAY})|last (week|month|year|{_WEEKDAY})|this {_WEEKDAY}|"
-    rf"on {_WEEKDAY}|{_MONTH}|the {_ORDINAL}|(twenty|thirty) {_ORDINAL}|christmas|easter|halloween|birthday|"
+    rf"\b(tomorrow|yesterday|next (week|month|year|{WEEKDAY})|last (week|month|year|{WEEKDAY})|this {WEEKDAY}|"
+    rf"on {WEEKDAY}|{_MONTH}|the {_ORDINAL}|(twenty|thirty) {_ORDINAL}|christmas|easter|halloween|birthday|"
     rf"new year|thanksgiving|until|till|(\w+) day forecast|later this week|this week|coming week|next few days|"
     rf"over the weekend|at the weekend|in (two|three|\d+) days)\b")
-_TODAY = re.compile(rf"\b(is (it|today) {_WEEKDAY})\b")
+_TODAY = re.compile(rf"\b(is (it|today) {WEEKDAY})\b")
 _PLACE = re.compile(r"\b(?:in|for|at|of) ((?:[a-z]+ ){0,2}[a-z]+)$|\b(?:in|for) ((?:[a-z]+ ){0,2}[a-z]+) (?:now|today|right now|tomorrow)")
 _ZONE = re.compile(r"\b(time ?zone|eastern|pacific|central|mountain|gmt|utc|est|pst|cet|different)\b")
 _HERE_WORDS = {"here", "the house", "the garden", "home", "the morning", "the afternoon", "the evening", "town",

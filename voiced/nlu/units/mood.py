@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 
 from voiced.intents import names
+from voiced.nlu.scope import WEEKDAY
 from voiced.nlu.units.reading import Reading
 
 _DEVICE_COMMANDS = names(by_target=True) - names(read_only=True)
@@ -41,14 +42,16 @@ _PAST = re.compile(rf"\b(i|we|he|she|they|someone|somebody)( already| just)? ({_
                    rf"|\b(i|we|you|he|she|they)( have|'ve| had|'d)( already| just)? ({_DONE}|shut|set|put)\b"
                    rf"|\b(i've|we've|i'd|we'd|you've|they've)( already| just)? ({_DONE}|shut|set|put)\b"
                    rf"|\b(i|we|you|they) already (shut|set|put)\b")
-_LATER = re.compile(
-    rf"\b(tomorrow|tonight|later|this (morning|afternoon|evening)|in the (morning|afternoon|evening)"
-    rf"|next (week|month|monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
-    rf"|every (day|morning|night|evening|weekday)|daily|weekly"
-    rf"|at {_NUMBER}( (thirty|fifteen|forty five|o'clock))? ?(am|pm|o'clock)|at (noon|midnight|sunset|sunrise|dawn|dusk)"
-    rf"|by {_NUMBER}( to {_NUMBER})? ?(am|pm|o'clock)"
-    rf"|(when|once|after|before|until|as soon as) (i|we|he|she|they|the|it|my|our|this|that|everyone|everybody)\b"
-    rf"|when you('re| are) (done|finished|back|home)|^if\b|\bif (it|i|we|the|there|he|she|they|nobody|no one)\b)")
+# for later: a day or a time said, a schedule, or a condition
+_LATER_WORDS = (
+    "tomorrow", "tonight", "later", "this (morning|afternoon|evening)", "in the (morning|afternoon|evening)",
+    f"next (week|month|{WEEKDAY})", f"on {WEEKDAY}", "every (day|morning|night|evening|weekday)", "daily", "weekly",
+    f"at {_NUMBER}( (thirty|fifteen|forty five|o'clock))? ?(am|pm|o'clock)",
+    "at (noon|midnight|sunset|sunrise|dawn|dusk)", f"by {_NUMBER}( to {_NUMBER})? ?(am|pm|o'clock)",
+    r"(when|once|after|before|until|as soon as) (i|we|he|she|they|the|it|my|our|this|that|everyone|everybody)\b",
+    "when you('re| are) (done|finished|back|home)", r"^if\b", r"\bif (it|i|we|the|there|he|she|they|nobody|no one)\b",
+)
+_LATER = re.compile(r"\b(" + "|".join(_LATER_WORDS) + ")")
 # two commands in one ("turn off the lights and lock the front door": one reading can hold only one,
 # and read as one it had *unlocked* the door) and exceptions ("everything except the night light",
 # "… but leave the counter light on": read as one, the exception was switched)
