@@ -7,7 +7,7 @@ on ("set the skylight to twenty percent": a cover, though its name says light).
 
 from __future__ import annotations
 
-from voiced.nlu.units.polarity import says_off, says_on
+from voiced.nlu.units.polarity import switched_to
 from voiced.nlu.units.reading import Reading
 from voiced.nlu.units.values import fix_numbers
 
@@ -15,6 +15,8 @@ from voiced.nlu.units.values import fix_numbers
 _VALUE_INTENT = {("HassLightSet", "cover"): "HassSetPosition", ("HassLightSet", "valve"): "HassSetPosition",
                  ("HassSetPosition", "light"): "HassLightSet", ("HassLightSet", "media_player"): "HassSetVolume",
                  ("HassSetVolume", "light"): "HassLightSet"}
+
+_TURN = {"on": "HassTurnOn", "off": "HassTurnOff"}
 
 
 class StopNonMedia:
@@ -38,9 +40,9 @@ class SwitchNotClimate:
         if not r.entities or r.intent not in ("VoicedClimateWarmer", "VoicedClimateCooler") or \
                 any(x.domain == "climate" for x in r.entities):
             return
-        on, off = says_on(r.words), says_off(r.words)
-        if on != off:
-            r.intent = "HassTurnOn" if on else "HassTurnOff"
+        way = switched_to(r.words)
+        if way is not None:
+            r.intent = _TURN[way]
 
 
 class ToggleSaysWhich:
@@ -52,9 +54,9 @@ class ToggleSaysWhich:
     def __call__(self, r: Reading) -> None:
         if r.intent != "HassToggle":
             return
-        on, off = says_on(r.words), says_off(r.words)
-        if on != off:
-            r.intent = "HassTurnOn" if on else "HassTurnOff"
+        way = switched_to(r.words)
+        if way is not None:
+            r.intent = _TURN[way]
 
 
 class ValueByDomain:

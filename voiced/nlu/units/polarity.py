@@ -48,12 +48,10 @@ def _says(words: list[str], verbs: tuple[tuple[str, ...], ...]) -> bool:
     return False
 
 
-def says_on(words: list[str]) -> bool:
-    return _says(words, _ON)
-
-
-def says_off(words: list[str]) -> bool:
-    return _says(words, _OFF)
+def switched_to(words: list[str]) -> str | None:
+    """ "on" or "off" when the words switch only that way, else None (neither, or both)."""
+    on, off = _says(words, _ON), _says(words, _OFF)
+    return None if on == off else "on" if on else "off"
 
 
 class VerbAgainstIntent:
@@ -64,6 +62,6 @@ class VerbAgainstIntent:
     def __call__(self, r: Reading) -> None:
         if r.intent not in _ON_INTENTS and r.intent not in _OFF_INTENTS:
             return
-        on, off = says_on(r.words), says_off(r.words)
-        if on != off and (on if r.intent in _OFF_INTENTS else off):
-            r.extra["verb_against"] = "on" if on else "off"
+        way = switched_to(r.words)
+        if way == ("on" if r.intent in _OFF_INTENTS else "off"):
+            r.extra["verb_against"] = way
