@@ -169,7 +169,9 @@ def test_listen_many_files_in_order_bad_audio_never_acts(tmp_path: Path) -> None
     assert [x["file"] for x in lines] == paths, p.stdout + p.stderr
     out = dict(zip(names, lines, strict=True))
     assert p.returncode == 2  # an unreadable file
-    assert out["good"]["engine"] == "whisper" and out["good"]["transcript"]["text"] == "lock the front door"
+    # the words as heard (CTranslate2's int8 kernels differ by CPU: AVX-512 machines hear "lock my front door")
+    heard = out["good"]["transcript"]["text"].split()
+    assert out["good"]["engine"] == "whisper" and heard[0] == "lock" and heard[-2:] == ["front", "door"], heard
     assert (out["good"].get("proposal") or out["good"])["targets"] == ["lock.front_door"]
     assert "asr_load" in out["good"]["timings_ms"] and "asr_load" not in out["stereo"]["timings_ms"]
     for n in ("silence", "noise", "header"):

@@ -15,7 +15,6 @@ from voiced.nlu.text import tokenize
 from voiced.nlu.units import (
     answer,
     device_words,
-    direction,
     domain_intent,
     entities,
     fill,
@@ -27,7 +26,6 @@ from voiced.nlu.units import (
     spans,
     states,
     tagger,
-    timers,
     values,
 )
 from voiced.nlu.units.reading import HomeContext, Reading
@@ -465,23 +463,6 @@ def test_value_by_domain(ctx: HomeContext) -> None:
     r.slots = {"name": "Skylight", "brightness": 20}
     domain_intent.ValueByDomain()(r)
     assert r.intent == "HassSetPosition" and r.slots == {"name": "Skylight", "position": 20}
-
-
-def test_set_light(ctx: HomeContext) -> None:
-    for text in ("dim the bedroom lamp to", "set the bedroom lamp"):
-        r = reading(ctx, text, "VoicedLightDim")
-        direction.SetLight()(r)
-        assert r.intent == "HassLightSet", text
-    r = reading(ctx, "dim the bedroom lamp", "VoicedLightDim")
-    direction.SetLight()(r)
-    assert r.intent == "VoicedLightDim"
-
-
-def test_new_timer(ctx: HomeContext) -> None:
-    r = reading(ctx, "start a timer for ten minutes", "HassUnpauseTimer")
-    r.slots = {"start_minutes": 10}
-    timers.NewTimer()(r)
-    assert r.intent == "HassStartTimer" and r.slots == {"minutes": 10}
 
 
 def test_colour_words_outside_the_name(ctx: HomeContext) -> None:

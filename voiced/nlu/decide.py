@@ -68,6 +68,8 @@ def decide(parse: Parse, evidence: list[str], policy: Policy) -> Verdict:
         "later" if not_now == "later" else None
     if doubt:
         return Verdict(CONFIRM, doubt) if targeted and parse.confidence >= policy.ask else Verdict(REJECT, doubt)
+    if parse.extra.get("canonical"):  # a template matcher's command with an exact name (nlu/canonical.py)
+        return Verdict(ACT, "canonical")
     if parse.confidence >= (policy.answer if parse.intent in READ_ONLY else policy.act):
         return Verdict(ACT, "sure")
     if targeted and parse.confidence >= policy.ask:

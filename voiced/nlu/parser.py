@@ -17,7 +17,7 @@ import torch
 from voiced.config import DEFAULT_MODELS
 from voiced.events import Parse, Span
 from voiced.home.model import Home
-from voiced.nlu import checkpoint, clauses, evidence
+from voiced.nlu import canonical, checkpoint, clauses, evidence
 from voiced.nlu.decide import ACT, REJECT, Policy, decide
 from voiced.nlu.scope import outdoor, scope
 from voiced.nlu.text import Token, tokenize
@@ -25,7 +25,6 @@ from voiced.nlu.units import (
     Unit,
     answer,
     device_words,
-    direction,
     domain_intent,
     entities,
     fill,
@@ -38,7 +37,6 @@ from voiced.nlu.units import (
     spans,
     states,
     tagger,
-    timers,
     values,
 )
 from voiced.nlu.units.fixed import fixed_reply
@@ -60,7 +58,7 @@ def units(model: checkpoint.NluModel, threshold: float) -> list[Unit]:
         entities.NameResolver(), entities.NameList(), entities.NameElsewhere(), entities.DeviceWordEntities(), entities.SatelliteArea(),
         entities.Targets(),
         domain_intent.StopNonMedia(), domain_intent.SwitchNotClimate(), domain_intent.ToggleSaysWhich(),
-        direction.SetLight(), timers.NewTimer(), domain_intent.ValueByDomain(),
+        domain_intent.ValueByDomain(),
         fill.ColourWords(), fill.PositionWords(), polarity.VerbAgainstIntent(), mood.NotForNow(),
         requirements.Requirements(),
     ]
@@ -102,7 +100,7 @@ class Parser:
         out = []
         for u in self.units:
             out += [u.name] + [f"{u.name}.{rule}" for rule in getattr(u, "rules", ())]
-        return [*out, "correction", "clause", "outdoor"]
+        return [*out, "correction", "clause", "canonical", "outdoor"]
 
     # ------------------------------------------------------------------ parse
     def parse(self, text: str, area: str | None = None) -> Parse:
@@ -128,6 +126,13 @@ class Parser:
             if inner is not None:
                 self.fired["clause"] += 1
                 reading = inner
+                found = evidence.find(reading, words, satellite=satellite)
+                verdict = decide(reading, found, self.policy)
+        if verdict.decision != ACT:
+            sure = self._canonical(text, toks, area)
+            if sure is not None:
+                self.fired["canonical"] += 1
+                reading = sure
                 found = evidence.find(reading, words, satellite=satellite)
                 verdict = decide(reading, found, self.policy)
         extra = {**reading.extra, "decision": verdict.decision, "reason": verdict.reason, "evidence": found}
@@ -164,6 +169,18 @@ class Parser:
                 return dataclasses.replace(alt, extra={**alt.extra, "clause": " ".join(words)})
         return None
 
+    def _canonical(self, text: str, toks: list[Token], area: str | None) -> Parse | None:
+        """A command a template matcher would match (voiced/nlu/canonical.py), read by the units from
+        the matched intent and name; taken only when they reach exactly that entity with that intent."""
+        found = canonical.match([t.text for t in toks], self.resolver.exact)
+        if found is None:
+            return None
+        start, end = toks[found.first].start, toks[found.last - 1].end
+        alt = self._read(text, toks, area, tagger.Given(found.intent, [Span("name", start, end, text[start:end])]))
+        if alt.intent != found.intent or alt.targets != (found.entity.id,):
+            return None
+        return dataclasses.replace(alt, extra={**alt.extra, "canonical": True})
+
     def _read_part(self, text: str, toks: list[Token], i: int, j: int, area: str | None) -> Parse:
         """The reading of tokens [i, j) alone, its spans placed in the whole ``text``."""
         start, end = toks[i].start, toks[j - 1].end
@@ -175,11 +192,12 @@ class Parser:
             return tuple(dataclasses.replace(x, start=x.start + start, end=x.end + start) for x in spans)
         return dataclasses.replace(alt, text=text, spans=moved(alt.spans), unresolved=moved(alt.unresolved))
 
-    def _read(self, text: str, toks: list[Token], area: str | None) -> Parse:
-        """Runs the units on one reading, counting each one that changed it."""
+    def _read(self, text: str, toks: list[Token], area: str | None, first: Unit | None = None) -> Parse:
+        """Runs the units on one reading, counting each one that changed it; ``first`` in the
+        tagger's place."""
         r = Reading(text, toks, self.ctx, self.ctx.satellite_area(area))
         before = r.snapshot()
-        for unit in self.units:
+        for unit in self.units if first is None else [first, *self.units[1:]]:
             unit(r)
             after = r.snapshot()
             if after != before:

@@ -41,6 +41,8 @@ def bare_value(words: list[str], ctx: HomeContext) -> bool:
             value = value or w[0].isdigit() or w in numbers.NUMBER_WORDS
         elif w not in ctx.name_words:
             return False  # a verb or any other word: let the model decide
+    if place and ctx.resolver.find_place_in_text(" ".join(words)) == (None, None):
+        return False  # a word of a place, not the place: "open the stopcock" in a home with an "open plan"
     # a room and a value together ("bedroom fifty percent") is a command, not an answer
     return content and not (place and value and "one" not in words)
 
