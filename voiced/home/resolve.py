@@ -273,7 +273,7 @@ class Resolver:
         for key, es in self._entities.items():
             if doms is not None:
                 es = [e for e in es if e.domain in doms]
-            if not es or len(key) <= best[2] - best[1]:
+            if not es or len(key) <= best[2] - best[1] or key not in low:  # a match is a substring: cheap first
                 continue
             m = re.search(rf"(?<![\w']){re.escape(key)}(?![\w'])", low)
             if m:
@@ -295,7 +295,7 @@ class Resolver:
         low = " ".join(_WORD.findall(text.lower().replace("’", "'")))
 
         def longest(keys: Iterable[str]) -> str:
-            hits = [k for k in keys if re.search(rf"(?<![\w']){re.escape(k)}(?![\w'])", low)]
+            hits = [k for k in keys if k in low and re.search(rf"(?<![\w']){re.escape(k)}(?![\w'])", low)]
             return max(hits, key=len, default="")
 
         area_key, floor_key = longest(self._areas), longest(self._floors)

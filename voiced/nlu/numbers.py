@@ -150,7 +150,7 @@ def parse_percent(text: str) -> int | float | None:
     for phrase, val in (("three quarters", 75), ("three quarter", 75), ("a quarter", 25), ("one quarter", 25),
                         ("quarter", 25), ("a third", 33), ("two thirds", 67), ("half", 50),
                         ("part way", 50), ("partway", 50)):
-        if re.search(rf"\b{phrase}\b", low) and "percent" not in toks and "%" not in toks:
+        if phrase in low and re.search(rf"\b{phrase}\b", low) and "percent" not in toks and "%" not in toks:
             return val
     if any(t in ("closed", "shut", "off") for t in toks) and not find_numbers(text):
         return 0
@@ -236,7 +236,7 @@ def parse_color(text: str) -> str | None:
     """A colour name in ``text``, canonical lower case ("Warm White" → "warm white")."""
     low = " ".join(_tokens(text))
     for c in COLORS:
-        if re.search(rf"\b{c}\b", low):
+        if c in low and re.search(rf"\b{c}\b", low):
             return _COLOR_CANON.get(c, c)
     return None
 
