@@ -121,18 +121,14 @@ class Parser:
         satellite = self.ctx.satellite_area(area) is not None
         found = evidence.find(reading, words, satellite=satellite)
         verdict = decide(reading, found, self.policy)
-        if verdict.decision != ACT:
-            inner = self._clause(text, toks, area)
-            if inner is not None:
-                self.fired["clause"] += 1
-                reading = inner
-                found = evidence.find(reading, words, satellite=satellite)
-                verdict = decide(reading, found, self.policy)
-        if verdict.decision != ACT:
-            sure = self._canonical(text, toks, area)
-            if sure is not None:
-                self.fired["canonical"] += 1
-                reading = sure
+        # a reading not acted on: a command within talk, then one a template matcher would match
+        for name, second in (("clause", self._clause), ("canonical", self._canonical)):
+            if verdict.decision == ACT:
+                break
+            alt = second(text, toks, area)
+            if alt is not None:
+                self.fired[name] += 1
+                reading = alt
                 found = evidence.find(reading, words, satellite=satellite)
                 verdict = decide(reading, found, self.policy)
         extra = {**reading.extra, "decision": verdict.decision, "reason": verdict.reason, "evidence": found}
