@@ -130,6 +130,11 @@ def test_words_against_the_intent_are_asked_about_never_acted_on() -> None:
     assert decide(low, ["name"], POLICY).decision == REJECT
 
 
+def test_a_command_on_things_that_cannot_do_it_is_refused_however_sure() -> None:
+    p = _p("HassMediaPause", 0.99, targets=("lock.front_door",), extra={"cannot_do": ["lock"]})
+    assert decide(p, ["domain"], Policy(act=0.0, ask=0.0)) == Verdict(REJECT, "cannot_do")
+
+
 def test_a_device_outside_the_place_said_is_confirmed_and_a_question_answered() -> None:
     p = _p("HassTurnOff", 0.99, slots={"name": "Front Door", "area": "Garage"}, targets=("lock.front_door",),
            extra={"place_against": "Garage"})
@@ -247,6 +252,27 @@ def test_a_command_is_never_acted_on_the_other_way_round(parser: Parser, text: s
     # article-less commands are rare in the templates: the model may read them the wrong way
     # round, and then the words said (units/polarity.py) make it a question, never an action
     assert parser.parse(text).to_json()["intent"] != wrong_way, text
+
+
+@needs_model
+@pytest.mark.parametrize(("text", "intent", "decision"), [
+    ("close the front door", "HassTurnOn", ACT), ("shut the back door", "HassTurnOn", ACT),
+    ("open the front door", "HassTurnOff", ACT), ("unlock the back door", "HassTurnOff", ACT),
+    ("deactivate the front door", "HassTurnOff", CONFIRM), ("kill the back door", "HassTurnOff", CONFIRM),
+])
+def test_a_lock_is_closed_by_locking_and_never_unlocked_without_a_word_for_it(parser: Parser, text: str,
+                                                                             intent: str, decision: str) -> None:
+    p = parser.parse(text)
+    assert (p.intent, p.targets[0].split(".")[0], p.extra["decision"]) == (intent, "lock", decision), text
+
+
+@needs_model
+@pytest.mark.parametrize("text", ["pause the front door", "hold the door", "pause the blinds", "pause the lights",
+                                  "hold the window"])
+def test_pausing_what_is_no_player_never_unlocks_closes_or_acts(parser: Parser, text: str) -> None:
+    # pausing a door once meant *turn off*, which unlocks a lock; a door sensor was paused too
+    p = parser.parse(text)
+    assert p.to_json()["intent"] is None and p.extra["decision"] == REJECT, (text, p.extra)
 
 
 @needs_model

@@ -419,6 +419,38 @@ def test_stop_non_media(ctx: HomeContext) -> None:
     assert r.intent == "HassTurnOff"
 
 
+@pytest.mark.parametrize(("text", "entity_id"), [("pause the front door", "lock.front_door"),
+                                                 ("stop the skylight", "cover.skylight"),
+                                                 ("pause the dustbot", "vacuum.dustbot")])
+def test_pausing_a_lock_a_cover_or_a_vacuum_is_not_switching_it_off(ctx: HomeContext, text: str,
+                                                                     entity_id: str) -> None:
+    # off would unlock the door, close the skylight, send the vacuum home: not what "pause" asked
+    r = _with_entity(ctx, text, "HassMediaPause", entity_id)
+    domain_intent.StopNonMedia()(r)
+    assert r.intent == "HassMediaPause"
+
+
+@pytest.mark.parametrize(("text", "read", "intent", "against"), [
+    ("close the front door", "HassTurnOff", "HassTurnOn", None),  # off would unlock it
+    ("shut the front door", "HassTurnOff", "HassTurnOn", None),
+    ("open the front door", "HassTurnOn", "HassTurnOff", None),  # on would lock it
+    ("unlock the front door", "HassTurnOff", "HassTurnOff", None),
+    ("lock the front door", "HassTurnOn", "HassTurnOn", None),
+    ("stop the front door", "HassTurnOff", "HassTurnOff", "unlock"),  # unlocking without a word for it: ask
+    ("shut off the front door", "HassTurnOff", "HassTurnOff", "unlock"),  # "shut off" is no closing
+])
+def test_lock_words(ctx: HomeContext, text: str, read: str, intent: str, against: str | None) -> None:
+    r = _with_entity(ctx, text, read, "lock.front_door")
+    domain_intent.LockWords()(r)
+    assert (r.intent, r.extra.get("verb_against")) == (intent, against)
+
+
+def test_lock_words_leave_covers_alone(ctx: HomeContext) -> None:
+    r = _with_entity(ctx, "close the skylight", "HassTurnOff", "cover.skylight")
+    domain_intent.LockWords()(r)
+    assert r.intent == "HassTurnOff" and "verb_against" not in r.extra
+
+
 def test_switch_not_climate(ctx: HomeContext) -> None:
     r = _with_entity(ctx, "turn the heating off it's wasting money", "VoicedClimateCooler", "switch.heating")
     domain_intent.SwitchNotClimate()(r)
@@ -524,6 +556,23 @@ def test_requirements(ctx: HomeContext) -> None:
     r = reading(ctx, "add to the shopping list", "HassListAddItem")
     requirements.Requirements()(r)
     assert r.intent is None and r.extra["missing"] == ["item"]
+
+
+@pytest.mark.parametrize(("intent", "targets", "cannot"), [
+    ("HassMediaPause", ["lock.front_door"], ["lock"]),
+    ("HassMediaPause", ["light.counter", "light.desk_lamp"], ["light"]),
+    ("HassLightSet", ["switch.sprinkler"], ["switch"]),
+    ("HassTurnOn", ["lock.front_door"], None),  # on is *lock*
+    ("HassTurnOff", ["light.counter", "lock.front_door"], None),
+    ("HassMediaPause", [], None),  # no target: nothing to say here
+])
+def test_a_command_on_things_that_cannot_do_it_is_marked(ctx: HomeContext, intent: str, targets: list[str],
+                                                         cannot: list[str] | None) -> None:
+    r = reading(ctx, "pause it", intent)
+    r.targets = targets
+    r.slots = {"brightness": 50} if intent == "HassLightSet" else {}
+    requirements.Requirements()(r)
+    assert r.extra.get("cannot_do") == cannot
 
 
 # ------------------------------------------------------------------ the parser counts firings

@@ -44,7 +44,7 @@ class Policy:
 class Verdict:
     decision: str  # act | confirm | reject
     reason: str  # sure | unsure | no_evidence | loose_name | verb_against | place_against | later |
-    #              negated | asked_about | past | null | reply
+    #              negated | asked_about | past | cannot_do | null | reply
 
 
 def decide(parse: Parse, evidence: list[str], policy: Policy) -> Verdict:
@@ -60,6 +60,8 @@ def decide(parse: Parse, evidence: list[str], policy: Policy) -> Verdict:
     not_now = parse.extra.get("not_for_now") if targeted else None
     if not_now and not_now != "later":
         return Verdict(REJECT, str(not_now))
+    if targeted and parse.extra.get("cannot_do"):  # all its targets lack the action (units/requirements.py)
+        return Verdict(REJECT, "cannot_do")
     # never act on a guessed name, nor on words that switch the other way than the intent read
     # ("activate the roomba" read as *send it home*): ask, however sure the model is of the intent
     doubt = "loose_name" if parse.extra.get("name_match") in _LOOSE_MATCHES else \

@@ -57,7 +57,7 @@ def units(model: checkpoint.NluModel, threshold: float) -> list[Unit]:
         names.UntaggedName(), names.NameCutShort(), names.ObjectPhraseName(), places.BareFloorWord(),
         entities.NameResolver(), entities.NameList(), entities.NameElsewhere(), entities.DeviceWordEntities(), entities.SatelliteArea(),
         entities.Targets(),
-        domain_intent.StopNonMedia(), domain_intent.SwitchNotClimate(), domain_intent.ToggleSaysWhich(),
+        domain_intent.StopNonMedia(), domain_intent.LockWords(), domain_intent.SwitchNotClimate(), domain_intent.ToggleSaysWhich(),
         domain_intent.ValueByDomain(),
         fill.ColourWords(), fill.PositionWords(), polarity.VerbAgainstIntent(), mood.NotForNow(),
         requirements.Requirements(),

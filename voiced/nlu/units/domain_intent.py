@@ -19,15 +19,53 @@ _VALUE_INTENT = {("HassLightSet", "cover"): "HassSetPosition", ("HassLightSet", 
 _TURN = {"on": "HassTurnOn", "off": "HassTurnOff"}
 
 
+# what pausing means switching off: not a lock (off is *unlock*), a cover (stopping is not closing)
+# or a vacuum (off is *go home*)
+_PAUSED_IS_OFF = frozenset({"light", "switch", "fan", "climate", "valve"})
+
+
 class StopNonMedia:
-    """Pause/resume said of things that are no media player: turn them off/on ("stop the sprinkler")."""
+    """Pause/resume said of things that only switch: turn them off/on ("stop the sprinkler")."""
 
     name = "stop_non_media"
 
     def __call__(self, r: Reading) -> None:
         if r.entities and r.intent in ("HassMediaPause", "HassMediaUnpause") and \
-                all(x.domain != "media_player" for x in r.entities):
+                all(x.domain in _PAUSED_IS_OFF for x in r.entities):
             r.intent = "HassTurnOff" if r.intent == "HassMediaPause" else "HassTurnOn"
+
+
+# a door's lock: opening it is unlocking (HassTurnOff), closing or shutting it is locking (HassTurnOn) —
+# the other way round from a cover, so the model, which cannot know the name is a lock, reads it
+# backwards ("close the front door" as *off*: unlock)
+_OPEN_LOCK = frozenset({"open", "unlock", "unlatch", "unbolt"})
+_CLOSE_LOCK = frozenset({"close", "shut", "lock", "bolt", "secure"})
+_NOT_CLOSING = frozenset({"off", "down"})  # "shut off", "shut down": switching words
+
+
+class LockWords:
+    """Opening a lock unlocks it, closing it locks it; and a lock is unlocked on an unlocking word
+    only: "stop the front door" read as *off* is asked about (``verb_against``), never done."""
+
+    name = "lock_words"
+    rules = ("open_close", "no_unlock_word")
+
+    def __call__(self, r: Reading) -> None:
+        if r.intent not in ("HassTurnOn", "HassTurnOff") or not r.entities or \
+                any(x.domain != "lock" for x in r.entities):
+            return
+        words = r.words
+        opens = any(w in _OPEN_LOCK for w in words)
+        closes = any(w in _CLOSE_LOCK and words[i + 1:i + 2] not in ([x] for x in _NOT_CLOSING)
+                     for i, w in enumerate(words))
+        if opens != closes:
+            turned = "HassTurnOff" if opens else "HassTurnOn"
+            if turned != r.intent:
+                r.intent = turned
+                r.fired.append("open_close")
+        elif r.intent == "HassTurnOff" and not opens:
+            r.extra["verb_against"] = "unlock"
+            r.fired.append("no_unlock_word")
 
 
 class SwitchNotClimate:
