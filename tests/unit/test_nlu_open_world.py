@@ -267,10 +267,21 @@ def test_a_lock_is_closed_by_locking_and_never_unlocked_without_a_word_for_it(pa
 
 
 @needs_model
+@pytest.mark.parametrize(("text", "intent", "target"), [("close the garage", "HassTurnOff", "cover.garage_door"),
+                                                        ("open up the living room", "HassTurnOn",
+                                                         "cover.living_room_blinds")])
+def test_closing_a_room_closes_its_covers_and_never_switches_its_lights(parser: Parser, text: str, intent: str,
+                                                                        target: str) -> None:
+    p = parser.parse(text)
+    assert (p.intent, p.targets) == (intent, (target,)), text
+
+
+@needs_model
 @pytest.mark.parametrize("text", ["pause the front door", "hold the door", "pause the blinds", "pause the lights",
-                                  "hold the window"])
+                                  "hold the window", "lock the garage door", "unlock the blinds"])
 def test_pausing_what_is_no_player_never_unlocks_closes_or_acts(parser: Parser, text: str) -> None:
-    # pausing a door once meant *turn off*, which unlocks a lock; a door sensor was paused too
+    # pausing a door once meant *turn off*, which unlocks a lock; a door sensor was paused too; locking
+    # a cover was *on*, which opens it
     p = parser.parse(text)
     assert p.to_json()["intent"] is None and p.extra["decision"] == REJECT, (text, p.extra)
 

@@ -406,6 +406,22 @@ def test_satellite_area_and_targets(ctx: HomeContext) -> None:
     assert r.targets == []
 
 
+@pytest.mark.parametrize(("text", "intent"), [("close the bedroom", "HassTurnOff"), ("open up the bedroom", "HassTurnOn")])
+def test_opening_or_closing_a_place_is_its_covers_never_its_lights(ctx: HomeContext, text: str, intent: str) -> None:
+    r = resolved(ctx, text, intent, tagged={"area": "bedroom"})
+    entities.SatelliteArea()(r)
+    entities.Targets()(r)
+    assert r.slots == {"area": "Bedroom", "domain": "cover"} and r.targets == ["cover.skylight"]
+    r = resolved(ctx, "shut off the bedroom", "HassTurnOff", tagged={"area": "bedroom"})  # switching words
+    entities.SatelliteArea()(r)
+    entities.Targets()(r)
+    assert "light.bedroom_lamp" in r.targets and "cover.skylight" not in r.targets
+    r = resolved(ctx, "open it", "HassTurnOn", area="bedroom")  # no place said: the verb is no target
+    entities.SatelliteArea()(r)
+    entities.Targets()(r)
+    assert "domain" not in r.slots
+
+
 # ------------------------------------------------------------------ intent rules, fills, requirements
 def _with_entity(ctx: HomeContext, text: str, intent: str, entity_id: str) -> Reading:
     r = reading(ctx, text, intent)
@@ -441,14 +457,25 @@ def test_pausing_a_lock_a_cover_or_a_vacuum_is_not_switching_it_off(ctx: HomeCon
 ])
 def test_lock_words(ctx: HomeContext, text: str, read: str, intent: str, against: str | None) -> None:
     r = _with_entity(ctx, text, read, "lock.front_door")
+    r.targets = ["lock.front_door"]
     domain_intent.LockWords()(r)
     assert (r.intent, r.extra.get("verb_against")) == (intent, against)
 
 
 def test_lock_words_leave_covers_alone(ctx: HomeContext) -> None:
     r = _with_entity(ctx, "close the skylight", "HassTurnOff", "cover.skylight")
+    r.targets = ["cover.skylight"]
     domain_intent.LockWords()(r)
-    assert r.intent == "HassTurnOff" and "verb_against" not in r.extra
+    assert r.intent == "HassTurnOff" and "verb_against" not in r.extra and "cannot_do" not in r.extra
+
+
+@pytest.mark.parametrize("text", ["lock the skylight", "unlock the skylight"])
+def test_locking_what_has_no_lock_is_marked_cannot_do(ctx: HomeContext, text: str) -> None:
+    # a cover's *on* is open: "lock the skylight" read as on would open it
+    r = _with_entity(ctx, text, "HassTurnOn" if text.startswith("lock") else "HassTurnOff", "cover.skylight")
+    r.targets = ["cover.skylight"]
+    domain_intent.LockWords()(r)
+    assert r.extra["cannot_do"] == ["cover"]
 
 
 def test_switch_not_climate(ctx: HomeContext) -> None:

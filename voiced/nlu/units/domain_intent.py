@@ -41,20 +41,32 @@ class StopNonMedia:
 _OPEN_LOCK = frozenset({"open", "unlock", "unlatch", "unbolt"})
 _CLOSE_LOCK = frozenset({"close", "shut", "lock", "bolt", "secure"})
 _NOT_CLOSING = frozenset({"off", "down"})  # "shut off", "shut down": switching words
+_LOCKING = frozenset({"lock", "unlock", "relock", "bolt", "unbolt"})  # verbs only a lock can do
 
 
 class LockWords:
-    """Opening a lock unlocks it, closing it locks it; and a lock is unlocked on an unlocking word
-    only: "stop the front door" read as *off* is asked about (``verb_against``), never done."""
+    """Opening a lock unlocks it, closing it locks it; a lock is unlocked on an unlocking word only
+    ("stop the front door" read as *off* is asked about: ``verb_against``); and locking what has no
+    lock is not done ("lock the garage door", a cover: *on* would open it — ``cannot_do``)."""
 
     name = "lock_words"
-    rules = ("open_close", "no_unlock_word")
+    rules = ("open_close", "no_unlock_word", "no_lock")
 
     def __call__(self, r: Reading) -> None:
-        if r.intent not in ("HassTurnOn", "HassTurnOff") or not r.entities or \
-                any(x.domain != "lock" for x in r.entities):
+        if r.intent not in ("HassTurnOn", "HassTurnOff"):
+            return
+        kinds = {e.domain for t in r.targets if (e := r.ctx.home.entity(t)) is not None}
+        if not kinds:
             return
         words = r.words
+        if "lock" not in kinds:
+            inside = r.inside
+            if any(t.text in _LOCKING and t.start not in inside for t in r.toks):
+                r.extra["cannot_do"] = sorted(kinds)
+                r.fired.append("no_lock")
+            return
+        if kinds != {"lock"}:
+            return
         opens = any(w in _OPEN_LOCK for w in words)
         closes = any(w in _CLOSE_LOCK and words[i + 1:i + 2] not in ([x] for x in _NOT_CLOSING)
                      for i, w in enumerate(words))

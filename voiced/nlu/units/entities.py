@@ -21,6 +21,16 @@ _DOMAIN_SLOT = names(domain_slot=True)
 _CLASS_SLOT = names(class_slot=True)
 _CONTEXT_AREA = names(context_area=True)  # take the satellite's own area when none is said
 _GROUP_ACTIONS = names(group=True)
+_NOT_CLOSING = frozenset({"off", "down"})  # "shut off", "shut down": switching words
+
+
+def _opens_or_closes(r: Reading) -> bool:
+    """An open/close verb outside the names: "open the bedroom" (a place said) is its curtains, not
+    its lamp; the verb alone is no evidence of a target ("open gallery ..." is no command)."""
+    inside, words = r.inside, r.words
+    return any(t.text in ("open", "close", "shut") and t.start not in inside and
+               not (t.text == "shut" and words[k + 1:k + 2] and words[k + 1] in _NOT_CLOSING)
+               for k, t in enumerate(r.toks))
 _JOINER = re.compile(r"(,|and|&|, and|as well as)( also)?( the| my| our)?")  # between names said for one command
 _SPLIT = re.compile(r"\s*(?:,|\band\b|&)\s*(?:the |my |our )?")
 _MAX_OTHERS = 3  # devices of the kind in the place said that a "which one" question may list
@@ -220,6 +230,7 @@ class Targets:
     (never the whole house for a group action unless "all" was said)."""
 
     name = "targets"
+    rules = ("open_close_covers",)
 
     def __call__(self, r: Reading) -> None:
         intent = r.intent
@@ -232,6 +243,10 @@ class Targets:
             return
         if r.entities or "name" in r.slots:
             return
+        if r.domain is None and intent in ("HassTurnOn", "HassTurnOff") and _opens_or_closes(r) and \
+                any(sp.slot in ("area", "floor") for sp in r.spans):
+            r.domain = "cover"  # "close the garage": its door, never its light
+            r.fired.append("open_close_covers")
         doms: tuple[str, ...] | None = (r.domain,) if r.domain else (r.allowed or _AREA_DEFAULT.get(intent))
         if intent == "HassGetState" and r.domain is None and r.state is None:
             doms = None
