@@ -278,10 +278,11 @@ def test_closing_a_room_closes_its_covers_and_never_switches_its_lights(parser: 
 
 @needs_model
 @pytest.mark.parametrize("text", ["pause the front door", "hold the door", "pause the blinds", "pause the lights",
-                                  "hold the window", "lock the garage door", "unlock the blinds"])
+                                  "hold the window", "lock the garage door", "unlock the blinds", "stop the garage door",
+                                  "stop the blinds"])
 def test_pausing_what_is_no_player_never_unlocks_closes_or_acts(parser: Parser, text: str) -> None:
     # pausing a door once meant *turn off*, which unlocks a lock; a door sensor was paused too; locking
-    # a cover was *on*, which opens it
+    # a cover was *on*, which opens it; stopping one was *off*, which goes on closing it
     p = parser.parse(text)
     assert p.to_json()["intent"] is None and p.extra["decision"] == REJECT, (text, p.extra)
 

@@ -478,6 +478,20 @@ def test_locking_what_has_no_lock_is_marked_cannot_do(ctx: HomeContext, text: st
     assert r.extra["cannot_do"] == ["cover"]
 
 
+@pytest.mark.parametrize(("text", "intent", "cannot"), [
+    ("stop the skylight", "HassTurnOff", ["cover"]), ("hold the skylight", "HassTurnOff", ["cover"]),
+    ("stop and close the skylight", "HassTurnOff", None),  # closing said: a close
+    ("close the skylight", "HassTurnOff", None),
+])
+def test_stopping_a_cover_is_no_closing(ctx: HomeContext, text: str, intent: str, cannot: list[str] | None) -> None:
+    r = _with_entity(ctx, text, intent, "cover.skylight")
+    domain_intent.StopIsNoClose()(r)
+    assert r.extra.get("cannot_do") == cannot
+    r = _with_entity(ctx, "stop the sprinkler", "HassTurnOff", "switch.sprinkler")  # a switch stops by going off
+    domain_intent.StopIsNoClose()(r)
+    assert "cannot_do" not in r.extra
+
+
 def test_switch_not_climate(ctx: HomeContext) -> None:
     r = _with_entity(ctx, "turn the heating off it's wasting money", "VoicedClimateCooler", "switch.heating")
     domain_intent.SwitchNotClimate()(r)

@@ -35,6 +35,27 @@ class StopNonMedia:
             r.intent = "HassTurnOff" if r.intent == "HassMediaPause" else "HassTurnOn"
 
 
+_HALT = frozenset({"stop", "halt", "freeze", "pause", "hold"})
+_CLOSING = frozenset({"close", "shut", "lower", "down", "off"})
+
+
+class StopIsNoClose:
+    """"Stop the garage door" is halting it where it is, which voiced cannot do — never closing it
+    (the model reads *off*, a cover's close: the door would go on closing on whatever made someone
+    say stop).  ``cannot_do``, so decide.py refuses it."""
+
+    name = "stop_is_no_close"
+
+    def __call__(self, r: Reading) -> None:
+        if r.intent not in ("HassTurnOff", "HassTurnOn") or not r.entities or \
+                any(x.domain != "cover" for x in r.entities):
+            return
+        inside = r.inside
+        said = [t.text for t in r.toks if t.start not in inside]
+        if any(w in _HALT for w in said) and not any(w in _CLOSING for w in said):
+            r.extra["cannot_do"] = ["cover"]
+
+
 # a door's lock: opening it is unlocking (HassTurnOff), closing or shutting it is locking (HassTurnOn) —
 # the other way round from a cover, so the model, which cannot know the name is a lock, reads it
 # backwards ("close the front door" as *off*: unlock)
