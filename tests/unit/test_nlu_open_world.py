@@ -277,6 +277,15 @@ def test_closing_a_room_closes_its_covers_and_never_switches_its_lights(parser: 
 
 
 @needs_model
+@pytest.mark.parametrize("text", ["paint the front door", "move the desk lamp", "hold the electric blanket",
+                                  "dust the ceiling fan", "sell the tv", "empty the robot vacuum"])
+def test_a_name_after_a_verb_never_taught_is_asked_about_never_done(parser: Parser, text: str) -> None:
+    # the model read each as a command on the name (lock the door, turn on the lamp, resume the tv)
+    p = parser.parse(text)
+    assert p.extra["decision"] != ACT and p.to_json()["intent"] is None, (text, p.extra)
+
+
+@needs_model
 @pytest.mark.parametrize("text", ["pause the front door", "hold the door", "pause the blinds", "pause the lights",
                                   "hold the window", "lock the garage door", "unlock the blinds", "stop the garage door",
                                   "stop the blinds"])

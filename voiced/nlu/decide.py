@@ -8,12 +8,15 @@ A wrong action is worse than a question, and a question is worse than a right ac
 - **confirm** when a device command is plausible (confidence in [``ask``, ``act``)),
   when its name was only matched fuzzily or by sound ("the mac door" → Back Door), when the
   words switch the other way than the intent read ("activate the roomba" → send it home;
-  units/polarity.py), when the device named is not in the place said (units/entities.py), or
+  units/polarity.py), when none of its words is one the intent was taught with ("paint the front
+  door": units/taught.py), when the device named is not in the place said (units/entities.py), or
   when the command is for later ("when I get home": units/mood.py): the dialogue asks "Do you
   want me to …?" and acts on yes;
 - **refuse** otherwise, and always for a command that is negated, asked about or told as past
   ("please don't turn off the tv", "what happens if I turn off the water main", "I already locked
-  the front door": units/mood.py): "intent": null, with the reading kept in ``extra["rejected"]``.
+  the front door": units/mood.py), and for one that nothing it reaches can do ("stop the garage
+  door", "pause the front door": units/domain_intent.py, units/requirements.py): "intent": null,
+  with the reading kept in ``extra["rejected"]``.
 """
 
 from __future__ import annotations
@@ -43,7 +46,7 @@ class Policy:
 @dataclass(frozen=True)
 class Verdict:
     decision: str  # act | confirm | reject
-    reason: str  # sure | unsure | no_evidence | loose_name | verb_against | place_against | later |
+    reason: str  # sure | unsure | no_evidence | loose_name | verb_against | place_against | untaught | later |
     #              negated | asked_about | past | cannot_do | null | reply
 
 
@@ -67,6 +70,7 @@ def decide(parse: Parse, evidence: list[str], policy: Policy) -> Verdict:
     doubt = "loose_name" if parse.extra.get("name_match") in _LOOSE_MATCHES else \
         "verb_against" if parse.extra.get("verb_against") else \
         "place_against" if parse.extra.get("place_against") and targeted else \
+        "untaught" if parse.extra.get("untaught") and targeted else \
         "later" if not_now == "later" else None
     if doubt:
         return Verdict(CONFIRM, doubt) if targeted and parse.confidence >= policy.ask else Verdict(REJECT, doubt)

@@ -10,6 +10,7 @@ politeness, digits or number words, with or without punctuation and capitals.
 from __future__ import annotations
 
 import random
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -123,6 +124,34 @@ def load_templates(path: Path = TEMPLATES_DIR / "intents.yaml", extra: bool = Tr
         for k, vs in (more.get("fills") or {}).items():
             fills.setdefault(k, []).extend(str(v) for v in vs)
     return Templates(macros, intents, list(data["fillers"]["prefix"]), list(data["fillers"]["suffix"]), fills)
+
+
+def template_words(tpl: Templates) -> dict[str | None, frozenset[str]]:
+    """Every word each intent's templates can say (all alternatives and macros; slots and fills left
+    out): the words the model was taught for that intent."""
+    def walk(node: tuple[Any, ...], out: set[str], seen: frozenset[str]) -> None:
+        for part in node:
+            if isinstance(part, str):
+                out.update(re.findall(r"[a-z0-9']+", part.lower()))
+            elif isinstance(part, _Alt):
+                for option in part.options:
+                    walk(option, out, seen)
+            elif isinstance(part, _Macro) and part.name not in seen:
+                for option in tpl.macros[part.name]:
+                    walk(option, out, seen | {part.name})
+
+    vocab: dict[str | None, frozenset[str]] = {}
+    for intent, templates in tpl.intents.items():
+        words: set[str] = set()
+        for t in templates:
+            walk(t, words, frozenset())
+        vocab[intent] = frozenset(words)
+    return vocab
+
+
+def macro_words(tpl: Templates, name: str) -> frozenset[str]:
+    """The words of one macro's alternatives ("pls": the courtesy around a command)."""
+    return template_words(Templates({**tpl.macros}, {None: tpl.macros.get(name, [])}, [], []))[None]
 
 
 # ---------------------------------------------------------------- fake names

@@ -37,6 +37,7 @@ from voiced.nlu.units import (
     spans,
     states,
     tagger,
+    taught,
     values,
 )
 from voiced.nlu.units.fixed import fixed_reply
@@ -60,7 +61,7 @@ def units(model: checkpoint.NluModel, threshold: float) -> list[Unit]:
         domain_intent.StopNonMedia(), domain_intent.StopIsNoClose(), domain_intent.LockWords(),
         domain_intent.SwitchNotClimate(), domain_intent.ToggleSaysWhich(),
         domain_intent.ValueByDomain(),
-        fill.ColourWords(), fill.PositionWords(), polarity.VerbAgainstIntent(), mood.NotForNow(),
+        fill.ColourWords(), fill.PositionWords(), polarity.VerbAgainstIntent(), taught.UntaughtVerb(), mood.NotForNow(),
         requirements.Requirements(),
     ]
 

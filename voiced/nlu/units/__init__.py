@@ -7,10 +7,12 @@ As in snips-nlu, a parser is a list of small units, each in its own file with it
 3. ``answer``: a bare value, a hesitation or an unsure reading is no command (``intent: null``);
 4. ``spans``: span normalisation (messages to the end, timer-only parts, device words);
 5. ``places`` / ``values``: tagged rooms, floors and values into slots;
-6. consistency rules (``names``, ``states``, ``direction``, ``domain_intent``, ``timers``, ``fill``):
-   each repairs one kind of tagger slip against the home or the words said;
+6. consistency rules (``names``, ``states``, ``domain_intent``, ``fill``): each repairs one kind of
+   tagger slip against the home or the words said;
 7. ``entities``: names, device words and places resolved against the home → targets;
-8. ``requirements``: a value the intent cannot do without.
+8. guards (``polarity``, ``taught``, ``mood``): words against the intent, a verb never taught for
+   it, a command not asked for now — asked about or refused, never repaired;
+9. ``requirements``: a value the intent cannot do without, targets that cannot do it.
 
 Each unit is a callable with a ``name``; the parser counts how often each one changed the reading
 (``Parser.fired``, reported by ``voiced eval``), so a rule that never fires can be seen and deleted.
