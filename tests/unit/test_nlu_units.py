@@ -390,6 +390,21 @@ def test_device_word_entities(ctx: HomeContext) -> None:
     assert r.device_word == "lamps" and r.entities == []  # a plural only names a single match
 
 
+@pytest.mark.parametrize(("text", "intent", "tagged", "unresolved"), [
+    ("turn on the front door light", "HassTurnOn", "front door", "front door light"),  # a lock: on would lock it
+    ("open the skylight blinds", "HassTurnOn", "skylight", None),  # a cover with a cover word: the skylight
+    ("turn on the counter light", "HassTurnOn", "counter", None),  # a light's own word
+    ("turn on the sprinkler plug", "HassTurnOn", "sprinkler", None),  # a power word fits what switches
+    ("is the front door lock locked", "HassGetState", "front door", None),  # a question reads the lock
+])
+def test_a_device_word_after_a_name_of_another_kind_is_another_thing(ctx: HomeContext, text: str, intent: str,
+                                                                     tagged: str, unresolved: str | None) -> None:
+    r = resolved(ctx, text, intent, tagged={"name": tagged})
+    entities.NameResolver()(r)
+    assert [u.text for u in r.unresolved] == ([unresolved] if unresolved else [])
+    assert (r.targets == []) == (unresolved is not None)
+
+
 def test_satellite_area_and_targets(ctx: HomeContext) -> None:
     r = resolved(ctx, "turn on the lights in here", area="kitchen")
     entities.SatelliteArea()(r)

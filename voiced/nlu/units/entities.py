@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from voiced.events import Span
 from voiced.home.model import Entity
-from voiced.home.resolve import norm, stem
+from voiced.home.resolve import DOMAIN_WORDS, norm, stem
 from voiced.intents import INTENTS, names
 from voiced.nlu.units.reading import INTENT_DOMAINS, Reading
 
@@ -49,11 +50,33 @@ def _candidates(r: Reading, entities: list[Entity]) -> list[dict[str, Any]]:
             for x in entities]
 
 
+# what a device word after a name may add to it: the entity's own kind ("the coffee maker switch"),
+# or a power word for anything that switches ("the desk lamp plug")
+_POWER_WORD_FITS = frozenset({"light", "switch", "fan", "media_player", "climate"})
+_CHANGES = frozenset(n for n, s in INTENTS.items() if not s.read_only)
+
+
+def _other_device_after(r: Reading, sp: Span, found: Sequence[Entity]) -> Span | None:
+    """ "The front door light" when the home has a Front Door (a lock) and no such light: the device
+    word after the name says it is another thing than the entity (a light at the front door), so
+    the name said is that whole phrase, unresolved — never the lock ("turn on" would lock it)."""
+    if r.intent not in _CHANGES:
+        return None  # "the bedroom heater temperature": a question's word of what to read
+    after = next((t for t in r.toks if t.start >= sp.end), None)
+    if after is None or after.text not in DOMAIN_WORDS or r.text[sp.end:after.start].strip():
+        return None
+    kind = DOMAIN_WORDS[after.text][0]
+    if any(e.domain == kind or (kind == "switch" and e.domain in _POWER_WORD_FITS) for e in found):
+        return None
+    return Span("name", sp.start, after.end, r.text[sp.start:after.end])
+
+
 class NameResolver:
     """The name span → entities (narrowed by domain, class, room, state), or a place or a device
     word said as a name ("the door"), or an unresolved name."""
 
     name = "name_resolver"
+    rules = ("other_device_after",)
 
     def __call__(self, r: Reading) -> None:
         sp = r.name_span
@@ -63,7 +86,13 @@ class NameResolver:
         doms = r.allowed or ((r.domain,) if r.domain else None)
         context_area = r.area or (r.sat_area if not r.floor else None)
         m = res.name(sp.text, area=context_area, domains=doms)
-        if m.entities:
+        other = _other_device_after(r, sp, m.entities) if m.entities else None
+        if other is not None:
+            r.unresolved.append(other)
+            r.slots["name"] = norm(other.text)
+            r.domain, r.device_class, r.device_word = None, None, ""  # its word is the name's
+            r.fired.append("other_device_after")
+        elif m.entities:
             r.extra["name_match"] = m.how
             found = res.narrow(m.entities, doms, r.device_class, r.area or r.sat_area, r.floor)
             if r.intent == "HassGetState" and r.state and len(found) > 1:
