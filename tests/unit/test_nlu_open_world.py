@@ -278,7 +278,9 @@ def test_closing_a_room_closes_its_covers_and_never_switches_its_lights(parser: 
 
 @needs_model
 @pytest.mark.parametrize("text", ["turn on the front door light", "turn on the garage door light",
-                                  "open the front door blinds", "turn on the tv light"])
+                                  "open the front door blinds", "turn on the tv light",
+                                  "turn on the light by the front door", "turn on the light near the garage door",
+                                  "open the window next to the desk lamp"])
 def test_a_name_with_another_kinds_device_word_is_never_that_entity(parser: Parser, text: str) -> None:
     # the lock was locked, the garage door opened, the front door unlocked, the tv switched on
     p = parser.parse(text)

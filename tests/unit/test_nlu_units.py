@@ -396,6 +396,8 @@ def test_device_word_entities(ctx: HomeContext) -> None:
     ("turn on the counter light", "HassTurnOn", "counter", None),  # a light's own word
     ("turn on the sprinkler plug", "HassTurnOn", "sprinkler", None),  # a power word fits what switches
     ("is the front door lock locked", "HassGetState", "front door", None),  # a question reads the lock
+    ("turn on the light by the front door", "HassTurnOn", "front door", "light by the front door"),
+    ("turn on the lamp next to the counter", "HassTurnOn", "counter", None),  # a light by a light: that light
 ])
 def test_a_device_word_after_a_name_of_another_kind_is_another_thing(ctx: HomeContext, text: str, intent: str,
                                                                      tagged: str, unresolved: str | None) -> None:

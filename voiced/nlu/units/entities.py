@@ -56,19 +56,39 @@ _POWER_WORD_FITS = frozenset({"light", "switch", "fan", "media_player", "climate
 _CHANGES = frozenset(n for n, s in INTENTS.items() if not s.read_only)
 
 
+_NEAR = frozenset({"by", "near", "beside", "above", "below", "over", "under", "behind", "opposite", "next",
+                   "nearest", "closest", "front"})  # "next to", "in front of", "close to": their last word before
+_ARTICLES = frozenset({"the", "a", "an", "my", "our", "to", "of"})
+
+
 def _other_device_after(r: Reading, sp: Span, found: Sequence[Entity]) -> Span | None:
     """ "The front door light" when the home has a Front Door (a lock) and no such light: the device
     word after the name says it is another thing than the entity (a light at the front door), so
-    the name said is that whole phrase, unresolved — never the lock ("turn on" would lock it)."""
+    the name said is that whole phrase, unresolved — never the lock ("turn on" would lock it).  So
+    too a device word before a place word and the name ("the light by the front door")."""
     if r.intent not in _CHANGES:
         return None  # "the bedroom heater temperature": a question's word of what to read
-    after = next((t for t in r.toks if t.start >= sp.end), None)
-    if after is None or after.text not in DOMAIN_WORDS or r.text[sp.end:after.start].strip():
+    toks = r.toks
+    k = next((i for i, t in enumerate(toks) if t.start >= sp.end), len(toks))
+    start = next((i for i, t in enumerate(toks) if t.start >= sp.start), 0)
+    word, first, last = None, sp.start, sp.end
+    if k < len(toks) and toks[k].text in DOMAIN_WORDS and not r.text[sp.end:toks[k].start].strip():
+        word, last = toks[k].text, toks[k].end
+    else:
+        j = start - 1
+        while j >= 0 and toks[j].text in _ARTICLES:
+            j -= 1
+        if j >= 1 and toks[j].text in _NEAR:
+            while j >= 1 and toks[j - 1].text in _NEAR | {"in", "close"}:
+                j -= 1
+            if j >= 1 and toks[j - 1].text in DOMAIN_WORDS:
+                word, first = toks[j - 1].text, toks[j - 1].start
+    if word is None:
         return None
-    kind = DOMAIN_WORDS[after.text][0]
+    kind = DOMAIN_WORDS[word][0]
     if any(e.domain == kind or (kind == "switch" and e.domain in _POWER_WORD_FITS) for e in found):
         return None
-    return Span("name", sp.start, after.end, r.text[sp.start:after.end])
+    return Span("name", first, last, r.text[first:last])
 
 
 class NameResolver:
