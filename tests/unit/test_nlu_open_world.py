@@ -267,6 +267,17 @@ def test_a_lock_is_closed_by_locking_and_never_unlocked_without_a_word_for_it(pa
 
 
 @needs_model
+@pytest.mark.parametrize(("text", "targets"), [
+    ("set the garage to 0", ("cover.garage_door",)),  # the water main is in the garage too: never by its room
+    ("turn off the water in the garage", ("valve.water_main",)),  # the garage light went off
+    ("turn off the water", ("valve.water_main",)),
+])
+def test_a_valve_is_reached_by_its_name_or_its_word_never_by_its_room(parser: Parser, text: str,
+                                                                       targets: tuple[str, ...]) -> None:
+    assert parser.parse(text).targets == targets, text
+
+
+@needs_model
 @pytest.mark.parametrize(("text", "intent", "target"), [("close the garage", "HassTurnOff", "cover.garage_door"),
                                                         ("open up the living room", "HassTurnOn",
                                                          "cover.living_room_blinds")])

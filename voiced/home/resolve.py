@@ -40,7 +40,7 @@ DOMAIN_WORDS: dict[str, tuple[str, str | None]] = {
     "tv": ("media_player", None), "television": ("media_player", None), "speaker": ("media_player", None),
     "speakers": ("media_player", None), "radio": ("media_player", None), "music": ("media_player", None),
     "vacuum": ("vacuum", None), "hoover": ("vacuum", None), "robot": ("vacuum", None),
-    "valve": ("valve", None), "valves": ("valve", None),
+    "valve": ("valve", None), "valves": ("valve", None), "water": ("valve", None),
     "sensor": ("sensor", None), "sensors": ("sensor", None),
     "motion": ("binary_sensor", "motion"), "smoke": ("binary_sensor", "smoke"),
     "temperature": ("sensor", "temperature"), "humidity": ("sensor", "humidity"),
@@ -48,7 +48,7 @@ DOMAIN_WORDS: dict[str, tuple[str, str | None]] = {
 
 # words that are verbs at the start or after no determiner ("switch on …", "light up …") and a
 # device after one ("the switch")
-_VERBISH = {"switch", "plug", "light"}
+_VERBISH = {"switch", "plug", "light", "water"}
 DETERMINERS = {"the", "a", "all", "any", "every", "this", "that", "my", "our", "those", "these", "of"}
 # nouns that make the next word a device's ("the room light", "a wall switch", "the smart plug")
 _NOUN_BEFORE = {"room", "wall", "smart"}

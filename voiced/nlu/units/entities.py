@@ -297,6 +297,8 @@ class Targets:
             r.domain = "cover"  # "close the garage": its door, never its light
             r.fired.append("open_close_covers")
         doms: tuple[str, ...] | None = (r.domain,) if r.domain else (r.allowed or _AREA_DEFAULT.get(intent))
+        if r.domain is None and doms and "valve" in doms:
+            doms = tuple(d for d in doms if d != "valve")  # "set the garage to 0": its door, never the water main
         if intent == "HassGetState" and r.domain is None and r.state is None:
             doms = None
         if r.area is None and r.floor is None and intent in _GROUP_ACTIONS and (r.here or not r.all):
