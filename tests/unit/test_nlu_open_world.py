@@ -267,6 +267,14 @@ def test_a_lock_is_closed_by_locking_and_never_unlocked_without_a_word_for_it(pa
 
 
 @needs_model
+def test_two_rooms_for_one_command_are_both_done(parser: Parser) -> None:
+    # the garage was silently dropped: only the kitchen's lights went off
+    p = parser.parse("turn off the lights in the garage and the kitchen")
+    assert set(p.targets) == {"light.garage_light", "light.kitchen_spots", "light.kitchen_counter"}
+    assert p.extra["decision"] == ACT
+
+
+@needs_model
 @pytest.mark.parametrize(("text", "targets"), [
     ("set the garage to 0", ("cover.garage_door",)),  # the water main is in the garage too: never by its room
     ("turn off the water in the garage", ("valve.water_main",)),  # the garage light went off

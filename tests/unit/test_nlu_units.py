@@ -408,6 +408,30 @@ def test_a_device_word_after_a_name_of_another_kind_is_another_thing(ctx: HomeCo
     assert (r.targets == []) == (unresolved is not None)
 
 
+@pytest.mark.parametrize(("text", "tagged", "targets"), [
+    ("turn off the lights in the kitchen and the bedroom", ["kitchen", "bedroom"],
+     {"light.kitchen_spots", "light.counter", "light.bedroom_lamp", "light.desk_lamp"}),
+    ("turn off the kitchen and bedroom lights", ["kitchen and bedroom"],
+     {"light.kitchen_spots", "light.counter", "light.bedroom_lamp", "light.desk_lamp"}),
+    ("turn off the lights in the kitchen but not the bedroom", ["kitchen", "bedroom"], None),  # no joiner
+])
+def test_several_rooms_for_one_command_are_all_reached(ctx: HomeContext, text: str, tagged: list[str],
+                                                       targets: set[str] | None) -> None:
+    r = reading(ctx, text, "HassTurnOff")
+    for said in tagged:
+        k = text.index(said)
+        r.spans.append(Span("area", k, k + len(said), said))
+    for unit in (spans.SpanNormaliser(), device_words.DeviceWords(), places.TaggedSpans(), values.SlotValues(),
+                 entities.SatelliteArea(), entities.Targets()):
+        unit(r)
+    before = list(r.targets)
+    entities.AreaList()(r)
+    if targets is None:
+        assert r.targets == before
+    else:
+        assert set(r.targets) == targets and r.slots["area"] == "Kitchen and Bedroom" and not r.unresolved
+
+
 def test_satellite_area_and_targets(ctx: HomeContext) -> None:
     r = resolved(ctx, "turn on the lights in here", area="kitchen")
     entities.SatelliteArea()(r)

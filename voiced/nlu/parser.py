@@ -57,7 +57,7 @@ def units(model: checkpoint.NluModel, threshold: float) -> list[Unit]:
         states.StateWords(), states.DoorsAreLocks(), states.MotionState(),
         names.UntaggedName(), names.NameCutShort(), names.ObjectPhraseName(), places.BareFloorWord(),
         entities.NameResolver(), entities.NameList(), entities.NameElsewhere(), entities.DeviceWordEntities(), entities.SatelliteArea(),
-        entities.Targets(),
+        entities.Targets(), entities.AreaList(),
         domain_intent.StopNonMedia(), domain_intent.StopIsNoClose(), domain_intent.LockWords(),
         domain_intent.SwitchNotClimate(), domain_intent.ToggleSaysWhich(),
         domain_intent.ValueByDomain(),

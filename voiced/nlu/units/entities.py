@@ -33,6 +33,7 @@ def _opens_or_closes(r: Reading) -> bool:
                not (t.text == "shut" and words[k + 1:k + 2] and words[k + 1] in _NOT_CLOSING)
                for k, t in enumerate(r.toks))
 _JOINER = re.compile(r"(,|and|&|, and|as well as)( also)?( the| my| our)?")  # between names said for one command
+_AREA_JOINER = frozenset({"and", ",", "&", "the", "in", "on", "my", "our", "also"})
 _SPLIT = re.compile(r"\s*(?:,|\band\b|&)\s*(?:the |my |our )?")
 _MAX_OTHERS = 3  # devices of the kind in the place said that a "which one" question may list
 _ACTIONABLE = ("light", "switch", "fan", "cover", "lock", "valve", "media_player", "climate", "vacuum", "scene",
@@ -137,6 +138,34 @@ class NameResolver:
         else:
             r.unresolved.append(Span("name", sp.start, sp.end, sp.text))
             r.slots["name"] = norm(sp.text)
+
+
+class AreaList:
+    """Several rooms said for one command ("the lights in the garage and the kitchen", "the kitchen
+    and bedroom lights"): the devices of all of them — the first room was silently dropped.  Only
+    rooms joined by "and" or a comma, each one of the home's, with a device word said."""
+
+    name = "area_list"
+
+    def __call__(self, r: Reading) -> None:
+        if r.intent not in _GROUP_ACTIONS or r.entities or "name" in r.slots or r.domain is None:
+            return
+        said = sorted((sp for sp in r.spans if sp.slot == "area"), key=lambda x: x.start)
+        parts = [x for sp in said for x in _SPLIT.split(sp.text) if x.strip()]
+        for a, b in itertools.pairwise(said):
+            gap = r.text[a.end:b.start].lower().replace(",", " , ").split()
+            if not gap or not set(gap) <= _AREA_JOINER or not {"and", ","} & set(gap):
+                return
+        areas = [r.resolver.area(x) for x in parts]
+        if len(parts) < 2 or any(a is None for a in areas) or len({a.id for a in areas if a}) < 2:
+            return
+        found = [e for a in areas for e in r.resolver.entities_in(a, None, (r.domain,), r.device_class)]
+        if not found:
+            return
+        r.targets = list(dict.fromkeys(e.id for e in found))
+        names_ = list(dict.fromkeys(a.name for a in areas if a))
+        r.slots["area"] = ", ".join(names_[:-1]) + " and " + names_[-1]
+        r.unresolved = [u for u in r.unresolved if u.slot != "area"]
 
 
 class NameList:
