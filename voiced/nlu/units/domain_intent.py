@@ -7,7 +7,7 @@ on ("set the skylight to twenty percent": a cover, though its name says light).
 
 from __future__ import annotations
 
-from voiced.nlu.units.polarity import switched_to
+from voiced.nlu.units.polarity import NOT_CLOSING, switched_to
 from voiced.nlu.units.reading import Reading
 from voiced.nlu.units.values import fix_numbers
 
@@ -61,7 +61,6 @@ class StopIsNoClose:
 # backwards ("close the front door" as *off*: unlock)
 _OPEN_LOCK = frozenset({"open", "unlock", "unlatch", "unbolt"})
 _CLOSE_LOCK = frozenset({"close", "shut", "lock", "bolt", "secure"})
-_NOT_CLOSING = frozenset({"off", "down"})  # "shut off", "shut down": switching words
 _LOCKING = frozenset({"lock", "unlock", "relock", "bolt", "unbolt"})  # verbs only a lock can do
 
 
@@ -89,7 +88,7 @@ class LockWords:
         if kinds != {"lock"}:
             return
         opens = any(w in _OPEN_LOCK for w in words)
-        closes = any(w in _CLOSE_LOCK and words[i + 1:i + 2] not in ([x] for x in _NOT_CLOSING)
+        closes = any(w in _CLOSE_LOCK and words[i + 1:i + 2] not in ([x] for x in NOT_CLOSING)
                      for i, w in enumerate(words))
         if opens != closes:
             turned = "HassTurnOff" if opens else "HassTurnOn"

@@ -15,6 +15,7 @@ from voiced.events import Span
 from voiced.home.model import Entity
 from voiced.home.resolve import DOMAIN_WORDS, norm, stem
 from voiced.intents import INTENTS, names
+from voiced.nlu.units.polarity import NOT_CLOSING
 from voiced.nlu.units.reading import INTENT_DOMAINS, Reading
 
 _AREA_DEFAULT: dict[str, tuple[str, ...]] = {n: s.area_default for n, s in INTENTS.items() if s.area_default}
@@ -22,16 +23,6 @@ _DOMAIN_SLOT = names(domain_slot=True)
 _CLASS_SLOT = names(class_slot=True)
 _CONTEXT_AREA = names(context_area=True)  # take the satellite's own area when none is said
 _GROUP_ACTIONS = names(group=True)
-_NOT_CLOSING = frozenset({"off", "down"})  # "shut off", "shut down": switching words
-
-
-def _opens_or_closes(r: Reading) -> bool:
-    """An open/close verb outside the names: "open the bedroom" (a place said) is its curtains, not
-    its lamp; the verb alone is no evidence of a target ("open gallery ..." is no command)."""
-    inside, words = r.inside, r.words
-    return any(t.text in ("open", "close", "shut") and t.start not in inside and
-               not (t.text == "shut" and words[k + 1:k + 2] and words[k + 1] in _NOT_CLOSING)
-               for k, t in enumerate(r.toks))
 _JOINER = re.compile(r"(,|and|&|, and|as well as)( also)?( the| my| our)?")  # between names said for one command
 _AREA_JOINER = frozenset({"and", ",", "&", "the", "in", "on", "my", "our", "also"})
 _SPLIT = re.compile(r"\s*(?:,|\band\b|&)\s*(?:the |my |our )?")
@@ -51,15 +42,24 @@ def _candidates(r: Reading, entities: list[Entity]) -> list[dict[str, Any]]:
             for x in entities]
 
 
+def _opens_or_closes(r: Reading) -> bool:
+    """An open/close verb outside the names: "open the bedroom" (a place said) is its curtains, not
+    its lamp; the verb alone is no evidence of a target ("open gallery ..." is no command)."""
+    inside, words = r.inside, r.words
+    return any(t.text in ("open", "close", "shut") and t.start not in inside and
+               not (t.text == "shut" and words[k + 1:k + 2] and words[k + 1] in NOT_CLOSING)
+               for k, t in enumerate(r.toks))
+
+
 # what a device word after a name may add to it: the entity's own kind ("the coffee maker switch"),
 # or a power word for anything that switches ("the desk lamp plug")
 _POWER_WORD_FITS = frozenset({"light", "switch", "fan", "media_player", "climate"})
 _CHANGES = frozenset(n for n, s in INTENTS.items() if not s.read_only)
-
-
+# place words between a device word and a name ("the light by the front door"; "next to", "in front
+# of", "close to" end in one), and the small words after them
 _NEAR = frozenset({"by", "near", "beside", "above", "below", "over", "under", "behind", "opposite", "next",
-                   "nearest", "closest", "front"})  # "next to", "in front of", "close to": their last word before
-_ARTICLES = frozenset({"the", "a", "an", "my", "our", "to", "of"})
+                   "nearest", "closest", "front"})
+_BEFORE_NAME = frozenset({"the", "a", "an", "my", "our", "to", "of"})
 
 
 def _other_device_after(r: Reading, sp: Span, found: Sequence[Entity]) -> Span | None:
@@ -77,7 +77,7 @@ def _other_device_after(r: Reading, sp: Span, found: Sequence[Entity]) -> Span |
         word, last = toks[k].text, toks[k].end
     else:
         j = start - 1
-        while j >= 0 and toks[j].text in _ARTICLES:
+        while j >= 0 and toks[j].text in _BEFORE_NAME:
             j -= 1
         if j >= 1 and toks[j].text in _NEAR:
             while j >= 1 and toks[j - 1].text in _NEAR | {"in", "close"}:

@@ -17,6 +17,7 @@ _ON = (("activate",), ("enable",), ("start",), ("launch",), ("turn", "on"), ("sw
        ("power", "up"), ("fire", "up"), ("toggle", "on"))
 _OFF = (("deactivate",), ("disable",), ("turn", "off"), ("switch", "off"), ("power", "off"), ("power", "down"),
         ("shut", "off"), ("shut", "down"), ("dock",), ("recall",), ("toggle", "off"))
+NOT_CLOSING = frozenset({"off", "down"})  # after "shut": switching words ("shut off", "shut down"), no closing
 _ON_INTENTS = frozenset({"HassTurnOn", "HassVacuumStart"})
 _OFF_INTENTS = frozenset({"HassTurnOff", "HassVacuumReturnToBase"})
 _OBJECT_START = frozenset({"the", "a", "an", "my", "our", "your", "this", "that", "these", "those", "all", "every"})
