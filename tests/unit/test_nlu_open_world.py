@@ -318,7 +318,7 @@ def test_a_name_after_a_verb_never_taught_is_asked_about_never_done(parser: Pars
 @needs_model
 @pytest.mark.parametrize("text", ["pause the front door", "hold the door", "pause the blinds", "pause the lights",
                                   "hold the window", "lock the garage door", "unlock the blinds", "stop the garage door",
-                                  "stop the blinds"])
+                                  "stop the blinds", "close the windows", "turn on the motion sensor"])
 def test_pausing_what_is_no_player_never_unlocks_closes_or_acts(parser: Parser, text: str) -> None:
     # pausing a door once meant *turn off*, which unlocks a lock; a door sensor was paused too; locking
     # a cover was *on*, which opens it; stopping one was *off*, which goes on closing it

@@ -658,6 +658,17 @@ def test_a_command_on_things_that_cannot_do_it_is_marked(ctx: HomeContext, inten
     assert r.extra.get("cannot_do") == cannot
 
 
+def test_a_command_on_a_kind_that_cannot_do_it_is_marked(ctx: HomeContext) -> None:
+    r = reading(ctx, "close the windows", "HassTurnOff")
+    r.domain, r.device_class = "binary_sensor", "window"  # no room said: no targets, only the kind
+    requirements.Requirements()(r)
+    assert r.extra["cannot_do"] == ["binary_sensor"]
+    r = reading(ctx, "turn off the lights", "HassTurnOff")
+    r.domain = "light"
+    requirements.Requirements()(r)
+    assert "cannot_do" not in r.extra
+
+
 # ------------------------------------------------------------------ the parser counts firings
 def test_parser_counts_each_unit_that_changed_the_reading(home: Home) -> None:
     model = FakeModel("HassTurnOn", 0.95, ["O", "O", "O", "B-name", "I-name"])

@@ -34,6 +34,8 @@ class Requirements:
             domains = {e.domain for t in r.targets if (e := r.ctx.home.entity(t)) is not None}
             if domains and not domains & can:
                 r.extra["cannot_do"] = sorted(domains)
+        elif can and r.domain and r.domain not in can and "name" not in r.slots:
+            r.extra["cannot_do"] = [r.domain]  # "close the windows", "turn on the motion sensor": sensors
         missing = [_MISSING_NAME.get(k, k) for k in _REQUIRED.get(r.intent, ())
                    if not any(x in r.slots for x in k.split("|"))]
         if missing:
