@@ -126,32 +126,37 @@ def load_templates(path: Path = TEMPLATES_DIR / "intents.yaml", extra: bool = Tr
     return Templates(macros, intents, list(data["fillers"]["prefix"]), list(data["fillers"]["suffix"]), fills)
 
 
+def _words(tpl: Templates, node: tuple[Any, ...], out: set[str], seen: frozenset[str] = frozenset()) -> None:
+    """The literal words ``node`` can say, into ``out`` (every alternative and macro; not slots)."""
+    for part in node:
+        if isinstance(part, str):
+            out.update(re.findall(r"[a-z0-9']+", part.lower()))
+        elif isinstance(part, _Alt):
+            for option in part.options:
+                _words(tpl, option, out, seen)
+        elif isinstance(part, _Macro) and part.name not in seen:
+            for option in tpl.macros[part.name]:
+                _words(tpl, option, out, seen | {part.name})
+
+
 def template_words(tpl: Templates) -> dict[str | None, frozenset[str]]:
     """Every word each intent's templates can say (all alternatives and macros; slots and fills left
     out): the words the model was taught for that intent."""
-    def walk(node: tuple[Any, ...], out: set[str], seen: frozenset[str]) -> None:
-        for part in node:
-            if isinstance(part, str):
-                out.update(re.findall(r"[a-z0-9']+", part.lower()))
-            elif isinstance(part, _Alt):
-                for option in part.options:
-                    walk(option, out, seen)
-            elif isinstance(part, _Macro) and part.name not in seen:
-                for option in tpl.macros[part.name]:
-                    walk(option, out, seen | {part.name})
-
     vocab: dict[str | None, frozenset[str]] = {}
     for intent, templates in tpl.intents.items():
         words: set[str] = set()
         for t in templates:
-            walk(t, words, frozenset())
+            _words(tpl, t, words)
         vocab[intent] = frozenset(words)
     return vocab
 
 
 def macro_words(tpl: Templates, name: str) -> frozenset[str]:
     """The words of one macro's alternatives ("pls": the courtesy around a command)."""
-    return template_words(Templates({**tpl.macros}, {None: tpl.macros.get(name, [])}, [], []))[None]
+    words: set[str] = set()
+    for option in tpl.macros.get(name, []):
+        _words(tpl, option, words, frozenset({name}))
+    return frozenset(words)
 
 
 # ---------------------------------------------------------------- fake names

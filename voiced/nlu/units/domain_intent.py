@@ -75,7 +75,7 @@ class LockWords:
     def __call__(self, r: Reading) -> None:
         if r.intent not in ("HassTurnOn", "HassTurnOff"):
             return
-        kinds = {e.domain for t in r.targets if (e := r.ctx.home.entity(t)) is not None}
+        kinds = r.target_domains
         if not kinds:
             return
         words = r.words

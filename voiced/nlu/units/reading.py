@@ -96,6 +96,11 @@ class Reading:
         return {x.start for sp in self.spans if sp.slot in _NAME_LIKE for x in self.toks if sp.start <= x.start < sp.end}
 
     @property
+    def target_domains(self) -> set[str]:
+        """The domains of the entities the reading reaches now."""
+        return {e.domain for t in self.targets if (e := self.ctx.home.entity(t)) is not None}
+
+    @property
     def allowed(self) -> tuple[str, ...] | None:
         """The domains the intent may target (None: any, or the intent has no targets)."""
         return INTENT_DOMAINS.get(self.intent) if self.intent else None

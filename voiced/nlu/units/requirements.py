@@ -31,7 +31,7 @@ class Requirements:
             return
         can = _CAN_DO.get(r.intent)
         if can and r.targets:
-            domains = {e.domain for t in r.targets if (e := r.ctx.home.entity(t)) is not None}
+            domains = r.target_domains
             if domains and not domains & can:
                 r.extra["cannot_do"] = sorted(domains)
         elif can and r.domain and r.domain not in can and "name" not in r.slots:

@@ -10,13 +10,13 @@ of names alone ("the desk lamp please") says no verb: not this unit's to judge.
 
 from __future__ import annotations
 
-from voiced.intents import INTENTS
+from voiced.intents import DOMAIN_ACTIONS, INTENTS
 from voiced.nlu.evidence import TARGETED
 from voiced.nlu.generate import Templates, load_templates, macro_words, template_words
 from voiced.nlu.numbers import NUMBER_WORDS
 from voiced.nlu.units.reading import Reading
 
-_SWITCHING = frozenset({"HassTurnOn", "HassTurnOff", "HassToggle"})
+_SWITCHING = frozenset(DOMAIN_ACTIONS)  # on, off, toggle: one family
 # words that say nothing of what to do
 _FUNCTION = frozenset({
     "the", "a", "an", "my", "our", "your", "this", "that", "these", "those", "all", "every", "some", "any",
