@@ -11,7 +11,8 @@ import torch
 from tests.conftest import REPO
 from voiced.errors import ModelError
 from voiced.nlu import ENCODER_PACKAGE, checkpoint
-from voiced.nlu.encoder import INT8_FILE, ONNX_FILE, SentenceEncoder, export_onnx, package_dir
+from voiced.nlu import encoder as encoder_module
+from voiced.nlu.encoder import INT8_FILE, ONNX_FILE, SIGNED_FILE, SentenceEncoder, export_onnx, package_dir
 
 pytestmark = pytest.mark.skipif(package_dir() is None, reason=f"{ENCODER_PACKAGE} not installed")
 
@@ -88,6 +89,40 @@ def test_onnx_export_gives_the_same_vectors(encoder: SentenceEncoder, tmp_path: 
     assert not fallback.int8 and fallback.backend == "onnxruntime"
     (tmp_path / (ONNX_FILE + ".json")).write_text('{"weights": "elsewhere", "size": 1}')
     assert SentenceEncoder(encoder.directory, onnx_dir=tmp_path).backend == "torch"
+
+
+def test_the_signed_int8_copy_is_used_only_where_it_reads_as_the_u8_one(
+        encoder: SentenceEncoder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("onnx")
+    pytest.importorskip("onnxruntime")
+    import json
+
+    export_onnx(encoder, tmp_path)
+    sidecar = tmp_path / (SIGNED_FILE + ".json")
+    assert (tmp_path / SIGNED_FILE).exists() and len(json.loads(sidecar.read_text())["probe"]) == 384
+    texts = ["turn on the lights", "what's the weather like in the garden this afternoon", "hi", "",
+             "set the bedroom thermostat to twenty one degrees and lock every door"]
+    monkeypatch.setattr(encoder_module, "_exact_s8", lambda: False)
+    u8 = SentenceEncoder(encoder.directory, onnx_dir=tmp_path, int8=True)
+    assert u8.int8 and not u8.signed
+    want = u8.encode(texts)
+    # where the CPU's u8 × s8 kernels are exact (VNNI, AMX), the same vectors to the bit
+    monkeypatch.undo()
+    here = SentenceEncoder(encoder.directory, onnx_dir=tmp_path, int8=True)
+    assert here.int8 and here.signed == encoder_module._exact_s8()
+    assert torch.equal(here.encode(texts), want)
+    # forced on any CPU, it is still used only if it gives the recorded u8 vector
+    monkeypatch.setattr(encoder_module, "_exact_s8", lambda: True)
+    forced = SentenceEncoder(encoder.directory, onnx_dir=tmp_path, int8=True)
+    if forced.signed:
+        assert torch.equal(forced.encode(texts), want)
+    made = json.loads(sidecar.read_text())
+    made["probe"][0] += 0.01  # a vector this copy does not give: the u8 copy encodes
+    sidecar.write_text(json.dumps(made))
+    off = SentenceEncoder(encoder.directory, onnx_dir=tmp_path, int8=True)
+    assert off.int8 and not off.signed and torch.equal(off.encode(texts), want)
+    sidecar.write_text("{not json")
+    assert not SentenceEncoder(encoder.directory, onnx_dir=tmp_path, int8=True).signed
 
 
 def test_the_parser_encodes_on_two_threads_and_training_on_one(encoder: SentenceEncoder) -> None:

@@ -210,7 +210,9 @@ def check_encoder() -> Check:
         return Check("encoder", True, f"{enc.directory}, parsing in onnxruntime ({ONNX_DIR}) without its int8 "
                                       "copy (`voiced model prepare` makes it; a model trained on it reads slightly "
                                       "differently without)")
-    return Check("encoder", True, f"{enc.directory}, parsing in onnxruntime, int8 ({ONNX_DIR})")
+    kernels = ("signed copy: this CPU's u8 × s8 kernels give the u8 vectors" if enc.signed
+               else "u8 copy: this CPU has no exact u8 × s8 kernels (VNNI, AMX) or no signed copy")
+    return Check("encoder", True, f"{enc.directory}, parsing in onnxruntime, int8, {kernels} ({ONNX_DIR})")
 
 
 def check_asr(settings: Settings) -> Check:
