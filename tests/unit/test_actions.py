@@ -15,6 +15,7 @@ from voiced.events import (
     AMBIGUOUS,
     ANSWER,
     DONE,
+    ERROR,
     NOT_FOUND,
     NOT_UNDERSTOOD,
     PARTIAL,
@@ -293,3 +294,48 @@ def test_reading_by_area(home: Home, states: StateStore) -> None:
     states.update("stat/hall_light/POWER", b"ON")
     o = run(home, states, "HassGetState", ("light.hall_light",), area="Hallway", domain="light", state="on")
     assert o.values == {"state": "on", "names": ["Hall Light"], "count": 1, "all": True}
+
+
+def test_a_target_the_thermostat_cannot_take_is_refused_with_its_range(home: Home, states: StateStore) -> None:
+    for t in (100, -10, 0, 36):
+        o = run(home, states, "HassClimateSetTemperature", ("climate.living_room_thermostat",), temperature=t)
+        assert o.status == ERROR and not o.commands
+        assert o.values == {"action": "temperature",
+                            "message": "the Living Room Thermostat can be set from 7 to 35 degrees"}
+    both = ("climate.living_room_thermostat", "climate.bedroom_heater")
+    o = run(home, states, "HassClimateSetTemperature", both, temperature=80)
+    assert o.status == ERROR and not o.commands
+    assert o.values["message"] == "the Living Room Thermostat and the Bedroom Heater can be set from 7 to 35 degrees"
+    for t in (7, 35):  # the ends are in range
+        o = run(home, states, "HassClimateSetTemperature", ("climate.living_room_thermostat",), temperature=t)
+        assert sent(o) == [("climate/living_room/target/set", str(t))]
+
+
+def test_the_range_a_devices_file_gives(states: StateStore) -> None:
+    from voiced.home import load_home_text
+
+    home = load_home_text("""entities:
+  - id: climate.hall
+    name: Hall Thermostat
+    mqtt: {protocol: zigbee2mqtt, topic: zigbee2mqtt/hall_trv, min_temp: 5, max_temp: 30}
+  - id: climate.sauna
+    name: Sauna
+    mqtt: {protocol: homeassistant, command_topic: sauna/mode, temperature_command_topic: sauna/set, max_temp: 100}
+""", "home.yaml")
+    states = StateStore(home)
+    o = run(home, states, "HassClimateSetTemperature", ("climate.hall",), temperature=6)
+    assert sent(o) == [("zigbee2mqtt/hall_trv/set", {"current_heating_setpoint": 6})]
+    o = run(home, states, "HassClimateSetTemperature", ("climate.hall",), temperature=31)
+    assert o.status == ERROR and o.values["message"] == "the Hall Thermostat can be set from 5 to 30 degrees"
+    o = run(home, states, "HassClimateSetTemperature", ("climate.sauna",), temperature=90)
+    assert sent(o) == [("sauna/set", "90")]
+    # one of two can: it is set, the other named as not done
+    o = run(home, states, "HassClimateSetTemperature", ("climate.hall", "climate.sauna"), temperature=60)
+    assert o.status == PARTIAL and o.done == ("climate.sauna",) and o.unavailable == ("climate.hall",)
+    # warmer and cooler stop at the ends
+    states.update("zigbee2mqtt/hall_trv", b'{"current_heating_setpoint":29}')
+    o = run(home, states, "VoicedClimateWarmer", ("climate.hall",), temperature=5)
+    assert sent(o) == [("zigbee2mqtt/hall_trv/set", {"current_heating_setpoint": 30})]
+    states.update("zigbee2mqtt/hall_trv", b'{"current_heating_setpoint":6}')
+    o = run(home, states, "VoicedClimateCooler", ("climate.hall",), temperature=5)
+    assert sent(o) == [("zigbee2mqtt/hall_trv/set", {"current_heating_setpoint": 5})]

@@ -264,3 +264,25 @@ def test_check_config_prints_the_warnings(tmp_path: Path, capsys: pytest.Capture
     assert main(["check-config", "--config", str(config), "--devices", str(devices)]) == 2
     assert f"{devices}:4: entities[0].features[0]: unknown feature 'colour' (did you mean `color`?)" \
         in capsys.readouterr().err
+
+
+def test_a_thermostat_setpoint_range() -> None:
+    home = load_home_text("""entities:
+  - id: climate.hall
+    name: Hall Thermostat
+    mqtt: {protocol: zigbee2mqtt, topic: zigbee2mqtt/hall_trv, min_temp: 5, max_temp: 30.5}
+""", "home.yaml")
+    mqtt = home.entities[0].mqtt
+    assert mqtt is not None and (mqtt.options["min_temp"], mqtt.options["max_temp"]) == (5, 30.5)
+    msg = _fails("""entities:
+  - id: climate.hall
+    name: Hall Thermostat
+    mqtt: {protocol: homeassistant, command_topic: hall/mode, temperature_command_topic: hall/set, min_temp: 30, max_temp: 20}
+""")
+    assert msg.startswith("home.yaml:4: entities[0].mqtt.max_temp:") and "greater than min_temp" in msg
+    msg = _fails("""entities:
+  - id: climate.hall
+    name: Hall Thermostat
+    mqtt: {protocol: tasmota, topic: hall, min_temp: cold}
+""")
+    assert msg.startswith("home.yaml:4: entities[0].mqtt.min_temp:") and "expected a number" in msg

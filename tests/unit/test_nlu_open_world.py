@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import EXAMPLE_HOME, REPO
-from voiced.events import Parse, Span
+from voiced.events import Parse, ReplyFrame, Span
 from voiced.home import load_home
 from voiced.home.resolve import Resolver, sound_key
 from voiced.nlu import evidence
@@ -385,3 +385,31 @@ def test_other_places_and_days_are_marked(parser: Parser) -> None:
 @pytest.mark.parametrize("text", ["", "\x00\x01\x02", "😀😀", "a" * 2000, "the the the the"])
 def test_bad_text_is_null_never_a_crash(parser: Parser, text: str) -> None:
     assert parser.parse(text).to_json()["intent"] is None
+
+
+@needs_model
+@pytest.mark.parametrize(("text", "temperature", "sent"), [
+    ("set the thermostat to 21 degrees", 21, "21"),
+    ("set the thermostat to 70 degrees fahrenheit", 21, "21"),  # the home's thermostats take °C
+    ("set the heating to 68°F", 20, "20"),
+    ("set the heating to minus 10", -10, None),  # the number words see 10, which it would take
+    ("set the thermostat to -5", -5, None),
+    ("set the thermostat to 100", 100, None),
+    ("set the living room to 250 degrees", 250, None),
+])
+def test_a_setpoint_is_read_with_its_sign_and_scale_and_never_sent_out_of_range(
+        parser: Parser, text: str, temperature: float, sent: str | None) -> None:
+    from voiced.act.actions import plan
+    from voiced.events import DONE, ERROR
+    from voiced.home.state import StateStore
+    from voiced.reply.generate import ReplyGenerator
+
+    p = parser.parse(text)
+    assert p.intent == "HassClimateSetTemperature" and p.slots["temperature"] == temperature
+    o = plan(p, HOME, StateStore(HOME))
+    if sent is not None:
+        assert o.status == DONE and [c.payload for c in o.commands] == [sent]
+        return
+    assert o.status == ERROR and not o.commands
+    frame = ReplyFrame(intent=o.intent, status=o.status, slots=dict(p.slots), values=dict(o.values))
+    assert "7 to 35 degrees" in ReplyGenerator.load().generate(frame).text

@@ -10,6 +10,7 @@ from voiced.events import Span
 from voiced.home import load_home_text
 from voiced.home.model import Home
 from voiced.home.resolve import is_device_word
+from voiced.nlu import numbers
 from voiced.nlu.parser import Parser
 from voiced.nlu.text import tokenize
 from voiced.nlu.units import (
@@ -630,6 +631,35 @@ def test_position_words_leave_lights_alone(ctx: HomeContext) -> None:
     r.targets = ["light.desk_lamp"]
     fill.PositionWords()(r)
     assert r.intent == "HassTurnOn" and "position" not in r.slots
+
+
+@pytest.mark.parametrize(("text", "intent", "said", "value", "rule"), [
+    ("set the heating to minus 10", "HassClimateSetTemperature", "10", -10, "negative"),
+    ("set the heating to -5", "HassClimateSetTemperature", "5", -5, "negative"),
+    ("set the heating to negative two", "HassClimateSetTemperature", "negative two", -2, "negative"),
+    ("set the heating to 70 degrees fahrenheit", "HassClimateSetTemperature", "70 degrees", 21, "fahrenheit"),
+    ("set the heating to 68°F", "HassClimateSetTemperature", "68", 20, "fahrenheit"),
+    ("set the heating to 70 f", "HassClimateSetTemperature", "70 f", 21, "fahrenheit"),
+    ("turn the heating up by 9 degrees fahrenheit", "VoicedClimateWarmer", "9 degrees", 5, "fahrenheit"),
+    ("turn the heating down by 5 degrees f", "VoicedClimateCooler", "5 degrees", 3, "fahrenheit"),
+    ("set the heating to 21 degrees celsius", "HassClimateSetTemperature", "21 degrees celsius", 21, None),
+    ("set the heating to 20 for an hour", "HassClimateSetTemperature", "20", 20, None),
+    ("turn the heating down by minus 2", "VoicedClimateCooler", "2", 2, None),  # a step has no sign
+])
+def test_temperature_words_sign_and_scale(ctx: HomeContext, text: str, intent: str, said: str, value: float,
+                                          rule: str | None) -> None:
+    r = reading(ctx, text, intent, {"temperature": said})
+    r.slots["temperature"] = numbers.parse_temperature(said)
+    fill.TemperatureWords()(r)
+    assert r.slots["temperature"] == value
+    assert r.fired == ([rule] if rule else [])
+
+
+def test_temperature_words_only_temperatures(ctx: HomeContext) -> None:
+    r = reading(ctx, "set the lamp to minus 10 fahrenheit", "HassLightSet", {"brightness": "10"})
+    r.slots["brightness"] = 10
+    fill.TemperatureWords()(r)
+    assert r.slots == {"brightness": 10} and not r.fired
 
 
 def test_requirements(ctx: HomeContext) -> None:

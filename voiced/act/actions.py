@@ -38,6 +38,9 @@ BRIGHTNESS_STEP = 20  # % for "brighter"/"dimmer" without a number
 UNKNOWN_BRIGHTNESS = 50  # what a lamp with no reported brightness is assumed to be at
 TEMPERATURE_STEP = 1.0  # °C for "warmer"/"cooler" without a number
 UNKNOWN_TARGET = 20.0  # °C assumed when a thermostat never reported its target
+# a thermostat's setpoint range where its `mqtt:` block gives no min_temp / max_temp: Home Assistant's
+# defaults (°C).  A target outside it is never sent ("set the heating to 100" is refused, saying the range)
+MIN_TEMP, MAX_TEMP = 7.0, 35.0
 BROADCAST_TOPIC = "voiced/broadcast"
 SAY_TOPIC = "voiced/{site}/say"
 DEFAULT_LIST = "Shopping List"
@@ -76,6 +79,24 @@ def _num(v: Any) -> float | None:
 
 def _clean(f: float) -> int | float:
     return int(f) if float(f).is_integer() else round(f, 1)
+
+
+def setpoint_range(e: Entity) -> tuple[float, float]:
+    """The targets a thermostat takes: its ``min_temp`` / ``max_temp``, else Home Assistant's defaults."""
+    opts = e.mqtt.options if e.mqtt is not None else {}
+    lo, hi = _num(opts.get("min_temp")), _num(opts.get("max_temp"))
+    return (MIN_TEMP if lo is None else lo, MAX_TEMP if hi is None else hi)
+
+
+def _range_message(home: Home, ids: Sequence[str]) -> str:
+    """ "the Hall Thermostat can be set from 7 to 35 degrees" (one clause per range)."""
+    by_range: dict[tuple[float, float], list[str]] = {}
+    for i in ids:
+        e = home.entity(i)
+        if e is not None:
+            by_range.setdefault(setpoint_range(e), []).append(f"the {e.name}")
+    return " and ".join(f"{' and '.join(names)} can be set from {_clean(lo)} to {_clean(hi)} degrees"
+                        for (lo, hi), names in by_range.items())
 
 
 def plan(parse: Parse, home: Home, states: StateView, now: datetime | None = None, site: str = "default",
@@ -136,6 +157,7 @@ def _command(parse: Parse, home: Home, states: StateView, entities: list[Entity]
     already: list[str] = []
     unavailable: list[str] = []
     incapable: list[str] = []  # entities whose domain has no such action (a sensor in "turn off the kitchen")
+    out_of_range: list[str] = []  # thermostats that cannot take the target said
     values: dict[str, Any] = {}
     set_values: list[Any] = []
     action_name = ""
@@ -158,6 +180,11 @@ def _command(parse: Parse, home: Home, states: StateView, entities: list[Entity]
             if current is not None and round(current) == round(float(value)) and st.state != "off":
                 already.append(e.id)
                 continue
+        if action == "temperature" and label == "temperature":
+            lo, hi = setpoint_range(e)
+            if not lo <= float(value) <= hi:
+                out_of_range.append(e.id)
+                continue
         if action == "temperature" and st is not None and label == "temperature":
             current = _num(st.get("temperature"))
             if current is not None and abs(current - float(value)) < 0.05:
@@ -172,6 +199,10 @@ def _command(parse: Parse, home: Home, states: StateView, entities: list[Entity]
         done.append(e.id)
         set_values.append(value)
 
+    if out_of_range and not (done or already):
+        message = _range_message(home, out_of_range)
+        return Outcome(intent, ERROR, values={"action": action_name, "message": message}, message=message)
+    unavailable += out_of_range
     if len(entities) == 1 or not (done or already or unavailable):
         unavailable = incapable + unavailable  # else: an area fan-out skips what cannot do it at all
     values["action"] = action_name
@@ -256,7 +287,9 @@ def _action_for(intent: str, e: Entity, slots: dict[str, Any],
         current = _num(st.get("temperature")) if st is not None else None
         if current is None:
             current = UNKNOWN_TARGET
-        return "temperature", _clean(current + step if label == "warmer" else current - step), label
+        lo, hi = setpoint_range(e)
+        target = current + abs(step) if label == "warmer" else current - abs(step)
+        return "temperature", _clean(min(hi, max(lo, target))), label
     if intent == "HassSetPosition":
         p = _num(slots.get("position"))
         if d not in ("cover", "valve") or p is None:

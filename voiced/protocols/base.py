@@ -39,8 +39,10 @@ from voiced.home.template import SUPPORTED, TemplateError, compile_template
 ACTIONS = ("on", "off", "toggle", "lock", "unlock", "open", "close", "activate", "brightness", "color",
            "temperature", "position", "pause", "play", "next", "previous", "volume", "start", "return")
 
-# the `mqtt:` keys every protocol takes
-COMMON_KEYS = frozenset({"protocol", "state_topic", "value_key", "value_template", "unit", "unit_of_measurement"})
+# the `mqtt:` keys every protocol takes; a thermostat's setpoint range has Home Assistant's names
+SETPOINT_KEYS = ("min_temp", "max_temp")
+COMMON_KEYS = frozenset({"protocol", "state_topic", "value_key", "value_template", "unit", "unit_of_measurement",
+                         *SETPOINT_KEYS})
 
 # how a protocol reads one of its own keys (a value for MqttSettings.options)
 KeyReader = Callable[[MqttFields, str], Any]
@@ -120,10 +122,14 @@ def read(f: MqttFields, own: Mapping[str, KeyReader], protocol: str) -> MqttSett
                 raise f.fail(key, f"voiced cannot evaluate {source!r}: {exc}. It evaluates {SUPPORTED}; "
                              "or read one JSON key with value_key") from exc
             vals[key] = source
+        elif key in SETPOINT_KEYS:
+            options[key] = f.number(key)
         elif key in own:
             options[key] = own[key](f, key)
         else:  # accepted keys voiced does not use (Home Assistant's)
             options[key] = f.plain(key)
+    if all(k in options for k in SETPOINT_KEYS) and options["min_temp"] >= options["max_temp"]:
+        raise f.fail("max_temp", f"must be greater than min_temp ({options['min_temp']})")
     return MqttSettings(protocol=protocol, topic=vals.get("topic", ""), state_topic=vals.get("state_topic", ""),
                         value_key=vals.get("value_key", ""), unit=vals.get("unit", ""), options=options,
                         value_template=vals.get("value_template", ""))

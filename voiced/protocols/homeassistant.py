@@ -228,7 +228,7 @@ _OPTION_KEYS = {
     "state_on", "state_off", "state_locked", "state_unlocked", "state_open", "state_closed",
     "position_topic", "set_position_topic", "position_open", "position_closed", "temperature_command_topic",
     "temperature_state_topic", "current_temperature_topic", "mode_command_topic", "schema",
-    "payload_start", "payload_return_to_base", "supported_color_modes",
+    "payload_start", "payload_return_to_base", "supported_color_modes", *base.SETPOINT_KEYS,
 }
 _HA_DOMAINS = set(DOMAINS) - {"weather", "todo"}
 _VALUE_JSON = re.compile(r"^\{\{\s*value_json(?:\.(\w+)|\[['\"]([^'\"]+)['\"]\])\s*(?:\|[^}]*)?\}\}$")
@@ -274,6 +274,8 @@ def _ha_entity(component: str, object_id: str, config: dict[str, Any], home: Hom
     options: dict[str, Any] = {}
     for k in _OPTION_KEYS:
         v = cfg.get(k)
+        if k in base.SETPOINT_KEYS and isinstance(v, str):
+            continue  # a setpoint bound is a number
         if isinstance(v, str | int | float) and not isinstance(v, bool) or (
                 k == "supported_color_modes" and isinstance(v, list)):
             options[k] = v
