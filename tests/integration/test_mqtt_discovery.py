@@ -85,6 +85,18 @@ def test_ha_sensor_with_value_template(home: Home) -> None:
     assert e.id == "sensor.c1" and e.mqtt is not None and e.mqtt.value_key == "temp" and e.mqtt.unit == "°C"
 
 
+def test_ha_climate_discovery_keeps_its_setpoint_range(home: Home) -> None:
+    from voiced.act.actions import setpoint_range
+
+    config = {"name": "Attic Heater", "uniq_id": "attic_heat", "mode_cmd_t": "attic/mode", "temp_cmd_t": "attic/temp",
+              "cmd_t": "attic/power", "min_temp": 10, "max_temp": 28, "temperature_unit": "C"}
+    (e,), problems = parse_ha_config("homeassistant/climate/attic_heat/config", json.dumps(config).encode(), home)
+    assert problems == [] and setpoint_range(e) == (10, 28)
+    config.update(min_temp="cold", max_temp=None)  # not numbers: HA's defaults
+    (e,), _ = parse_ha_config("homeassistant/climate/attic_heat/config", json.dumps(config).encode(), home)
+    assert setpoint_range(e) == (7, 35)
+
+
 def test_ha_device_discovery(home: Home) -> None:
     config = {"dev": {"ids": "x", "name": "Garden Pump"}, "o": {"name": "x"},
               "cmps": {"pump": {"p": "switch", "cmd_t": "pump/set", "stat_t": "pump/state", "uniq_id": "pump1"},
