@@ -34,6 +34,13 @@ def test_a_device_command_needs_a_target_said() -> None:
     assert "domain" in evidence.find(_p("HassTurnOn"), ["turn", "on", "the", "lights"], satellite=False)
 
 
+def test_a_device_word_is_evidence_only_for_an_intent_that_may_reach_its_kind() -> None:
+    # "turn the music down" read as a light's dim: the music is no light
+    assert evidence.find(_p("VoicedLightDim"), ["turn", "the", "music", "down"], satellite=False) == []
+    assert "domain" in evidence.find(_p("VoicedLightDim"), ["turn", "the", "lights", "down"], satellite=False)
+    assert "domain" in evidence.find(_p("HassTurnOff"), ["turn", "the", "music", "off"], satellite=False)
+
+
 def test_an_unresolved_name_is_no_evidence() -> None:
     p = _p("HassTurnOn", slots={"name": "uber"}, unresolved=(Span("name", 7, 11, "uber"),))
     assert evidence.find(p, ["set", "up", "uber"], satellite=False) == []
@@ -413,3 +420,29 @@ def test_a_setpoint_is_read_with_its_sign_and_scale_and_never_sent_out_of_range(
     assert o.status == ERROR and not o.commands
     frame = ReplyFrame(intent=o.intent, status=o.status, slots=dict(p.slots), values=dict(o.values))
     assert "7 to 35 degrees" in ReplyGenerator.load().generate(frame).text
+
+
+@needs_model
+@pytest.mark.parametrize("text", [
+    "lower the living room tv", "turn the ceiling fan down", "make the robot vacuum louder",
+    "raise the front door", "robot vacuum to full", "set the living room tv brightness to 10",
+    "close the coffee maker halfway", "set the living room tv to minus 20", "turn the robot vacuum down a bit",
+])
+def test_a_level_said_of_what_has_none_is_never_a_switching(parser: Parser, text: str) -> None:
+    p = parser.parse(text)
+    assert p.intent is None and p.extra["reason"] == "cannot_do", (text, p.extra.get("rejected"))
+
+
+@needs_model
+@pytest.mark.parametrize(("home", "text", "intent", "slots"), [
+    ("home.yaml", "lower the living room thermostat", "VoicedClimateCooler", {}),
+    ("home.yaml", "set the living room lamp to a hundred and fifty", "HassLightSet", {"brightness": 100}),
+    ("home.yaml", "set a timer for one hundred and twenty seconds", "HassStartTimer", {"seconds": 120}),
+    ("flat.yaml", "turn the nest up", "VoicedClimateWarmer", {}),  # not its heating mode on
+    ("flat.yaml", "lower the nest", "VoicedClimateCooler", {}),  # not its heating off
+])
+def test_a_level_said_of_a_thermostat_or_a_light_is_its_step(home: str, text: str, intent: str,
+                                                             slots: dict[str, object]) -> None:
+    p = Parser.load(None, load_home(REPO / "devices" / home)).parse(text)
+    assert p.intent == intent and p.extra["decision"] == "act", (text, p.intent, p.extra.get("reason"))
+    assert slots.items() <= p.slots.items()

@@ -121,7 +121,7 @@ def test_a_devices_file_using_it_loads() -> None:
 @pytest.mark.parametrize(("text", "message"), [
     ("mqtt: {protocol: shelly, topic: shellies/kettle, rely: 1}",
      "home.yaml:4: entities[0].mqtt.rely: unknown field for protocol shelly (did you mean `relay`?); expected one "
-     "of protocol, relay, state_topic, topic, unit, unit_of_measurement, value_key, value_template"),
+     "of max_temp, min_temp, protocol, relay, state_topic, topic, unit, unit_of_measurement, value_key, value_template"),
     ("mqtt: {protocol: shelly, topic: shellies/kettle, relay: -1}",
      "home.yaml:4: entities[0].mqtt.relay: expected a relay number (0, 1, ...)"),
     ("mqtt: {protocol: shelly, relay: 1}", "home.yaml:4: entities[0].mqtt.topic: required for protocol shelly"),

@@ -11,7 +11,7 @@ of English, not sentences: they say what a request is *about*, the model says wh
 from __future__ import annotations
 
 from voiced.events import Parse
-from voiced.home.resolve import is_device_word
+from voiced.home.resolve import DOMAIN_WORDS, is_device_word
 from voiced.intents import INTENTS, names
 
 # the words a request of each kind is about (lower case, whole tokens)
@@ -87,6 +87,12 @@ _ASKED_WORDS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
 }
 
 
+def _may_target(intent: str, word: str) -> bool:
+    """Whether a device word is of a kind the intent may reach ("the music" is no light's)."""
+    spec = INTENTS.get(intent)
+    return spec is None or not spec.domains or DOMAIN_WORDS[word][0] in spec.domains
+
+
 def find(parse: Parse, words: list[str], satellite: bool) -> list[str]:
     """The kinds of evidence for ``parse`` (empty: nothing in the utterance backs it).
 
@@ -119,7 +125,7 @@ def find(parse: Parse, words: list[str], satellite: bool) -> list[str]:
         if parse.extra.get("candidates"):
             found.append("name")
         if "domain" in parse.slots or parse.extra.get("domain_hint") \
-                or any(is_device_word(words, k) for k in range(len(words))):
+                or any(is_device_word(words, k) and _may_target(intent, words[k]) for k in range(len(words))):
             found.append("domain")
     if intent == "HassListAddItem" and "name" in unresolved:
         return []  # a list the home does not have ("my contact list"): not one of ours

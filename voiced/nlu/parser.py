@@ -29,6 +29,7 @@ from voiced.nlu.units import (
     entities,
     fill,
     fixed,
+    levels,
     mood,
     names,
     places,
@@ -60,7 +61,7 @@ def units(model: checkpoint.NluModel, threshold: float) -> list[Unit]:
         entities.Targets(), entities.AreaList(),
         domain_intent.StopNonMedia(), domain_intent.StopIsNoClose(), domain_intent.LockWords(),
         domain_intent.SwitchNotClimate(), domain_intent.ToggleSaysWhich(),
-        domain_intent.ValueByDomain(),
+        domain_intent.ValueByDomain(), levels.LevelWords(), levels.QuantityWords(),
         fill.ColourWords(), fill.PositionWords(), fill.TemperatureWords(), polarity.VerbAgainstIntent(), taught.UntaughtVerb(), mood.NotForNow(),
         requirements.Requirements(),
     ]

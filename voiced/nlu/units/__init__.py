@@ -7,8 +7,8 @@ As in snips-nlu, a parser is a list of small units, each in its own file with it
 3. ``answer``: a bare value, a hesitation or an unsure reading is no command (``intent: null``);
 4. ``spans``: span normalisation (messages to the end, timer-only parts, device words);
 5. ``places`` / ``values``: tagged rooms, floors and values into slots;
-6. consistency rules (``names``, ``states``, ``domain_intent``, ``fill``): each repairs one kind of
-   tagger slip against the home or the words said;
+6. consistency rules (``names``, ``states``, ``domain_intent``, ``levels``, ``fill``): each repairs
+   one kind of tagger slip against the home or the words said;
 7. ``entities``: names, device words and places resolved against the home → targets;
 8. guards (``polarity``, ``taught``, ``mood``): words against the intent, a verb never taught for
    it, a command not asked for now — asked about or refused, never repaired;

@@ -1,0 +1,132 @@
+"""Level words said of things: "turn the nest up" is warmer, "lower the soundbar" is not *off*.
+
+The model reads a level word said of a name it never saw as the nearest switching intent, or as
+another kind's step: "turn the nest up" (a thermostat) as *on* (its heating mode) or *brighter*, "lower the soundbar" and "turn the ceiling
+fan down" as *off*, "raise the front door" as *lock*, "robot vacuum to full" as *send it home*. A
+thermostat's level is its target and a light's its brightness, so there the words take the step
+intents; covers and valves are raised and lowered by opening and closing. voiced has no level for
+anything else (a fan's speed, a player's volume step): lowering one is never switching it off,
+and a level or value said of a lock, vacuum, scene or script is none of their commands
+(``cannot_do``: refused). Raising a switch, fan or player stays *on* (the direction asked).
+"Halfway" said of what only switches ("close the boiler halfway") is no switching either, and a
+level below zero ("set the soundbar to minus 20") is none at all. A quantity word of another
+kind ("set the tv brightness to 10", "set the blinds to 22 degrees") is a value that what is
+reached does not have: refused too.
+"""
+
+from __future__ import annotations
+
+import re
+
+from voiced.nlu.units.polarity import switched_to
+from voiced.nlu.units.reading import NUMBER_SLOTS, Reading
+
+_UP = re.compile(r"\b(?:raise|increase|louder|higher)\b|\bturn(?: \w+){0,4} up\b|\bup by\b|\bway up\b"
+                 r"|\b(?:crank|bump)(?: \w+){0,4} up\b")
+_DOWN = re.compile(r"\b(?:lower|decrease|reduce|quieter|softer)\b|\bturn(?: \w+){0,4} down\b|\bdown by\b"
+                   r"|\bway down\b|\btone(?: \w+){0,4} down\b")
+_PARTWAY = re.compile(r"\b(?:half ?way|part ?way|(?:a|one|three) quarters?(?: of the way)?)\b")
+_MINUS = re.compile(r"(?:\bminus|\bnegative|[-\u2212])\s*$", re.IGNORECASE)
+# the readings a level word is wrongly taken as
+_SWITCHING = frozenset({"HassTurnOn", "HassTurnOff", "HassVacuumStart", "HassVacuumReturnToBase",
+                        "HassMediaPause", "HassMediaUnpause"})
+_STEP = {"climate": ("VoicedClimateWarmer", "VoicedClimateCooler"),
+         "light": ("VoicedLightBrighten", "VoicedLightDim")}
+_STEPS = frozenset(i for pair in _STEP.values() for i in pair)
+_RAISED = frozenset({"cover", "valve"})  # raised by opening, and opened part of the way
+_ON_IS_UP = frozenset({"switch", "fan", "media_player"})  # "turn the fan up": on is the way asked
+_NO_VALUE = frozenset({"lock", "vacuum", "scene", "script"})
+# levels in percent, none below zero (a temperature's sign is read by units/fill.py, its range checked
+# by the action stage)
+_PERCENT_INTENTS = frozenset({"HassLightSet", "VoicedLightBrighten", "VoicedLightDim", "HassSetVolume",
+                              "HassSetPosition"})
+# what each quantity word is a level of, and the intents that set a level
+_QUANTITY = {"brightness": "light", "volume": "media_player", "degrees": "climate", "degree": "climate"}
+_VALUE_INTENTS = frozenset({"HassLightSet", "VoicedLightBrighten", "VoicedLightDim", "HassSetVolume",
+                            "HassSetPosition", "HassClimateSetTemperature", "VoicedClimateWarmer",
+                            "VoicedClimateCooler"})
+
+
+def _said(r: Reading) -> list[str]:
+    """The words but those of the home's names inside name spans ("Lower Hallway Light", not the
+    "louder" the tagger ran into "dustbot louder")."""
+    inside = r.inside
+    return [t.text for t in r.toks if t.start not in inside or t.text not in r.ctx.name_words]
+
+
+def level_way(words: list[str]) -> str | None:
+    """ "up" or "down" when the words change a level only that way, else None."""
+    text = " ".join(words)
+    up, down = bool(_UP.search(text)), bool(_DOWN.search(text))
+    return None if up == down else "up" if up else "down"
+
+
+def _refuse(r: Reading, kinds: set[str], rule: str) -> None:
+    r.extra["cannot_do"] = sorted(kinds)
+    r.fired.append(rule)
+
+
+class LevelWords:
+    """A switching reading of level words takes the level's intent, or is ``cannot_do``; so is a
+    value or "halfway" said of what has no level, and a level below zero (the module's docstring)."""
+
+    name = "level_words"
+    rules = ("step", "no_level", "value_no_level", "partway", "below_zero")
+
+    def __call__(self, r: Reading) -> None:
+        kinds = r.target_domains
+        if not kinds or r.intent is None:
+            return
+        if r.intent in _PERCENT_INTENTS and any(sp.slot in NUMBER_SLOTS and _MINUS.search(r.text[:sp.start])
+                                                for sp in r.spans):
+            _refuse(r, kinds, "below_zero")
+            return
+        if r.intent in _STEPS:
+            self._other_step(r, kinds)
+            return
+        if r.intent not in _SWITCHING:
+            return
+        if kinds <= _NO_VALUE and any(k in r.slots for k in NUMBER_SLOTS):
+            _refuse(r, kinds, "value_no_level")
+            return
+        words = _said(r)
+        if not kinds <= _RAISED and _PARTWAY.search(" ".join(words)):
+            _refuse(r, kinds, "partway")
+            return
+        way = level_way(words)
+        if way is None or switched_to(words) is not None:
+            return  # no level said, or switching words said too ("power down", "turn it off")
+        step = _STEP.get(next(iter(kinds))) if len(kinds) == 1 else None
+        if step is not None:
+            if r.intent in ("HassTurnOn", "HassTurnOff"):
+                r.intent = step[0] if way == "up" else step[1]
+                r.fired.append("step")
+            return
+        if kinds <= _RAISED or (way == "up" and r.intent == "HassTurnOn" and kinds <= _ON_IS_UP):
+            return
+        _refuse(r, kinds, "no_level")
+
+
+    @staticmethod
+    def _other_step(r: Reading, kinds: set[str]) -> None:
+        """ "turn the nest up a little" read as a light's brighten: the thermostat's own step (on
+        level words only: "warmer" said of a lamp is its colour, never brighter)."""
+        step = _STEP.get(next(iter(kinds))) if len(kinds) == 1 else None
+        way = level_way(_said(r))
+        if step is not None and r.intent not in step and way is not None:
+            r.intent = step[0] if way == "up" else step[1]
+            r.fired.append("step")
+
+
+class QuantityWords:
+    """A value said with another kind's quantity word ("the tv brightness") is ``cannot_do``."""
+
+    name = "quantity_words"
+
+    def __call__(self, r: Reading) -> None:
+        if r.intent not in _VALUE_INTENTS:
+            return
+        kinds = r.target_domains
+        said = {_QUANTITY[w] for w in _said(r) if w in _QUANTITY}
+        if kinds and len(said) == 1 and not kinds & said:
+            r.extra["cannot_do"] = sorted(kinds)
