@@ -446,3 +446,24 @@ def test_a_level_said_of_a_thermostat_or_a_light_is_its_step(home: str, text: st
     p = Parser.load(None, load_home(REPO / "devices" / home)).parse(text)
     assert p.intent == intent and p.extra["decision"] == "act", (text, p.intent, p.extra.get("reason"))
     assert slots.items() <= p.slots.items()
+
+
+@needs_model
+def test_a_volume_or_a_track_with_no_room_known_asks_which_player(parser: Parser) -> None:
+    from voiced.config import DialogueSettings
+    from voiced.dialogue import DialogueManager
+    from voiced.events import AMBIGUOUS
+
+    p = parser.parse("set the volume to 80")
+    assert p.intent == "HassSetVolume" and p.targets == () and p.extra["decision"] == "act"
+    assert [c["name"] for c in p.extra["candidates"]] == ["Living Room TV", "Kitchen Speaker"]
+    dm = DialogueManager(DialogueSettings(session_timeout=8.0, max_turns=3), HOME)
+    d = dm.on_parse("default", p, 1.0, session_id="s")
+    assert d.execute is None and d.frame is not None and d.frame.status == AMBIGUOUS
+    d = dm.on_parse("default", parser.parse("the kitchen speaker"), 2.0)
+    assert d.execute is not None and d.execute.targets == ("media_player.kitchen_speaker",)
+    assert d.execute.slots["volume_level"] == 80
+    # with the room known, or "pause" (stopping every player is what it asks), no question
+    assert parser.parse("set the volume to 80", area="kitchen").targets == ("media_player.kitchen_speaker",)
+    assert parser.parse("next song", area="living_room").targets == ("media_player.living_room_tv",)
+    assert len(parser.parse("pause the music").targets) == 2

@@ -122,8 +122,8 @@ def find(parse: Parse, words: list[str], satellite: bool) -> list[str]:
                         found.append("satellite")
                 else:
                     found.append(slot)
-        if parse.extra.get("candidates"):
-            found.append("name")
+        if parse.extra.get("candidates") and not parse.extra.get("which_player"):
+            found.append("name")  # a device word said stands for them
         if "domain" in parse.slots or parse.extra.get("domain_hint") \
                 or any(is_device_word(words, k) and _may_target(intent, words[k]) for k in range(len(words))):
             found.append("domain")

@@ -23,6 +23,8 @@ _DOMAIN_SLOT = names(domain_slot=True)
 _CLASS_SLOT = names(class_slot=True)
 _CONTEXT_AREA = names(context_area=True)  # take the satellite's own area when none is said
 _GROUP_ACTIONS = names(group=True)
+# what one player is asked to do ("pause" is fine everywhere; a volume or a track is one player's)
+_ONE_PLAYER = frozenset({"HassSetVolume", "HassMediaUnpause", "HassMediaNext", "HassMediaPrevious"})
 _JOINER = re.compile(r"(,|and|&|, and|as well as)( also)?( the| my| our)?")  # between names said for one command
 _AREA_JOINER = frozenset({"and", ",", "&", "the", "in", "on", "my", "our", "also"})
 _SPLIT = re.compile(r"\s*(?:,|\band\b|&)\s*(?:the |my |our )?")
@@ -308,7 +310,7 @@ class Targets:
     (never the whole house for a group action unless "all" was said)."""
 
     name = "targets"
-    rules = ("open_close_covers",)
+    rules = ("open_close_covers", "which_player")
 
     def __call__(self, r: Reading) -> None:
         intent = r.intent
@@ -337,6 +339,14 @@ class Targets:
             found = r.resolver.entities_in(r.area, r.floor, doms, r.device_class)
             if intent == "HassClimateGetTemperature" and not found:
                 found = r.resolver.entities_in(r.area, r.floor, ("sensor",), "temperature")
+            if intent in _ONE_PLAYER and len(found) > 1 and not (r.area or r.floor or r.domain or r.all):
+                # "set the volume to 80" with no room known: which player, never every one in the house
+                r.entities = found
+                r.extra["ambiguous_slot"] = "name"
+                r.extra["candidates"] = _candidates(r, found)
+                r.extra["which_player"] = True  # candidates of the intent, not of words said: no evidence
+                r.fired.append("which_player")
+                return
             r.targets = [x.id for x in found]
         if r.domain and intent in _DOMAIN_SLOT:
             r.slots["domain"] = r.domain
