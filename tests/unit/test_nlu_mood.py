@@ -30,6 +30,13 @@ from voiced.nlu.units.mood import not_for_now
     ("switch off the tv and turn on the ceiling light", "two_commands"),
     ("turn off everything except the night light", "except"),
     ("turn off the kitchen lights but leave the counter light on", "except"),
+    ("the coffee maker keeps switching off", "told"),  # what it does, not what to do
+    ("the hallway light always turns on at night", "told"),
+    ("the front door won't lock", "told"),
+    ("the garage door doesn't close", "told"),
+    ("tell the kids to turn off the tv", "someone_else"),
+    ("ask dad to lock the front door", "someone_else"),
+    ("tell everyone to turn off the lights", "someone_else"),
 ])
 def test_not_asked_for_now(text: str, why: str) -> None:
     assert not_for_now(text.split()) == why
@@ -44,9 +51,18 @@ def test_not_asked_for_now(text: str, why: str) -> None:
     "put the blinds at seventy percent", "set the heating to 21 degrees",
     "go ahead and lower my blinds 60 percent", "turn on the desk lamp and set it to blue",
     "turn on the desk lamp and the tv plug",
+    "won't you turn on the lights please",
+    "ask alexa to turn on the lights",  # another assistant's name, used as a wake word
+    "can you get the kitchen lights to come on",
 ])
 def test_asked_for_now(text: str) -> None:
     assert not_for_now(text.split()) is None
+
+
+def test_tell_a_device_to_is_asked_of_voiced() -> None:
+    assert not_for_now(["tell", "the", "tv", "to", "turn", "off"]) == "someone_else"
+    assert not_for_now(["tell", "the", "tv", "to", "turn", "off"], {"tv", "lights"}) is None
+    assert not_for_now(["get", "the", "lights", "to", "turn", "off"], {"tv", "lights"}) is None
 
 
 def _p(why: str) -> Parse:
@@ -54,7 +70,8 @@ def _p(why: str) -> Parse:
                  targets=("media_player.living_room_tv",), extra={"not_for_now": why})
 
 
-@pytest.mark.parametrize("why", ["negated", "asked_about", "past", "except", "two_commands"])
+@pytest.mark.parametrize("why", ["negated", "asked_about", "past", "except", "two_commands", "told",
+                                 "someone_else"])
 def test_decide_refuses_what_is_not_asked(why: str) -> None:
     assert decide(_p(why), ["name"], Policy()) == Verdict(REJECT, why)
 

@@ -467,3 +467,15 @@ def test_a_volume_or_a_track_with_no_room_known_asks_which_player(parser: Parser
     assert parser.parse("set the volume to 80", area="kitchen").targets == ("media_player.kitchen_speaker",)
     assert parser.parse("next song", area="living_room").targets == ("media_player.living_room_tv",)
     assert len(parser.parse("pause the music").targets) == 2
+
+
+@needs_model
+@pytest.mark.parametrize(("text", "why"), [
+    ("the coffee maker keeps switching off", "told"), ("the front door won't lock", "told"),
+    ("tell the kids to turn off the tv", "someone_else"), ("ask dad to lock the front door", "someone_else"),
+])
+def test_a_command_told_of_a_device_or_asked_of_someone_else_is_never_done(parser: Parser, text: str,
+                                                                           why: str) -> None:
+    p = parser.parse(text)
+    assert p.intent is None and p.extra["reason"] == why
+    assert parser.parse("tell the tv to turn off").intent == "HassTurnOff"  # asked of a device: of voiced

@@ -47,7 +47,7 @@ class Policy:
 class Verdict:
     decision: str  # act | confirm | reject
     reason: str  # sure | unsure | no_evidence | loose_name | verb_against | place_against | untaught | later |
-    #              negated | asked_about | past | cannot_do | null | reply
+    #              negated | someone_else | told | asked_about | past | cannot_do | null | reply
 
 
 def decide(parse: Parse, evidence: list[str], policy: Policy) -> Verdict:
