@@ -98,8 +98,14 @@ def understand(parse: Callable[[str], Parse], transcript: Transcript, reject_bel
     question about the clock, the date, the weather or a timer is answered when the audio was
     heard clearly (a doubtful hearing's guessed questions were measured answering the date to
     weather questions), a command is asked about first ("Did you say: …?"), a question about a
-    device is not taken (no question is confirmed)."""
+    device is not taken (no question is confirmed).  A doubtful hearing whose close rivals all
+    read as the same command ("put the blinds at 70%" / "put the blind net 70%") is acted on:
+    whichever was said, it asks for that (reason ``hearings_agree``)."""
     first = heard_as(parse(transcript.text), transcript, reject_below, confirm_below)
+    if first.extra.get("reason") == "doubtful_speech" and transcript.alternatives \
+            and all(_same_reading(first, parse(alt)) for alt in transcript.alternatives):
+        # every close hearing of the audio asks for the same thing: what was meant is not in doubt
+        return dataclasses.replace(first, extra={**first.extra, "decision": "act", "reason": "hearings_agree"})
     if first.intent is not None or first.extra.get("reason") not in _MEANS_NOTHING \
             or first.extra.get("hearing") == UNHEARD:
         return first
@@ -115,6 +121,12 @@ def understand(parse: Callable[[str], Parse], transcript: Transcript, reject_bel
         return dataclasses.replace(p, extra={**p.extra, "decision": decision, "reason": "another_hearing",
                                              "heard_first": transcript.text})
     return first
+
+
+def _same_reading(first: Parse, other: Parse) -> bool:
+    """``other`` would be acted on as it stands, and does what ``first`` does."""
+    return other.extra.get("decision") == "act" and other.intent == first.intent \
+        and other.targets == first.targets and other.slots == first.slots
 
 
 # the readings that mean nothing to voiced: no intent, or none backed by the words

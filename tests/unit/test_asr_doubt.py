@@ -200,3 +200,28 @@ def test_another_hearing_is_tried_only_when_the_first_means_nothing() -> None:
     read.clear()
     p = understand(parse, heard("what's the winner like", "what's the weather like", conf=0.1), 0.35, 0.6)
     assert p.intent is None and "what's the weather like" not in read
+
+
+def test_a_doubtful_hearing_whose_rivals_all_read_the_same_is_acted_on() -> None:
+    same = _parse("HassTurnOff", "act")
+    readings = {"turn off the kitchen lights": same,
+                "turn of the kitchen lights": dataclasses.replace(same, text="turn of the kitchen lights"),
+                "turn on the kitchen lights": Parse("turn on the kitchen lights", "HassTurnOn", 0.97,
+                                                    slots={"area": "Kitchen"}, targets=("light.kitchen",),
+                                                    extra={"decision": "act"}),
+                "turn off the kitchen light": Parse("turn off the kitchen light", "HassTurnOff", 0.97,
+                                                    slots={"area": "Kitchen"}, targets=("light.kitchen",),
+                                                    extra={"decision": "confirm"})}
+
+    def heard(*alternatives: str) -> Transcript:
+        return dataclasses.replace(_tr("turn off the kitchen lights", 0.5, no_speech_prob=0.01, avg_logprob=-0.68),
+                                   alternatives=alternatives)
+
+    p = understand(readings.__getitem__, heard("turn of the kitchen lights"), 0.35, 0.6)
+    assert (p.intent, p.extra["decision"], p.extra["reason"]) == ("HassTurnOff", "act", "hearings_agree")
+    # a rival that would do something else, or that would only be asked about: still a question
+    for rival in ("turn on the kitchen lights", "turn off the kitchen light"):
+        p = understand(readings.__getitem__, heard("turn of the kitchen lights", rival), 0.35, 0.6)
+        assert p.extra["decision"] == "confirm" and p.extra["reason"] == "doubtful_speech"
+    # no rival heard: nothing to agree
+    assert understand(readings.__getitem__, heard(), 0.35, 0.6).extra["decision"] == "confirm"
