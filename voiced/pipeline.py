@@ -98,12 +98,13 @@ def understand(parse: Callable[[str], Parse], transcript: Transcript, reject_bel
     question about the clock, the date, the weather or a timer is answered when the audio was
     heard clearly (a doubtful hearing's guessed questions were measured answering the date to
     weather questions), a command is asked about first ("Did you say: …?"), a question about a
-    device is not taken (no question is confirmed).  A doubtful hearing whose close rivals all
-    read as the same command ("put the blinds at 70%" / "put the blind net 70%") is acted on:
-    whichever was said, it asks for that (reason ``hearings_agree``)."""
+    device is not taken (no question is confirmed).  A doubtful hearing is acted on when a close
+    rival reads as the very same command and none as another ("put the blinds at 70%" / "put the
+    blind net 70%"; "put the lines at 70%" means nothing): whichever was said, it asks for that
+    (reason ``hearings_agree``)."""
     first = heard_as(parse(transcript.text), transcript, reject_below, confirm_below)
-    if first.extra.get("reason") == "doubtful_speech" and transcript.alternatives \
-            and all(_same_reading(first, parse(alt)) for alt in transcript.alternatives):
+    if first.extra.get("reason") == "doubtful_speech" \
+            and _hearings_agree(first, [parse(alt) for alt in transcript.alternatives]):
         # every close hearing of the audio asks for the same thing: what was meant is not in doubt
         return dataclasses.replace(first, extra={**first.extra, "decision": "act", "reason": "hearings_agree"})
     if first.intent is not None or first.extra.get("reason") not in _MEANS_NOTHING \
@@ -123,10 +124,17 @@ def understand(parse: Callable[[str], Parse], transcript: Transcript, reject_bel
     return first
 
 
-def _same_reading(first: Parse, other: Parse) -> bool:
-    """``other`` would be acted on as it stands, and does what ``first`` does."""
-    return other.extra.get("decision") == "act" and other.intent == first.intent \
-        and other.targets == first.targets and other.slots == first.slots
+def _hearings_agree(first: Parse, rivals: list[Parse]) -> bool:
+    """Some rival hearing reads as ``first`` (the same intent, targets and slots, acted on or asked
+    about), and none reads as anything else; a rival that means nothing to voiced is neither."""
+    agree = 0
+    for other in rivals:
+        if other.intent is None:
+            continue
+        if other.intent != first.intent or other.targets != first.targets or other.slots != first.slots:
+            return False
+        agree += 1
+    return agree > 0
 
 
 # the readings that mean nothing to voiced: no intent, or none backed by the words
