@@ -159,3 +159,30 @@ def test_another_kinds_step_takes_the_targets_own(ctx: HomeContext, text: str, r
     r = reading(ctx, text, read, target)
     levels.LevelWords()(r)
     assert r.intent == intent and r.fired == (["step"] if intent != read else [])
+
+
+@pytest.mark.parametrize(("text", "read", "target", "refused"), [
+    ("set the blind to green", "HassSetPosition", "cover.blind", True),
+    ("turn the soundbar red", "HassSetVolume", "media_player.soundbar", True),
+    ("set the lower hall light to red", "HassLightSet", "light.lower_hall_light", False),
+    ("set the blind to 50", "HassSetPosition", "cover.blind", False),
+])
+def test_a_colour_said_of_what_is_no_light_is_cannot_do(ctx: HomeContext, text: str, read: str, target: str,
+                                                         refused: bool) -> None:
+    r = reading(ctx, text, read, target)
+    levels.QuantityWords()(r)
+    assert ("cannot_do" in r.extra) == refused and r.fired == (["colour_of_no_light"] if refused else [])
+
+
+def test_a_colour_word_in_a_place_name_is_no_colour() -> None:
+    ctx = HomeContext(load_home_text("""areas:
+  - {id: blue_room, name: Blue Room}
+entities:
+  - {id: cover.blind, name: Blind, area: blue_room, mqtt: {protocol: zigbee2mqtt, topic: z/blind}}
+"""))
+    text = "set the blue room blind to 50"
+    r = Reading(text, tokenize(text), ctx, None, intent="HassSetPosition", confidence=0.95)
+    r.spans += [Span("area", 8, 17, "blue room"), Span("name", 18, 23, "blind")]
+    r.targets = ["cover.blind"]
+    levels.QuantityWords()(r)
+    assert "cannot_do" not in r.extra

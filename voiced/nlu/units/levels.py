@@ -10,14 +10,15 @@ and a level or value said of a lock, vacuum, scene or script is none of their co
 (``cannot_do``: refused). Raising a switch, fan or player stays *on* (the direction asked).
 "Halfway" said of what only switches ("close the boiler halfway") is no switching either, and a
 level below zero ("set the soundbar to minus 20") is none at all. A quantity word of another
-kind ("set the tv brightness to 10", "set the blinds to 22 degrees") is a value that what is
-reached does not have: refused too.
+kind ("set the tv brightness to 10", "set the blinds to 22 degrees") or a colour said of what is
+no light ("set the blinds to green") is a value that what is reached does not have: refused too.
 """
 
 from __future__ import annotations
 
 import re
 
+from voiced.nlu import numbers
 from voiced.nlu.units.polarity import switched_to
 from voiced.nlu.units.reading import NUMBER_SLOTS, Reading
 
@@ -26,6 +27,7 @@ _UP = re.compile(r"\b(?:raise|increase|louder|higher)\b|\bturn(?: \w+){0,4} up\b
 _DOWN = re.compile(r"\b(?:lower|decrease|reduce|quieter|softer)\b|\bturn(?: \w+){0,4} down\b|\bdown by\b"
                    r"|\bway down\b|\btone(?: \w+){0,4} down\b")
 _PARTWAY = re.compile(r"\b(?:half ?way|part ?way|(?:a|one|three) quarters?(?: of the way)?)\b")
+_WARM_COOL = re.compile(r"\b(?:warm|cool)\b(?! white)")  # "warm up the bedroom": a temperature, no white
 _MINUS = re.compile(r"(?:\bminus|\bnegative|[-\u2212])\s*$", re.IGNORECASE)
 # the readings a level word is wrongly taken as
 _SWITCHING = frozenset({"HassTurnOn", "HassTurnOff", "HassVacuumStart", "HassVacuumReturnToBase",
@@ -48,10 +50,10 @@ _VALUE_INTENTS = frozenset({"HassLightSet", "VoicedLightBrighten", "VoicedLightD
 
 
 def _said(r: Reading) -> list[str]:
-    """The words but those of the home's names inside name spans ("Lower Hallway Light", not the
-    "louder" the tagger ran into "dustbot louder")."""
-    inside = r.inside
-    return [t.text for t in r.toks if t.start not in inside or t.text not in r.ctx.name_words]
+    """The words but those of the home's names inside name and place spans ("Lower Hallway Light",
+    "the Blue Room", not the "louder" the tagger ran into "dustbot louder")."""
+    inside, names = r.inside, r.ctx.name_words | r.ctx.place_words
+    return [t.text for t in r.toks if t.start not in inside or t.text not in names]
 
 
 def level_way(words: list[str]) -> str | None:
@@ -119,14 +121,21 @@ class LevelWords:
 
 
 class QuantityWords:
-    """A value said with another kind's quantity word ("the tv brightness") is ``cannot_do``."""
+    """A value said with another kind's quantity word ("the tv brightness"), or a colour said of
+    what is no light ("set the blinds to green", "turn the tv red"), is ``cannot_do``."""
 
     name = "quantity_words"
+    rules = ("other_quantity", "colour_of_no_light")
 
     def __call__(self, r: Reading) -> None:
         if r.intent not in _VALUE_INTENTS:
             return
         kinds = r.target_domains
-        said = {_QUANTITY[w] for w in _said(r) if w in _QUANTITY}
-        if kinds and len(said) == 1 and not kinds & said:
-            r.extra["cannot_do"] = sorted(kinds)
+        if not kinds:
+            return
+        words = _said(r)
+        said = {_QUANTITY[w] for w in words if w in _QUANTITY}
+        if len(said) == 1 and not kinds & said:
+            _refuse(r, kinds, "other_quantity")
+        elif "light" not in kinds and ("color" in r.slots or numbers.parse_color(_WARM_COOL.sub(" ", " ".join(words)))):
+            _refuse(r, kinds, "colour_of_no_light")
