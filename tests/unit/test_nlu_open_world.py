@@ -479,3 +479,12 @@ def test_a_command_told_of_a_device_or_asked_of_someone_else_is_never_done(parse
     p = parser.parse(text)
     assert p.intent is None and p.extra["reason"] == why
     assert parser.parse("tell the tv to turn off").intent == "HassTurnOff"  # asked of a device: of voiced
+
+
+@needs_model
+def test_a_room_typed_without_its_apostrophe_is_that_room() -> None:
+    flat = Parser.load(None, load_home(REPO / "devices" / "flat.yaml"))
+    for text in ("turn on zoes room light", "turn off the lights in zoes room"):
+        p = flat.parse(text)
+        assert p.targets == ("light.star_projector",) and p.slots["area"] == "Zoe's Room", text
+    assert flat.parse("is zoes window open").targets == ("binary_sensor.zoes_window",)

@@ -123,3 +123,22 @@ entities:
     assert [e.id for e in res.room_and_name("lounge ceiling light")] == ["light.lounge_ceiling"]
     assert res.room_and_name("kitchen ceiling light") == [] and res.room_and_name("ceiling light") == []
     assert {e.id for e in res.name("ceiling light").entities} == {"light.bed_ceiling", "light.lounge_ceiling"}
+
+
+def test_a_name_with_an_apostrophe_is_the_same_name_without() -> None:
+    from voiced.nlu.generate import gazetteer_flags, home_names
+
+    home = load_home_text("""areas:
+  - {id: zoes_room, name: "Zoe's Room"}
+entities:
+  - {id: binary_sensor.zoes_window, name: "Zoe's Window", area: zoes_room, device_class: window,
+     mqtt: {protocol: zigbee2mqtt, state_topic: z/w, value_key: contact}}
+""")
+    r = Resolver(home)
+    assert r.area("zoes room") is r.area("zoe's room") is not None
+    assert [e.id for e in r.exact("zoes window")] == ["binary_sensor.zoes_window"]
+    assert [e.id for e in r.exact("zoe's window")] == ["binary_sensor.zoes_window"]
+    # the tagger's gazetteer sees both spellings as the home's names
+    ent, area, floor = home_names(home)
+    assert gazetteer_flags(["turn", "on", "zoes", "room", "light"], ent, area, floor) == [0, 0, 2, 2, 0]
+    assert gazetteer_flags(["is", "zoes", "window", "open"], ent, area, floor) == [0, 1, 1, 0]

@@ -92,6 +92,14 @@ def norm(text: str) -> str:
     return " ".join(words)
 
 
+def spellings(name: str) -> tuple[str, ...]:
+    """A name's normalised form and, with an apostrophe, its spelling without: "zoe's room" is
+    typed and heard "zoes room"."""
+    key = norm(name)
+    bare = key.replace("'", "")
+    return (key, bare) if bare != key else (key,)
+
+
 # "lamp 2" and "lamp two" are one name (speech recognisers write either)
 _DIGITS = {str(i): w for i, w in enumerate(("zero", "one", "two", "three", "four", "five", "six", "seven", "eight",
                                             "nine", "ten", "eleven", "twelve"))}
@@ -119,9 +127,11 @@ class Resolver:
         self._entities: dict[str, list[Entity]] = {}
         for e in home.entities:
             for n in e.names:
-                self._entities.setdefault(norm(n), []).append(e)
-        self._areas: dict[str, Area] = {norm(n): a for a in home.areas for n in a.names}
-        self._floors: dict[str, Floor] = {norm(n): f for f in home.floors for n in f.names}
+                for key in spellings(n):
+                    if e not in self._entities.get(key, []):
+                        self._entities.setdefault(key, []).append(e)
+        self._areas: dict[str, Area] = {k: a for a in home.areas for n in a.names for k in spellings(n)}
+        self._floors: dict[str, Floor] = {k: f for f in home.floors for n in f.names for k in spellings(n)}
         self._entity_keys = list(self._entities)
         self._stems: dict[str, list[Entity]] = {}
         for k, es in self._entities.items():

@@ -505,11 +505,18 @@ def gazetteer_flags(tokens: list[str], entity: set[str], area: set[str], floor: 
     return flags
 
 
+def _spellings(name: str) -> set[str]:
+    """A normalised name and, with an apostrophe, its spelling without (as the resolver:
+    ``voiced.home.resolve.spellings``)."""
+    low = normalise(name)
+    return {low, low.replace("'", "")}
+
+
 def home_names(home: Home) -> tuple[set[str], set[str], set[str]]:
     """Normalised names and aliases of the home's entities, areas and floors (for gazetteer_flags)."""
-    return ({normalise(n) for e in home.entities for n in e.names},
-            {normalise(n) for a in home.areas for n in a.names},
-            {normalise(n) for f in home.floors for n in f.names})
+    return ({s for e in home.entities for n in e.names for s in _spellings(n)},
+            {s for a in home.areas for n in a.names for s in _spellings(n)},
+            {s for f in home.floors for n in f.names for s in _spellings(n)})
 
 
 # share of the data per intent (voiced/intents.py; null gets a large share: acting on chatter is the worst error)
