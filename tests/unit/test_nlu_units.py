@@ -201,6 +201,8 @@ def test_tagged_spans_a_room_without_its_name_is_here(ctx: HomeContext, text: st
     ("please switch off", "switch", False), ("switch to the news", "switch", False),
     ("i want you to switch on", "switch", False), ("what is the speed of light", "light", True),
     ("turn off the water", "water", True), ("water the garden", "water", False),
+    ("light on", "light", True), ("light off please", "light", True), ("plug off", "plug", True),
+    ("light up", "light", False), ("switch off", "switch", False),
 ])
 def test_verb_like_device_words_are_nouns_only_where_nouns_go(text: str, word: str, noun: bool) -> None:
     ws = [t.text for t in tokenize(text)]

@@ -71,7 +71,9 @@ def is_device_word(words: list[str], k: int) -> bool:
     if w not in _VERBISH:
         return True
     if k == 0:
-        return False
+        # "light on", "plug off": a state said of it; "switch off …", "light up …", "water the …" are verbs
+        rest = [x for x in words[1:] if x not in ("please", "now")]
+        return w in ("light", "plug") and rest in (["on"], ["off"])
     before = words[k - 1]
     if before in DETERMINERS or before in _NOUN_BEFORE:
         return True
