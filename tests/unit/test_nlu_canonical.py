@@ -36,6 +36,26 @@ def test_the_canonical_forms(text: str, intent: str, entity: str) -> None:
     assert RESOLVER.exact(" ".join(text.split()[found.first:found.last])) == [found.entity]
 
 
+@pytest.mark.parametrize(("text", "intent", "entity", "slot", "value"), [
+    ("star projector to forty four percent", "HassLightSet", "light.star_projector", "brightness", "forty four percent"),
+    ("set the hue go to 30", "HassLightSet", "light.hue_go", "brightness", "30"),
+    ("put the awning at 50 %", "HassSetPosition", "cover.balcony_awning", "position", "50 %"),
+    ("soundbar to twenty", "HassSetVolume", "media_player.soundbar", "volume_level", "twenty"),
+    ("please set the nest to 21 degrees", "HassClimateSetTemperature", "climate.nest", "temperature", "21 degrees"),
+    ("set the nest to twenty one and a half", None, None, None, None),  # "a half": not only a number
+])
+def test_a_name_set_to_a_number_takes_its_kinds_value(text: str, intent: str | None, entity: str | None,
+                                                      slot: str | None, value: str | None) -> None:
+    words = text.split()
+    found = canonical.match(words, RESOLVER.exact)
+    if intent is None:
+        assert found is None
+        return
+    assert found is not None and found.value is not None and (found.intent, found.entity.id) == (intent, entity)
+    name, first, last = found.value
+    assert (name, " ".join(words[first:last])) == (slot, value)
+
+
 @pytest.mark.parametrize("text", [
     "turn on the ceiling light",  # two entities of that name: the dialogue asks which
     "turn on the hue",  # part of a name is no exact name
@@ -48,6 +68,10 @@ def test_the_canonical_forms(text: str, intent: str, entity: str) -> None:
     "turn on",
     "hue go",
     "",
+    "set the hue go to blue",  # no number
+    "set the ceiling light to 50",  # two of that name
+    "set the espresso machine to 50",  # a switch has no value
+    "hue go to fifty and the soundbar to twenty",
 ])
 def test_what_is_not_canonical(text: str) -> None:
     assert canonical.match(text.split(), RESOLVER.exact) is None
@@ -125,3 +149,18 @@ def test_every_homes_own_canonical_commands_are_done(parser: Parser, home_file: 
     finally:
         parser.set_home(FLAT)
     assert len(commands) > 40 and not wrong, wrong
+
+
+@pytest.mark.parametrize(("text", "intent", "slots"), [
+    ("star projector to forty four percent", "HassLightSet", {"brightness": 44, "name": "Star Projector"}),
+    ("hue go to fifty percent", "HassLightSet", {"brightness": 50, "name": "Hue Go"}),
+    ("star projector to 44%", "HassLightSet", {"brightness": 44, "name": "Star Projector"}),
+    ("soundbar to 20", "HassSetVolume", {"volume_level": 20, "name": "Soundbar"}),
+])
+def test_a_name_and_a_value_is_a_command_not_an_answer(parser: Parser, text: str, intent: str,
+                                                       slots: dict[str, object]) -> None:
+    p = parser.parse(text)
+    assert (p.intent, p.slots, p.extra["decision"]) == (intent, slots, "act"), p.extra
+    ctx = HomeContext(FLAT)
+    assert not bare_value(text.replace("%", " %").split(), ctx)
+    assert bare_value(["fifty", "percent"], ctx)  # the answer to "what brightness?"

@@ -175,7 +175,12 @@ class Parser:
         if found is None:
             return None
         start, end = toks[found.first].start, toks[found.last - 1].end
-        alt = self._read(text, toks, area, tagger.Given(found.intent, [Span("name", start, end, text[start:end])]))
+        spans = [Span("name", start, end, text[start:end])]
+        if found.value is not None:
+            slot, first, last = found.value
+            vs, ve = toks[first].start, toks[last - 1].end
+            spans.append(Span(slot, vs, ve, text[vs:ve]))
+        alt = self._read(text, toks, area, tagger.Given(found.intent, spans))
         if alt.intent != found.intent or alt.targets != (found.entity.id,):
             return None
         return dataclasses.replace(alt, extra={**alt.extra, "canonical": True})

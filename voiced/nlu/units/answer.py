@@ -30,7 +30,7 @@ _UNIT = re.compile(r"\b(\d+|a|an|" + "|".join(sorted(numbers.NUMBER_WORDS)) + r"
 
 def bare_value(words: list[str], ctx: HomeContext) -> bool:
     """Only numbers, units, ordinals, "both", "one" and place/device name words: an answer."""
-    content = place = value = False
+    content = place = value = named = False
     for w in words:
         if w in VALUE_WORDS or w in _FILLER_WORDS:
             content = content or w in CONTENT_WORDS
@@ -39,12 +39,17 @@ def bare_value(words: list[str], ctx: HomeContext) -> bool:
             content = True
             place = place or w in ctx.place_words
             value = value or w[0].isdigit() or w in numbers.NUMBER_WORDS
-        elif w not in ctx.name_words:
+        elif w in ctx.name_words:
+            named = True
+        else:
             return False  # a verb or any other word: let the model decide
     if place and ctx.resolver.find_place_in_text(" ".join(words)) == (None, None):
         return False  # a word of a place, not the place: "open the stopcock" in a home with an "open plan"
-    # a room and a value together ("bedroom fifty percent") is a command, not an answer
-    return content and not (place and value and "one" not in words)
+    # a room or a thing and a value together ("bedroom fifty percent", "hue go to fifty percent") is
+    # a command, not an answer
+    if value and "one" not in words and (place or (named and ctx.resolver.find_in_text(" ".join(words))[0])):
+        return False
+    return content
 
 
 def answer_slots(text: str, raw: dict[str, Any], bare: bool, ctx: HomeContext) -> dict[str, Any]:
