@@ -186,3 +186,11 @@ entities:
     r.targets = ["cover.blind"]
     levels.QuantityWords()(r)
     assert "cannot_do" not in r.extra
+
+
+@pytest.mark.parametrize(("words", "way"), [
+    ("bring our lights up in the bedroom", "up"), ("put the lights up", "up"), ("bring the heating down", "down"),
+    ("turn the tv up", "up"), ("lower the blind", "down"), ("turn it up and down", None), ("turn on the tv", None),
+])
+def test_level_way(words: str, way: str | None) -> None:
+    assert levels.level_way(words.split()) == way

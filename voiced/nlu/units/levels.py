@@ -22,10 +22,10 @@ from voiced.nlu import numbers
 from voiced.nlu.units.polarity import switched_to
 from voiced.nlu.units.reading import NUMBER_SLOTS, Reading
 
-_UP = re.compile(r"\b(?:raise|increase|louder|higher)\b|\bturn(?: \w+){0,4} up\b|\bup by\b|\bway up\b"
-                 r"|\b(?:crank|bump)(?: \w+){0,4} up\b")
-_DOWN = re.compile(r"\b(?:lower|decrease|reduce|quieter|softer)\b|\bturn(?: \w+){0,4} down\b|\bdown by\b"
-                   r"|\bway down\b|\btone(?: \w+){0,4} down\b")
+_UP = re.compile(r"\b(?:raise|increase|louder|higher)\b|\b(?:turn|bring|put)(?: \w+){0,4} up\b|\bup by\b"
+                 r"|\bway up\b|\b(?:crank|bump)(?: \w+){0,4} up\b")
+_DOWN = re.compile(r"\b(?:lower|decrease|reduce|quieter|softer)\b|\b(?:turn|bring|put)(?: \w+){0,4} down\b"
+                   r"|\bdown by\b|\bway down\b|\btone(?: \w+){0,4} down\b")
 _PARTWAY = re.compile(r"\b(?:half ?way|part ?way|(?:a|one|three) quarters?(?: of the way)?)\b")
 _WARM_COOL = re.compile(r"\b(?:warm|cool)\b(?! white)")  # "warm up the bedroom": a temperature, no white
 _MINUS = re.compile(r"(?:\bminus|\bnegative|[-\u2212])\s*$", re.IGNORECASE)
