@@ -194,3 +194,19 @@ entities:
 ])
 def test_level_way(words: str, way: str | None) -> None:
     assert levels.level_way(words.split()) == way
+
+
+@pytest.mark.parametrize(("text", "read", "target", "refused"), [
+    ("make the tower fan louder", "HassTurnOn", "fan.tower_fan", True),  # a player's volume only
+    ("mute the lower hall light", "HassTurnOff", "light.lower_hall_light", True),
+    ("make the blind quieter", "HassSetPosition", "cover.blind", True),
+    ("make the film night warmer", "HassTurnOn", "scene.film_night", True),  # a thermostat's, a white light's
+    ("mute the soundbar", "HassMediaPause", "media_player.soundbar", False),
+    ("make the lower hall light warmer", "HassLightSet", "light.lower_hall_light", False),
+    ("make the nest warmer", "VoicedClimateWarmer", "climate.nest", False),
+])
+def test_a_level_of_another_kind_is_cannot_do(ctx: HomeContext, text: str, read: str, target: str,
+                                              refused: bool) -> None:
+    r = reading(ctx, text, read, target)
+    levels.LevelWords()(r)
+    assert ("cannot_do" in r.extra) == refused and (r.fired == ["no_such_level"]) == refused

@@ -8,7 +8,8 @@ intents; covers and valves are raised and lowered by opening and closing. voiced
 anything else (a fan's speed, a player's volume step): lowering one is never switching it off,
 and a level or value said of a lock, vacuum, scene or script is none of their commands
 (``cannot_do``: refused). Raising a switch, fan or player stays *on* (the direction asked).
-"Halfway" said of what only switches ("close the boiler halfway") is no switching either, and a
+A level of another kind ("make the ceiling fan louder", "mute the lamp", "make the blinds warmer")
+is none of the target's. "Halfway" said of what only switches ("close the boiler halfway") is no switching either, and a
 level below zero ("set the soundbar to minus 20") is none at all. A quantity word of another
 kind ("set the tv brightness to 10", "set the blinds to 22 degrees") or a colour said of what is
 no light ("set the blinds to green") is a value that what is reached does not have: refused too.
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import re
 
+from voiced.intents import names
 from voiced.nlu import numbers
 from voiced.nlu.units.polarity import switched_to
 from voiced.nlu.units.reading import NUMBER_SLOTS, Reading
@@ -38,6 +40,11 @@ _STEPS = frozenset(i for pair in _STEP.values() for i in pair)
 _RAISED = frozenset({"cover", "valve"})  # raised by opening, and opened part of the way
 _ON_IS_UP = frozenset({"switch", "fan", "media_player"})  # "turn the fan up": on is the way asked
 _NO_VALUE = frozenset({"lock", "vacuum", "scene", "script"})
+# words of one level, and the kinds that have it: a player's volume, a thermostat's (or a white
+# light's) warmth
+_LEVEL_OF = ((frozenset({"louder", "quieter", "softer", "mute", "unmute", "volume"}), frozenset({"media_player"})),
+             (frozenset({"warmer", "cooler", "hotter", "colder"}), frozenset({"climate", "light"})))
+_READ_ONLY = names(read_only=True)
 # levels in percent, none below zero (a temperature's sign is read by units/fill.py, its range checked
 # by the action stage)
 _PERCENT_INTENTS = frozenset({"HassLightSet", "VoicedLightBrighten", "VoicedLightDim", "HassSetVolume",
@@ -73,11 +80,15 @@ class LevelWords:
     value or "halfway" said of what has no level, and a level below zero (the module's docstring)."""
 
     name = "level_words"
-    rules = ("step", "no_level", "value_no_level", "partway", "below_zero")
+    rules = ("step", "no_level", "value_no_level", "partway", "below_zero", "no_such_level")
 
     def __call__(self, r: Reading) -> None:
         kinds = r.target_domains
-        if not kinds or r.intent is None:
+        if not kinds or r.intent is None or r.intent in _READ_ONLY:
+            return
+        said = set(_said(r))
+        if any(said & words and not kinds & has for words, has in _LEVEL_OF):
+            _refuse(r, kinds, "no_such_level")  # "make the ceiling fan louder", "mute the lamp"
             return
         if r.intent in _PERCENT_INTENTS and any(sp.slot in NUMBER_SLOTS and _MINUS.search(r.text[:sp.start])
                                                 for sp in r.spans):
