@@ -282,6 +282,18 @@ def test_two_rooms_for_one_command_are_both_done(parser: Parser) -> None:
 
 
 @needs_model
+@pytest.mark.parametrize("text", [
+    "turn off the lights in the kitchen, the office and the hallway",  # the hallway was dropped
+    "turn off the lights in the kitchen the office and the hallway",  # as speech writes it: only the office
+    "turn off the kitchen office and hallway lights",  # one unknown room "kitchen office": nothing
+])
+def test_three_rooms_for_one_command_are_all_done(parser: Parser, text: str) -> None:
+    p = parser.parse(text)
+    assert set(p.targets) == {"light.kitchen_spots", "light.kitchen_counter", "light.desk_lamp", "light.hall_light"}
+    assert p.slots["area"] == "Kitchen, Office and Hallway" and p.extra["decision"] == ACT
+
+
+@needs_model
 @pytest.mark.parametrize(("text", "targets"), [
     ("set the garage to 0", ("cover.garage_door",)),  # the water main is in the garage too: never by its room
     ("turn off the water in the garage", ("valve.water_main",)),  # the garage light went off

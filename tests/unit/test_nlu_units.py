@@ -435,6 +435,26 @@ def test_several_rooms_for_one_command_are_all_reached(ctx: HomeContext, text: s
         assert set(r.targets) == targets and r.slots["area"] == "Kitchen and Bedroom" and not r.unresolved
 
 
+@pytest.mark.parametrize(("text", "tagged", "rooms"), [
+    ("turn off the lights in the kitchen the bedroom and the garden", ["bedroom"], "Kitchen, Bedroom and Garden"),
+    ("turn off the kitchen bedroom and garden lights", ["kitchen bedroom"], "Kitchen, Bedroom and Garden"),
+    ("turn off the lights in the kitchen, the bedroom", ["kitchen"], "Kitchen and Bedroom"),
+    ("turn off the lights in the kitchen the bedroom", ["kitchen"], None),  # no "and", no comma: no list
+    ("turn off the lights in the garden and", ["garden"], None),
+])
+def test_rooms_the_tagger_missed_in_a_list_are_reached(ctx: HomeContext, text: str, tagged: list[str],
+                                                       rooms: str | None) -> None:
+    r = reading(ctx, text, "HassTurnOff")
+    for said in tagged:
+        k = text.index(said)
+        r.spans.append(Span("area", k, k + len(said), said))
+    for unit in (spans.SpanNormaliser(), device_words.DeviceWords(), places.TaggedSpans(), values.SlotValues(),
+                 entities.SatelliteArea(), entities.Targets()):
+        unit(r)
+    entities.AreaList()(r)
+    assert r.slots.get("area") == rooms if rooms else " and " not in str(r.slots.get("area"))
+
+
 def test_satellite_area_and_targets(ctx: HomeContext) -> None:
     r = resolved(ctx, "turn on the lights in here", area="kitchen")
     entities.SatelliteArea()(r)

@@ -144,30 +144,58 @@ class NameResolver:
 
 class AreaList:
     """Several rooms said for one command ("the lights in the garage and the kitchen", "the kitchen
-    and bedroom lights"): the devices of all of them — the first room was silently dropped.  Only
-    rooms joined by "and" or a comma, each one of the home's, with a device word said."""
+    and bedroom lights", "in the kitchen, the office and the hallway"): the devices of all of them —
+    the rooms the tagger missed or ran together were silently dropped.  Only the home's rooms said
+    by name one after another, joined by "and" or commas (or only articles, as speech writes a list),
+    with an "and" or a comma among them, one of them where the tagger read a room, with a device
+    word said."""
 
     name = "area_list"
 
     def __call__(self, r: Reading) -> None:
         if r.intent not in _GROUP_ACTIONS or r.entities or "name" in r.slots or r.domain is None:
             return
-        said = sorted((sp for sp in r.spans if sp.slot == "area"), key=lambda x: x.start)
-        parts = [x for sp in said for x in _SPLIT.split(sp.text) if x.strip()]
-        for a, b in itertools.pairwise(said):
-            gap = r.text[a.end:b.start].lower().replace(",", " , ").split()
-            if not gap or not set(gap) <= _AREA_JOINER or not {"and", ","} & set(gap):
-                return
-        areas = [r.resolver.area(x) for x in parts]
-        if len(parts) < 2 or any(a is None for a in areas) or len({a.id for a in areas if a}) < 2:
+        tagged = [sp for sp in r.spans if sp.slot == "area"]
+        if not tagged:
             return
+        chain = next((c for c in _room_chains(r) if any(a.start < sp.end and sp.start < b.end
+                                                           for a, b, _ in c for sp in tagged)), None)
+        if chain is None:
+            return
+        areas = list({area.id: area for _, _, area in chain}.values())
         found = [e for a in areas for e in r.resolver.entities_in(a, None, (r.domain,), r.device_class)]
         if not found:
             return
         r.targets = list(dict.fromkeys(e.id for e in found))
-        names_ = list(dict.fromkeys(a.name for a in areas if a))
-        r.slots["area"] = ", ".join(names_[:-1]) + " and " + names_[-1]
+        r.slots["area"] = ", ".join(a.name for a in areas[:-1]) + " and " + areas[-1].name
         r.unresolved = [u for u in r.unresolved if u.slot != "area"]
+
+
+def _room_chains(r: Reading) -> list[list[tuple[Any, Any, Any]]]:
+    """Runs of two or more of the home's rooms said by name (first token, last token, area), each
+    after the one before with only list words between, with an "and" or a comma in the run."""
+    toks, mentions, i = r.toks, [], 0
+    while i < len(toks):
+        for j in range(min(len(toks), i + 4), i, -1):
+            area = r.resolver.area(r.text[toks[i].start:toks[j - 1].end], fuzzy=False)
+            if area is not None and norm(toks[i].text) not in ("", "the"):
+                mentions.append((toks[i], toks[j - 1], area))
+                i = j - 1
+                break
+        i += 1
+    chains, run, joined = [], mentions[:1], False
+    for prev, cur in itertools.pairwise(mentions):
+        gap = r.text[prev[1].end:cur[0].start].lower().replace(",", " , ").split()
+        if set(gap) <= _AREA_JOINER and cur[2].id != prev[2].id:
+            run.append(cur)
+            joined = joined or bool({"and", ",", "&"} & set(gap))
+            continue
+        if len(run) > 1 and joined:
+            chains.append(run)
+        run, joined = [cur], False
+    if len(run) > 1 and joined:
+        chains.append(run)
+    return chains
 
 
 class NameList:
