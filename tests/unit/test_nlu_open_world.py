@@ -282,6 +282,25 @@ def test_two_rooms_for_one_command_are_both_done(parser: Parser) -> None:
 
 
 @needs_model
+@pytest.mark.parametrize(("text", "targets"), [
+    ("turn on the desk lamp the tv plug and the coffee maker",  # only the coffee maker
+     ("light.desk_lamp", "switch.tv_plug", "switch.coffee_maker")),
+    ("turn off the coffee maker and the tv", ("switch.coffee_maker", "media_player.living_room_tv")),  # no tv
+])
+def test_names_said_in_a_list_are_all_done(parser: Parser, text: str, targets: tuple[str, ...]) -> None:
+    p = parser.parse(text)
+    assert p.targets == targets and p.extra["decision"] == ACT
+
+
+@needs_model
+@pytest.mark.parametrize("text", ["close the garage door and the front door",  # had unlocked the front door
+                                  "lock the front door and the garage door"])  # had opened the garage door
+def test_a_lock_in_a_list_of_other_kinds_is_never_switched(parser: Parser, text: str) -> None:
+    p = parser.parse(text)
+    assert p.intent is None and p.extra["reason"] == "cannot_do"
+
+
+@needs_model
 @pytest.mark.parametrize("text", [
     "turn off the lights in the kitchen, the office and the hallway",  # the hallway was dropped
     "turn off the lights in the kitchen the office and the hallway",  # as speech writes it: only the office

@@ -527,6 +527,16 @@ def test_lock_words(ctx: HomeContext, text: str, read: str, intent: str, against
     assert (r.intent, r.extra.get("verb_against")) == (intent, against)
 
 
+@pytest.mark.parametrize(("text", "read"), [("close the skylight and the front door", "HassTurnOff"),
+                                            ("lock the front door and the skylight", "HassTurnOn")])
+def test_a_lock_switched_with_things_of_other_kinds_is_cannot_do(ctx: HomeContext, text: str, read: str) -> None:
+    # one *off* would close the skylight and unlock the door; one *on* would lock it and open the skylight
+    r = _with_entity(ctx, text, read, "lock.front_door")
+    r.targets = ["cover.skylight", "lock.front_door"]
+    domain_intent.LockWords()(r)
+    assert r.extra["cannot_do"] == ["cover", "lock"] and r.fired == ["with_others"]
+
+
 def test_lock_words_leave_covers_alone(ctx: HomeContext) -> None:
     r = _with_entity(ctx, "close the skylight", "HassTurnOff", "cover.skylight")
     r.targets = ["cover.skylight"]

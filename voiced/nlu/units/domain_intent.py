@@ -66,11 +66,13 @@ _LOCKING = frozenset({"lock", "unlock", "relock", "bolt", "unbolt"})  # verbs on
 
 class LockWords:
     """Opening a lock unlocks it, closing it locks it; a lock is unlocked on an unlocking word only
-    ("stop the front door" read as *off* is asked about: ``verb_against``); and locking what has no
-    lock is not done ("lock the garage door", a cover: *on* would open it — ``cannot_do``)."""
+    ("stop the front door" read as *off* is asked about: ``verb_against``); locking what has no
+    lock is not done ("lock the garage door", a cover: *on* would open it — ``cannot_do``), nor is
+    a lock switched with things of other kinds ("close the garage door and the front door": one
+    *off* would unlock it)."""
 
     name = "lock_words"
-    rules = ("open_close", "no_unlock_word", "no_lock")
+    rules = ("open_close", "no_unlock_word", "no_lock", "with_others")
 
     def __call__(self, r: Reading) -> None:
         if r.intent not in ("HassTurnOn", "HassTurnOff"):
@@ -86,6 +88,10 @@ class LockWords:
                 r.fired.append("no_lock")
             return
         if kinds != {"lock"}:
+            # "close the garage door and the front door" read as one *off*: the door closes, the lock
+            # unlocks — one reading cannot lock one thing and close or switch another
+            r.extra["cannot_do"] = sorted(kinds)
+            r.fired.append("with_others")
             return
         opens = any(w in _OPEN_LOCK for w in words)
         closes = any(w in _CLOSE_LOCK and words[i + 1:i + 2] not in ([x] for x in NOT_CLOSING)

@@ -156,7 +156,7 @@ class AreaList:
         if r.intent not in _GROUP_ACTIONS or r.entities or "name" in r.slots or r.domain is None:
             return
         tagged = [sp for sp in r.spans if sp.slot == "area"]
-        if not tagged:
+        if not tagged or (not {"and", "&"} & set(r.words) and "," not in r.text):
             return
         chain = next((c for c in _room_chains(r) if any(a.start < sp.end and sp.start < b.end
                                                            for a, b, _ in c for sp in tagged)), None)
@@ -172,14 +172,19 @@ class AreaList:
 
 
 def _room_chains(r: Reading) -> list[list[tuple[Any, Any, Any]]]:
-    """Runs of two or more of the home's rooms said by name (first token, last token, area), each
-    after the one before with only list words between, with an "and" or a comma in the run."""
+    """Runs of two or more of the home's rooms said by name."""
+    return _chains(r, lambda text: r.resolver.area(text, fuzzy=False))
+
+
+def _chains(r: Reading, lookup: Any) -> list[list[tuple[Any, Any, Any]]]:
+    """Runs of two or more things ``lookup`` finds by their words (first token, last token, thing),
+    each after the one before with only list words between, with an "and" or a comma in the run."""
     toks, mentions, i = r.toks, [], 0
     while i < len(toks):
-        for j in range(min(len(toks), i + 4), i, -1):
-            area = r.resolver.area(r.text[toks[i].start:toks[j - 1].end], fuzzy=False)
-            if area is not None and norm(toks[i].text) not in ("", "the"):
-                mentions.append((toks[i], toks[j - 1], area))
+        for j in range(min(len(toks), i + 5), i, -1):
+            thing = lookup(r.text[toks[i].start:toks[j - 1].end]) if norm(toks[i].text) else None
+            if thing is not None:
+                mentions.append((toks[i], toks[j - 1], thing))
                 i = j - 1
                 break
         i += 1
@@ -200,8 +205,9 @@ def _room_chains(r: Reading) -> list[list[tuple[Any, Any, Any]]]:
 
 class NameList:
     """Several names said for one command ("turn on the desk lamp and the tv plug", "lock the front
-    door and the back door"): all of them, not only the last one (the other was silently dropped).
-    Only names joined by "and" or a comma, each matching one entity by its words (no guess)."""
+    door and the back door", "the desk lamp the tv plug and the coffee maker"): all of them, not
+    only the last one (the others were silently dropped).  Only names joined by "and" or a comma
+    (or only articles, as speech writes a list), each matching one entity by its words (no guess)."""
 
     name = "name_list"
 
@@ -209,29 +215,49 @@ class NameList:
         said = sorted((sp for sp in r.spans if sp.slot == "name"), key=lambda x: x.start)
         if r.intent not in INTENT_DOMAINS or r.extra.get("ambiguous_slot") or not said:
             return
-        if len(said) == 1:  # one span over both: "the kitchen spots and counter light"
+        found = self._tagged(r, said) or self._said(r, said)
+        if len(found) > 1:
+            r.entities, r.targets = found, [e.id for e in found]
+            r.slots["name"] = ", ".join(e.name for e in found[:-1]) + " and " + found[-1].name
+            r.domain, r.device_class = None, None
+
+    @staticmethod
+    def _tagged(r: Reading, said: list[Span]) -> list[Entity]:
+        """The names as the tagger cut them: one span over both ("the kitchen spots and counter
+        light") or spans joined by "and" or a comma."""
+        if len(said) == 1:
             if r.resolver.exact(said[0].text):
-                return
+                return []
             parts = [x for x in _SPLIT.split(said[0].text) if x.strip()]
         elif all(_JOINER.fullmatch(r.text[a.end:b.start].strip().lower())
                  for a, b in itertools.pairwise(said)):
             parts = [sp.text for sp in said]
         else:
-            return
-        if len(parts) < 2:
-            return
-        doms = r.allowed
+            return []
         found: list[Entity] = []
-        for text in parts:
-            m = r.resolver.name(text, domains=doms)
+        for text in parts if len(parts) > 1 else ():
+            m = r.resolver.name(text, domains=r.allowed)
             if len({e.id for e in m.entities}) != 1 or m.how not in ("exact", "partial"):
-                return
+                return []
             if m.entities[0].id not in {e.id for e in found}:
                 found.append(m.entities[0])
-        if len(found) > 1:
-            r.entities, r.targets = found, [e.id for e in found]
-            r.slots["name"] = ", ".join(e.name for e in found[:-1]) + " and " + found[-1].name
-            r.domain, r.device_class = None, None
+        return found
+
+    @staticmethod
+    def _said(r: Reading, said: list[Span]) -> list[Entity]:
+        """The home's names said one after another, the tagger's among them, where it tagged only
+        some ("the coffee maker and the tv", "the desk lamp the tv plug and the coffee maker")."""
+        if not {"and", "&"} & set(r.words) and "," not in r.text:
+            return []  # no list without a joiner
+        doms = r.allowed
+
+        def one(text: str) -> Entity | None:
+            found = [e for e in r.resolver.exact(text) if doms is None or e.domain in doms]
+            return found[0] if len(found) == 1 else None
+
+        chain = next((c for c in _chains(r, one) if any(a.start < sp.end and sp.start < b.end
+                                                       for a, b, _ in c for sp in said)), None)
+        return list({e.id: e for _, _, e in chain}.values()) if chain else []
 
 
 class NameElsewhere:
