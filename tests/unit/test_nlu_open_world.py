@@ -286,6 +286,10 @@ def test_two_rooms_for_one_command_are_both_done(parser: Parser) -> None:
     ("turn on the desk lamp the tv plug and the coffee maker",  # only the coffee maker
      ("light.desk_lamp", "switch.tv_plug", "switch.coffee_maker")),
     ("turn off the coffee maker and the tv", ("switch.coffee_maker", "media_player.living_room_tv")),  # no tv
+    ("turn off the kitchen lights and the desk lamp",  # only the desk lamp
+     ("light.kitchen_spots", "light.kitchen_counter", "light.desk_lamp")),
+    ("turn off the desk lamp and the kitchen lights",  # the desk lamp looked for in the kitchen
+     ("light.desk_lamp", "light.kitchen_spots", "light.kitchen_counter")),
 ])
 def test_names_said_in_a_list_are_all_done(parser: Parser, text: str, targets: tuple[str, ...]) -> None:
     p = parser.parse(text)

@@ -176,6 +176,10 @@ def _room_chains(r: Reading) -> list[list[tuple[Any, Any, Any]]]:
     return _chains(r, lambda text: r.resolver.area(text, fuzzy=False))
 
 
+def _key(thing: Any) -> Any:
+    return tuple(e.id for e in thing) if isinstance(thing, tuple) else thing.id
+
+
 def _chains(r: Reading, lookup: Any) -> list[list[tuple[Any, Any, Any]]]:
     """Runs of two or more things ``lookup`` finds by their words (first token, last token, thing),
     each after the one before with only list words between, with an "and" or a comma in the run."""
@@ -191,7 +195,7 @@ def _chains(r: Reading, lookup: Any) -> list[list[tuple[Any, Any, Any]]]:
     chains, run, joined = [], mentions[:1], False
     for prev, cur in itertools.pairwise(mentions):
         gap = r.text[prev[1].end:cur[0].start].lower().replace(",", " , ").split()
-        if set(gap) <= _AREA_JOINER and cur[2].id != prev[2].id:
+        if set(gap) <= _AREA_JOINER and _key(cur[2]) != _key(prev[2]):
             run.append(cur)
             joined = joined or bool({"and", ",", "&"} & set(gap))
             continue
@@ -246,18 +250,35 @@ class NameList:
     @staticmethod
     def _said(r: Reading, said: list[Span]) -> list[Entity]:
         """The home's names said one after another, the tagger's among them, where it tagged only
-        some ("the coffee maker and the tv", "the desk lamp the tv plug and the coffee maker")."""
+        some ("the coffee maker and the tv", "the desk lamp the tv plug and the coffee maker"); a
+        room's kind of device among them ("the kitchen lights and the desk lamp") is the room's."""
         if not {"and", "&"} & set(r.words) and "," not in r.text:
             return []  # no list without a joiner
         doms = r.allowed
+        rooms: set[tuple[str, ...]] = set()  # the groups that are a room's devices
 
-        def one(text: str) -> Entity | None:
+        def one(text: str) -> tuple[Entity, ...] | None:
             found = [e for e in r.resolver.exact(text) if doms is None or e.domain in doms]
-            return found[0] if len(found) == 1 else None
+            if len(found) == 1:
+                return (found[0],)
+            words = text.lower().split()
+            kind = DOMAIN_WORDS.get(words[-1]) if len(words) > 1 else None
+            area = r.resolver.area(" ".join(words[:-1]), fuzzy=False) if kind else None
+            if kind is None or area is None or (doms is not None and kind[0] not in doms):
+                return None
+            group = tuple(r.resolver.entities_in(area, None, (kind[0],), kind[1]))
+            rooms.add(tuple(e.id for e in group))
+            return group or None
 
         chain = next((c for c in _chains(r, one) if any(a.start < sp.end and sp.start < b.end
                                                        for a, b, _ in c for sp in said)), None)
-        return list({e.id: e for _, _, e in chain}.values()) if chain else []
+        if chain is None:
+            return []
+        if any(_key(group) in rooms for _, _, group in chain):
+            r.slots.pop("area", None)  # the room said is one of the list's, not a place for them all
+            r.area = None
+            r.unresolved = [u for u in r.unresolved if u.slot != "area"]
+        return list({e.id: e for _, _, group in chain for e in group}.values())
 
 
 class NameElsewhere:
