@@ -523,3 +523,12 @@ def test_a_room_typed_without_its_apostrophe_is_that_room() -> None:
         p = flat.parse(text)
         assert p.targets == ("light.star_projector",) and p.slots["area"] == "Zoe's Room", text
     assert flat.parse("is zoes window open").targets == ("binary_sensor.zoes_window",)
+
+
+@needs_model
+def test_a_question_about_a_devices_battery_is_its_sensors_or_not_answered() -> None:
+    flat = Parser.load(None, load_home(REPO / "devices" / "flat.yaml"))
+    p = flat.parse("what's the battery of the flat door")  # was answered with the lock's state
+    assert p.targets == ("sensor.lock_battery",) and p.extra["decision"] == ACT
+    p = flat.parse("what's the battery level of the roborock")  # no battery sensor of the roborock
+    assert p.intent is None and p.extra["reason"] == "cannot_answer"

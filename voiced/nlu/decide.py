@@ -47,7 +47,8 @@ class Policy:
 class Verdict:
     decision: str  # act | confirm | reject
     reason: str  # sure | unsure | no_evidence | loose_name | verb_against | place_against | untaught | later |
-    #              negated | someone_else | told | asked_about | past | cannot_do | null | reply
+    #              negated | someone_else | told | asked_about | past | cannot_do | cannot_answer | null |
+    #              reply
 
 
 def decide(parse: Parse, evidence: list[str], policy: Policy) -> Verdict:
@@ -65,6 +66,8 @@ def decide(parse: Parse, evidence: list[str], policy: Policy) -> Verdict:
         return Verdict(REJECT, str(not_now))
     if targeted and parse.extra.get("cannot_do"):  # all its targets lack the action (units/requirements.py)
         return Verdict(REJECT, "cannot_do")
+    if parse.extra.get("cannot_answer"):  # a question about what the home has no sensor for (units/attributes.py)
+        return Verdict(REJECT, "cannot_answer")
     # never act on a guessed name, nor on words that switch the other way than the intent read
     # ("activate the roomba" read as *send it home*): ask, however sure the model is of the intent
     doubt = "loose_name" if parse.extra.get("name_match") in _LOOSE_MATCHES else \

@@ -24,6 +24,7 @@ from voiced.nlu.text import Token, tokenize
 from voiced.nlu.units import (
     Unit,
     answer,
+    attributes,
     device_words,
     domain_intent,
     entities,
@@ -58,7 +59,7 @@ def units(model: checkpoint.NluModel, threshold: float) -> list[Unit]:
         states.StateWords(), states.DoorsAreLocks(), states.MotionState(),
         names.UntaggedName(), names.NameCutShort(), names.ObjectPhraseName(), places.BareFloorWord(),
         entities.NameResolver(), entities.NameList(), entities.NameElsewhere(), entities.DeviceWordEntities(), entities.SatelliteArea(),
-        entities.Targets(), entities.AreaList(),
+        entities.Targets(), entities.AreaList(), attributes.AttributeAsked(),
         domain_intent.StopNonMedia(), domain_intent.StopIsNoClose(), domain_intent.LockWords(),
         domain_intent.SwitchNotClimate(), domain_intent.ToggleSaysWhich(),
         domain_intent.ValueByDomain(), levels.LevelWords(), levels.QuantityWords(),

@@ -9,7 +9,8 @@ As in snips-nlu, a parser is a list of small units, each in its own file with it
 5. ``places`` / ``values``: tagged rooms, floors and values into slots;
 6. consistency rules (``names``, ``states``, ``domain_intent``, ``levels``, ``fill``): each repairs
    one kind of tagger slip against the home or the words said;
-7. ``entities``: names, device words and places resolved against the home → targets;
+7. ``entities``: names, device words and places resolved against the home → targets
+   (``attributes``: an attribute asked of a device is its sensor's);
 8. guards (``polarity``, ``taught``, ``mood``): words against the intent, a verb never taught for
    it, a command not asked for now — asked about or refused, never repaired;
 9. ``requirements``: a value the intent cannot do without, targets that cannot do it.
