@@ -210,3 +210,20 @@ def test_a_level_of_another_kind_is_cannot_do(ctx: HomeContext, text: str, read:
     r = reading(ctx, text, read, target)
     levels.LevelWords()(r)
     assert ("cannot_do" in r.extra) == refused and (r.fired == ["no_such_level"]) == refused
+
+
+@pytest.mark.parametrize(("text", "read", "want"), [
+    ("it's dim in here", "VoicedLightDim", "VoicedLightBrighten"),  # dim, the adjective: too dark
+    ("it's a bit dark in the lounge", "VoicedLightDim", "VoicedLightBrighten"),
+    ("it's way too bright in here", "VoicedLightBrighten", "VoicedLightDim"),
+    ("make it dark in here", "VoicedLightBrighten", "VoicedLightDim"),  # asked for as it should be
+    ("can you make it less bright", "VoicedLightBrighten", "VoicedLightDim"),
+    ("make it less dark in here", "VoicedLightDim", "VoicedLightBrighten"),
+    ("it's too dark, dim the lights a bit", "VoicedLightDim", "VoicedLightDim"),  # a step verb: the model's
+    ("it's too bright, turn the lights down", "VoicedLightDim", "VoicedLightDim"),
+    ("dim the lights", "VoicedLightDim", "VoicedLightDim"),
+])
+def test_the_light_told_or_asked_for_decides_the_step(ctx: HomeContext, text: str, read: str, want: str) -> None:
+    r = Reading(text, tokenize(text), ctx, None, intent=read, confidence=0.9)
+    levels.LightSaid()(r)
+    assert r.intent == want and r.fired == (["told"] if want != read else [])

@@ -532,3 +532,10 @@ def test_a_question_about_a_devices_battery_is_its_sensors_or_not_answered() -> 
     assert p.targets == ("sensor.lock_battery",) and p.extra["decision"] == ACT
     p = flat.parse("what's the battery level of the roborock")  # no battery sensor of the roborock
     assert p.intent is None and p.extra["reason"] == "cannot_answer"
+
+
+@needs_model
+@pytest.mark.parametrize(("text", "intent"), [("it's dim in here", "VoicedLightBrighten"),  # was dimmed
+                                              ("make it dark in here", "VoicedLightDim")])  # was brightened
+def test_the_light_told_or_asked_for_is_never_stepped_the_other_way(parser: Parser, text: str, intent: str) -> None:
+    assert parser.parse(text, area="kitchen").intent == intent

@@ -62,7 +62,7 @@ def units(model: checkpoint.NluModel, threshold: float) -> list[Unit]:
         entities.Targets(), entities.AreaList(), attributes.AttributeAsked(),
         domain_intent.StopNonMedia(), domain_intent.StopIsNoClose(), domain_intent.LockWords(),
         domain_intent.SwitchNotClimate(), domain_intent.ToggleSaysWhich(),
-        domain_intent.ValueByDomain(), levels.LevelWords(), levels.QuantityWords(),
+        domain_intent.ValueByDomain(), levels.LevelWords(), levels.QuantityWords(), levels.LightSaid(),
         fill.ColourWords(), fill.PositionWords(), fill.TemperatureWords(), polarity.VerbAgainstIntent(), taught.UntaughtVerb(), mood.NotForNow(),
         requirements.Requirements(),
     ]

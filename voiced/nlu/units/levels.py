@@ -150,3 +150,43 @@ class QuantityWords:
             _refuse(r, kinds, "other_quantity")
         elif "light" not in kinds and ("color" in r.slots or numbers.parse_color(_WARM_COOL.sub(" ", " ".join(words)))):
             _refuse(r, kinds, "colour_of_no_light")
+
+
+# a room's light told: "it's a bit dark in here", "it's dim in here" (dim, the adjective) want it
+# brighter, "it's way too bright" dimmer; or asked for as it should be: "make it dark in here" is dimmer
+_TOLD_LIGHT = re.compile(r"\b(?:it's|its|it is|is|are|getting|looks|seems|feels)(?: \w+){0,3}? "
+                         r"(dark|darker|dim|gloomy|bright|brighter|blinding|glaring)\b")
+_MADE_LIGHT = re.compile(r"\bmake (?:it|this|the \w+|this \w+|my \w+)(?: \w+){0,2}? "
+                         r"(dark|darker|dim|dimmer|bright|brighter|lighter)\b")
+_DARK = frozenset({"dark", "darker", "dim", "dimmer", "gloomy"})
+_STEP_VERBS = re.compile(r"\b(?:dim|brighten|darken|lighten)\b")
+
+
+class LightSaid:
+    """A light's step read against the light told or asked for ("it's dim in here" or "make it
+    dark in here" read the wrong way round): the step the words ask for (``told``), unless a step
+    verb says it too ("it's too dark, dim the lights": which is meant is in doubt, the model's stays)."""
+
+    name = "light_said"
+    rules = ("told",)
+
+    def __call__(self, r: Reading) -> None:
+        if r.intent not in ("VoicedLightBrighten", "VoicedLightDim"):
+            return
+        text = " ".join(_said(r))
+        told = list(_TOLD_LIGHT.finditer(text))
+        made = list(_MADE_LIGHT.finditer(text))
+        if not told and not made:
+            return
+        rest = text
+        for m in (*told, *made):
+            rest = rest.replace(m.group(0), " ")
+        if _STEP_VERBS.search(rest) or level_way(rest.split()):
+            return
+        last = max((*told, *made), key=lambda m: m.start())
+        dark = (last.group(1) in _DARK) != (" less " in f" {last.group(0)} ")  # "less bright" is dark
+        brighter = dark if last in told else not dark  # told dark: brighter; asked dark: dimmer
+        want = "VoicedLightBrighten" if brighter else "VoicedLightDim"
+        if want != r.intent:
+            r.intent = want
+            r.fired.append("told")
