@@ -227,3 +227,17 @@ def test_the_light_told_or_asked_for_decides_the_step(ctx: HomeContext, text: st
     r = Reading(text, tokenize(text), ctx, None, intent=read, confidence=0.9)
     levels.LightSaid()(r)
     assert r.intent == want and r.fired == (["told"] if want != read else [])
+
+
+@pytest.mark.parametrize(("text", "read", "want"), [
+    ("it's not warm enough in here", "VoicedClimateCooler", "VoicedClimateWarmer"),
+    ("make it less cold in here", "VoicedClimateCooler", "VoicedClimateWarmer"),
+    ("it's way too hot in the lounge", "VoicedClimateWarmer", "VoicedClimateCooler"),
+    ("make it colder in here", "VoicedClimateWarmer", "VoicedClimateCooler"),
+    ("it's a bit chilly in here", "VoicedClimateWarmer", "VoicedClimateWarmer"),
+    ("it's too cold, turn the heating down", "VoicedClimateCooler", "VoicedClimateCooler"),  # a step verb said
+])
+def test_the_warmth_told_or_asked_for_decides_the_step(ctx: HomeContext, text: str, read: str, want: str) -> None:
+    r = Reading(text, tokenize(text), ctx, None, intent=read, confidence=0.9)
+    levels.ClimateSaid()(r)
+    assert r.intent == want and r.fired == (["told"] if want != read else [])

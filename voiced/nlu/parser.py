@@ -63,6 +63,7 @@ def units(model: checkpoint.NluModel, threshold: float) -> list[Unit]:
         domain_intent.StopNonMedia(), domain_intent.StopIsNoClose(), domain_intent.LockWords(),
         domain_intent.SwitchNotClimate(), domain_intent.ToggleSaysWhich(),
         domain_intent.ValueByDomain(), levels.LevelWords(), levels.QuantityWords(), levels.LightSaid(),
+        levels.ClimateSaid(),
         fill.ColourWords(), fill.PositionWords(), fill.TemperatureWords(), polarity.VerbAgainstIntent(), taught.UntaughtVerb(), mood.NotForNow(),
         requirements.Requirements(),
     ]

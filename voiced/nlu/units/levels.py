@@ -152,30 +152,33 @@ class QuantityWords:
             _refuse(r, kinds, "colour_of_no_light")
 
 
-# a room's light told: "it's a bit dark in here", "it's dim in here" (dim, the adjective) want it
-# brighter, "it's way too bright" dimmer; or asked for as it should be: "make it dark in here" is dimmer
-_TOLD_LIGHT = re.compile(r"\b(?:it's|its|it is|is|are|getting|looks|seems|feels)(?: \w+){0,3}? "
-                         r"(dark|darker|dim|gloomy|bright|brighter|blinding|glaring)\b")
-_MADE_LIGHT = re.compile(r"\bmake (?:it|this|the \w+|this \w+|my \w+)(?: \w+){0,2}? "
-                         r"(dark|darker|dim|dimmer|bright|brighter|lighter)\b")
-_DARK = frozenset({"dark", "darker", "dim", "dimmer", "gloomy"})
-_STEP_VERBS = re.compile(r"\b(?:dim|brighten|darken|lighten)\b")
+# a room's light or warmth told, or asked for as it should be: "it's a bit dark in here", "it's dim
+# in here" (dim, the adjective) want it brighter; "make it dark in here" dimmer; "it's not warm
+# enough", "make it less cold" warmer.  (told word group, the words of the low end, the two steps)
+_COPULA = r"\b(?:it's|its|it is|is|are|getting|looks|seems|feels)(?: \w+){0,3}? "
+_MAKE = r"\bmake (?:it|this|the \w+|this \w+|my \w+)(?: \w+){0,2}? "
+_STEP_VERBS = re.compile(r"\b(?:dim|brighten|darken|lighten|warm up|cool down|heat up|turn up|turn down)\b")
 
 
-class LightSaid:
-    """A light's step read against the light told or asked for ("it's dim in here" or "make it
-    dark in here" read the wrong way round): the step the words ask for (``told``), unless a step
-    verb says it too ("it's too dark, dim the lights": which is meant is in doubt, the model's stays)."""
+class _Said:
+    """A step read against the level told or asked for: the step the words ask for (``told``),
+    unless a step verb says it too ("it's too dark, dim the lights": the model's reading stands)."""
 
-    name = "light_said"
     rules = ("told",)
+    words: tuple[str, ...] = ()
+    low: frozenset[str] = frozenset()
+    steps: tuple[str, str] = ("", "")  # (up, down)
+
+    def __init__(self) -> None:
+        group = "|".join(self.words)
+        self._told = re.compile(rf"{_COPULA}(?:not )?(?:\w+ )?({group})\b( enough)?")
+        self._made = re.compile(rf"{_MAKE}({group})\b")
 
     def __call__(self, r: Reading) -> None:
-        if r.intent not in ("VoicedLightBrighten", "VoicedLightDim"):
+        if r.intent not in self.steps:
             return
         text = " ".join(_said(r))
-        told = list(_TOLD_LIGHT.finditer(text))
-        made = list(_MADE_LIGHT.finditer(text))
+        told, made = list(self._told.finditer(text)), list(self._made.finditer(text))
         if not told and not made:
             return
         rest = text
@@ -184,9 +187,32 @@ class LightSaid:
         if _STEP_VERBS.search(rest) or level_way(rest.split()):
             return
         last = max((*told, *made), key=lambda m: m.start())
-        dark = (last.group(1) in _DARK) != (" less " in f" {last.group(0)} ")  # "less bright" is dark
-        brighter = dark if last in told else not dark  # told dark: brighter; asked dark: dimmer
-        want = "VoicedLightBrighten" if brighter else "VoicedLightDim"
+        words = f" {last.group(0)} "
+        low = last.group(1) in self.low
+        if " less " in words or (" not " in words and last.group(2)):  # "less bright", "not warm enough"
+            low = not low
+        up = low if last in told else not low  # told low: up; asked low: down
+        want = self.steps[0] if up else self.steps[1]
         if want != r.intent:
             r.intent = want
             r.fired.append("told")
+
+
+class LightSaid(_Said):
+    """A light's step read against the light told or asked for ("it's dim in here" read as dim)."""
+
+    name = "light_said"
+    words = ("dark", "darker", "dim", "dimmer", "gloomy", "bright", "brighter", "lighter", "blinding", "glaring")
+    low = frozenset({"dark", "darker", "dim", "dimmer", "gloomy"})
+    steps = ("VoicedLightBrighten", "VoicedLightDim")
+
+
+class ClimateSaid(_Said):
+    """A thermostat's step read against the warmth told or asked for ("it's not warm enough" read as
+    cooler)."""
+
+    name = "climate_said"
+    words = ("cold", "colder", "chilly", "freezing", "cool", "cooler", "warm", "warmer", "hot", "hotter",
+             "boiling", "roasting", "stuffy")
+    low = frozenset({"cold", "colder", "chilly", "freezing", "cool", "cooler"})
+    steps = ("VoicedClimateWarmer", "VoicedClimateCooler")
