@@ -339,3 +339,19 @@ def test_the_range_a_devices_file_gives(states: StateStore) -> None:
     states.update("zigbee2mqtt/hall_trv", b'{"current_heating_setpoint":6}')
     o = run(home, states, "VoicedClimateCooler", ("climate.hall",), temperature=5)
     assert sent(o) == [("zigbee2mqtt/hall_trv/set", {"current_heating_setpoint": 5})]
+
+
+def test_a_reading_refused_for_what_its_targets_cannot_do_says_so(home: Home, states: StateStore) -> None:
+    def refused(reason: str, targets: list[str]) -> Outcome:
+        return plan(Parse("make the ceiling fan louder", None, 0.9,
+                          extra={"reason": reason, "rejected": {"intent": "HassTurnOn", "targets": targets}}),
+                    home, states, now=NOW)
+
+    o = refused("cannot_do", ["fan.ceiling_fan"])
+    assert o.status == ERROR and o.values == {"message": "the Ceiling Fan can't do that"} and not o.commands
+    o = refused("cannot_do", ["light.kitchen_spots", "light.kitchen_counter"])
+    assert o.values["message"] == "the Kitchen Spots and the Counter Light can't do that"
+    o = refused("cannot_answer", ["vacuum.robot_vacuum"])
+    assert o.values["message"] == "I can't tell that about the Robot Vacuum"
+    assert refused("null", ["fan.ceiling_fan"]).status == NOT_UNDERSTOOD
+    assert refused("cannot_do", []).status == NOT_UNDERSTOOD

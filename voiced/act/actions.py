@@ -81,6 +81,28 @@ def _clean(f: float) -> int | float:
     return int(f) if float(f).is_integer() else round(f, 1)
 
 
+# readings refused because what they reach cannot do or tell it (voiced/nlu/decide.py), said so
+_REFUSED = {"cannot_do": "{names} can't do that", "cannot_answer": "I can't tell that about {names}"}
+
+
+def _refused(parse: Parse, home: Home) -> Outcome | None:
+    """ "Sorry, that didn't work: the Ceiling Fan can't do that" rather than "I didn't understand":
+    the reading was understood, and what it reached cannot do it."""
+    said = _REFUSED.get(str(parse.extra.get("reason")))
+    rejected = parse.extra.get("rejected")
+    ids = rejected.get("targets") if isinstance(rejected, dict) else None
+    if said is None or not isinstance(ids, list):
+        return None
+    names = [f"the {n}" for n in _names(home, [i for i in ids if isinstance(i, str)])]
+    if not names:
+        return None
+    listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    if len(names) > 3:
+        listed = f"{', '.join(names[:2])} and {len(names) - 2} more"
+    message = said.format(names=listed)
+    return Outcome(None, ERROR, values={"message": message}, message=message)
+
+
 def setpoint_range(e: Entity) -> tuple[float, float]:
     """The targets a thermostat takes: its ``min_temp`` / ``max_temp``, else Home Assistant's defaults."""
     opts = e.mqtt.options if e.mqtt is not None else {}
@@ -105,6 +127,9 @@ def plan(parse: Parse, home: Home, states: StateView, now: datetime | None = Non
     intent = parse.intent
     unknown = [s.text for s in parse.unresolved]
     if intent is None:
+        refused = _refused(parse, home)
+        if refused is not None:
+            return refused
         return Outcome(None, NOT_UNDERSTOOD, values={"unknown": unknown} if unknown else {})
     if parse.extra.get("ambiguous_slot"):
         cands = [c.get("name", "") for c in parse.extra.get("candidates", []) if isinstance(c, dict)]
