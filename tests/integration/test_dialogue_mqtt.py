@@ -266,3 +266,28 @@ def test_roomless_light_command_asks_the_room(conv: Conversation) -> None:
     assert "which room" in r["text"].lower(), r
     conv.say("the office")
     conv.sub.wait_for("office/desk_lamp/set", timeout=30)
+
+
+def test_a_target_the_thermostat_cannot_take_is_refused_with_its_range(conv: Conversation) -> None:
+    r = conv.say("set the heating to minus 10")
+    assert "7 to 35 degrees" in r["text"], r
+    r = conv.say("set the thermostat to 70 degrees fahrenheit")  # 21 °C: sent
+    conv.sub.wait_for("climate/living_room/target/set", b"21")
+    assert conv.commands("climate/living_room/target/set") == [b"21"], r
+
+
+def test_a_volume_with_no_room_known_asks_which_player(conv: Conversation) -> None:
+    r = conv.say("set the volume to 80")
+    assert "kitchen speaker" in r["text"].lower() and "living room tv" in r["text"].lower(), r
+    conv.say("the kitchen speaker")
+    conv.sub.wait_for("media/kitchen_speaker/cmd")
+    assert conv.commands("media/living_room_tv/cmd") == []
+
+
+def test_what_a_device_cannot_do_is_said_and_never_sent(conv: Conversation) -> None:
+    r = conv.say("make the ceiling fan louder")
+    assert "ceiling fan can't do that" in r["text"].lower(), r
+    r = conv.say("turn off the coffee maker and the tv")  # both, not only the first
+    conv.sub.wait_for("cmnd/coffee_maker/POWER", b"OFF")
+    conv.sub.wait_for("media/living_room_tv/cmd")
+    assert conv.commands("zigbee2mqtt/bedroom_fan/set") == []
