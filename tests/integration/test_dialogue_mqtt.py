@@ -272,7 +272,7 @@ def test_a_target_the_thermostat_cannot_take_is_refused_with_its_range(conv: Con
     r = conv.say("set the heating to minus 10")
     assert "7 to 35 degrees" in r["text"], r
     r = conv.say("set the thermostat to 70 degrees fahrenheit")  # 21 °C: sent
-    conv.sub.wait_for("climate/living_room/target/set", b"21")
+    conv.sub.wait_for("climate/living_room/target/set", b"21", timeout=30)
     assert conv.commands("climate/living_room/target/set") == [b"21"], r
 
 
@@ -280,7 +280,7 @@ def test_a_volume_with_no_room_known_asks_which_player(conv: Conversation) -> No
     r = conv.say("set the volume to 80")
     assert "kitchen speaker" in r["text"].lower() and "living room tv" in r["text"].lower(), r
     conv.say("the kitchen speaker")
-    conv.sub.wait_for("media/kitchen_speaker/cmd")
+    conv.sub.wait_for("media/kitchen_speaker/cmd", timeout=30)
     assert conv.commands("media/living_room_tv/cmd") == []
 
 
@@ -288,6 +288,6 @@ def test_what_a_device_cannot_do_is_said_and_never_sent(conv: Conversation) -> N
     r = conv.say("make the ceiling fan louder")
     assert "ceiling fan can't do that" in r["text"].lower(), r
     r = conv.say("turn off the coffee maker and the tv")  # both, not only the first
-    conv.sub.wait_for("cmnd/coffee_maker/POWER", b"OFF")
-    conv.sub.wait_for("media/living_room_tv/cmd")
+    conv.sub.wait_for("cmnd/coffee_maker/POWER", b"OFF", timeout=30)
+    conv.sub.wait_for("media/living_room_tv/cmd", timeout=30)
     assert conv.commands("zigbee2mqtt/bedroom_fan/set") == []
