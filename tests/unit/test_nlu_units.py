@@ -411,6 +411,18 @@ def test_a_device_word_after_a_name_of_another_kind_is_another_thing(ctx: HomeCo
     assert (r.targets == []) == (unresolved is not None)
 
 
+def _rooms_tagged(ctx: HomeContext, text: str, tagged: list[str]) -> Reading:
+    """A turn-off with ``tagged`` as the tagger's rooms, taken through to its targets."""
+    r = reading(ctx, text, "HassTurnOff")
+    for said in tagged:
+        k = text.index(said)
+        r.spans.append(Span("area", k, k + len(said), said))
+    for unit in (spans.SpanNormaliser(), device_words.DeviceWords(), places.TaggedSpans(), values.SlotValues(),
+                 entities.SatelliteArea(), entities.Targets()):
+        unit(r)
+    return r
+
+
 @pytest.mark.parametrize(("text", "tagged", "targets"), [
     ("turn off the lights in the kitchen and the bedroom", ["kitchen", "bedroom"],
      {"light.kitchen_spots", "light.counter", "light.bedroom_lamp", "light.desk_lamp"}),
@@ -420,13 +432,7 @@ def test_a_device_word_after_a_name_of_another_kind_is_another_thing(ctx: HomeCo
 ])
 def test_several_rooms_for_one_command_are_all_reached(ctx: HomeContext, text: str, tagged: list[str],
                                                        targets: set[str] | None) -> None:
-    r = reading(ctx, text, "HassTurnOff")
-    for said in tagged:
-        k = text.index(said)
-        r.spans.append(Span("area", k, k + len(said), said))
-    for unit in (spans.SpanNormaliser(), device_words.DeviceWords(), places.TaggedSpans(), values.SlotValues(),
-                 entities.SatelliteArea(), entities.Targets()):
-        unit(r)
+    r = _rooms_tagged(ctx, text, tagged)
     before = list(r.targets)
     entities.AreaList()(r)
     if targets is None:
@@ -444,13 +450,7 @@ def test_several_rooms_for_one_command_are_all_reached(ctx: HomeContext, text: s
 ])
 def test_rooms_the_tagger_missed_in_a_list_are_reached(ctx: HomeContext, text: str, tagged: list[str],
                                                        rooms: str | None) -> None:
-    r = reading(ctx, text, "HassTurnOff")
-    for said in tagged:
-        k = text.index(said)
-        r.spans.append(Span("area", k, k + len(said), said))
-    for unit in (spans.SpanNormaliser(), device_words.DeviceWords(), places.TaggedSpans(), values.SlotValues(),
-                 entities.SatelliteArea(), entities.Targets()):
-        unit(r)
+    r = _rooms_tagged(ctx, text, tagged)
     entities.AreaList()(r)
     assert r.slots.get("area") == rooms if rooms else " and " not in str(r.slots.get("area"))
 
