@@ -539,3 +539,12 @@ def test_a_question_about_a_devices_battery_is_its_sensors_or_not_answered() -> 
                                               ("make it dark in here", "VoicedLightDim")])  # was brightened
 def test_the_light_told_or_asked_for_is_never_stepped_the_other_way(parser: Parser, text: str, intent: str) -> None:
     assert parser.parse(text, area="kitchen").intent == intent
+
+
+@needs_model
+@pytest.mark.parametrize("text", ["turn off the tv and the lights", "turn off the lamp and the tv"])
+def test_a_list_with_a_part_it_cannot_tell_is_asked_about_never_done_in_part(parser: Parser, text: str) -> None:
+    # which lights, which lamp is not said: the tv alone was turned off and the rest silently dropped
+    p = parser.parse(text)
+    assert p.extra["decision"] == "confirm" and p.extra["reason"] == "part_of_a_list", p.extra
+    assert p.to_json()["intent"] is None

@@ -47,8 +47,8 @@ class Policy:
 class Verdict:
     decision: str  # act | confirm | reject
     reason: str  # sure | unsure | no_evidence | loose_name | verb_against | place_against | untaught | later |
-    #              negated | someone_else | told | asked_about | past | cannot_do | cannot_answer | null |
-    #              reply
+    #              part_of_a_list | negated | someone_else | told | asked_about | past | cannot_do |
+    #              cannot_answer | null | reply
 
 
 def decide(parse: Parse, evidence: list[str], policy: Policy) -> Verdict:
@@ -74,6 +74,7 @@ def decide(parse: Parse, evidence: list[str], policy: Policy) -> Verdict:
         "verb_against" if parse.extra.get("verb_against") else \
         "place_against" if parse.extra.get("place_against") and targeted else \
         "untaught" if parse.extra.get("untaught") and targeted else \
+        "part_of_a_list" if parse.extra.get("list_left_out") and targeted else \
         "later" if not_now == "later" else None
     if doubt:
         return Verdict(CONFIRM, doubt) if targeted and parse.confidence >= policy.ask else Verdict(REJECT, doubt)

@@ -217,8 +217,12 @@ class NameList:
 
     def __call__(self, r: Reading) -> None:
         said = sorted((sp for sp in r.spans if sp.slot == "name"), key=lambda x: x.start)
-        if r.intent not in INTENT_DOMAINS or r.extra.get("ambiguous_slot") or not said:
+        if r.intent not in INTENT_DOMAINS or r.extra.get("ambiguous_slot"):
             return
+        if not said:  # a device word standing for the name ("the tv"): where it was said
+            said = [sp for sp in r.out_spans if sp.slot == "name"] or ([r.name_span] if r.name_span else [])
+            if not said:
+                return
         found = self._tagged(r, said) or self._said(r, said)
         if len(found) > 1:
             r.entities, r.targets = found, [e.id for e in found]
@@ -256,12 +260,18 @@ class NameList:
             return []  # no list without a joiner
         doms = r.allowed
         rooms: set[tuple[str, ...]] = set()  # the groups that are a room's devices
+        left_out: list[str] = []
 
         def one(text: str) -> tuple[Entity, ...] | None:
             found = [e for e in r.resolver.exact(text) if doms is None or e.domain in doms]
             if len(found) == 1:
                 return (found[0],)
             words = text.lower().split()
+            if len(words) == 1 and words[0] in DOMAIN_WORDS:  # "the blinds": the one thing of that word
+                picked = device_word_entities(r, words[0], DOMAIN_WORDS[words[0]][0])
+                if len(picked) != 1:
+                    left_out.append(words[0])  # "the tv and the lights": which lights is not said
+                return (picked[0],) if len(picked) == 1 else None
             kind = DOMAIN_WORDS.get(words[-1]) if len(words) > 1 else None
             area = r.resolver.area(" ".join(words[:-1]), fuzzy=False) if kind else None
             if kind is None or area is None or (doms is not None and kind[0] not in doms):
@@ -272,6 +282,8 @@ class NameList:
 
         chain = next((c for c in _chains(r, one) if any(a.start < sp.end and sp.start < b.end
                                                        for a, b, _ in c for sp in said)), None)
+        if left_out and _joined_to(r, left_out, said):
+            r.extra["list_left_out"] = left_out  # a part of the list it cannot tell: asked first, never dropped
         if chain is None:
             return []
         if any(_key(group) in rooms for _, _, group in chain):
@@ -279,6 +291,19 @@ class NameList:
             r.area = None
             r.unresolved = [u for u in r.unresolved if u.slot != "area"]
         return list({e.id: e for _, _, group in chain for e in group}.values())
+
+
+def _joined_to(r: Reading, words: list[str], said: list[Span]) -> bool:
+    """Whether one of ``words`` is said joined by "and" / "," to a tagged name ("the tv and the lights")."""
+    low = r.text.lower()
+    for sp in said:
+        for w in words:
+            for m in re.finditer(rf"\b{re.escape(w)}\b", low):
+                gap = low[sp.end:m.start()] if m.start() >= sp.end else low[m.end():sp.start]
+                if gap.replace(",", " , ").split() and set(gap.replace(",", " , ").split()) <= _AREA_JOINER \
+                        and {"and", ",", "&"} & set(gap.replace(",", " , ").split()):
+                    return True
+    return False
 
 
 class NameElsewhere:
