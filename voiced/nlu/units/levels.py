@@ -1,18 +1,20 @@
 """Level words said of things: "turn the nest up" is warmer, "lower the soundbar" is not *off*.
 
 The model reads a level word said of a name it never saw as the nearest switching intent, or as
-another kind's step: "turn the nest up" (a thermostat) as *on* (its heating mode) or *brighter*, "lower the soundbar" and "turn the ceiling
-fan down" as *off*, "raise the front door" as *lock*, "robot vacuum to full" as *send it home*. A
-thermostat's level is its target and a light's its brightness, so there the words take the step
-intents; covers and valves are raised and lowered by opening and closing. voiced has no level for
-anything else (a fan's speed, a player's volume step): lowering one is never switching it off,
-and a level or value said of a lock, vacuum, scene or script is none of their commands
-(``cannot_do``: refused). Raising a switch, fan or player stays *on* (the direction asked).
-A level of another kind ("make the ceiling fan louder", "mute the lamp", "make the blinds warmer")
-is none of the target's. "Halfway" said of what only switches ("close the boiler halfway") is no switching either, and a
-level below zero ("set the soundbar to minus 20") is none at all. A quantity word of another
-kind ("set the tv brightness to 10", "set the blinds to 22 degrees") or a colour said of what is
-no light ("set the blinds to green") is a value that what is reached does not have: refused too.
+another kind's step: "turn the nest up" (a thermostat) as *on* (its heating mode) or *brighter*,
+"lower the soundbar" and "turn the ceiling fan down" as *off*, "raise the front door" as *lock*,
+"robot vacuum to full" as *send it home*.  A thermostat's level is its target and a light's its
+brightness, so there the words take the step intents; covers and valves are raised and lowered by
+opening and closing.  voiced has no level for anything else (a fan's speed, a player's volume
+step): lowering one is never switching it off, and a level or value said of a lock, vacuum, scene
+or script is none of their commands (``cannot_do``: refused).  Raising a switch, fan or player
+stays *on* (the direction asked).  A level of another kind ("make the ceiling fan louder", "mute
+the lamp", "make the blinds warmer") is none of the target's; "halfway" said of what only switches
+("close the boiler halfway") is no switching either, and a level below zero ("set the soundbar to
+minus 20") is none at all.  A quantity word of another kind ("set the tv brightness to 10", "set
+the blinds to 22 degrees") or a colour said of what is no light ("set the blinds to green") is a
+value that what is reached does not have: refused too.  And the light or warmth told or asked for
+decides a step read the other way round ("it's dim in here", "make it less cold": ``_Said``).
 """
 
 from __future__ import annotations
