@@ -576,6 +576,18 @@ def test_switch_not_climate(ctx: HomeContext) -> None:
     assert r.intent == "VoicedClimateWarmer"  # no switching words: not for this rule
 
 
+def test_a_warmth_word_of_a_switchs_own_name_with_a_verb_that_starts_it_is_on() -> None:
+    ctx = HomeContext(load_home_text("""entities:
+  - {id: switch.towel_rail, name: Towel Rail, aliases: [towel warmer], mqtt: {protocol: zigbee2mqtt, topic: z/t}}
+"""))
+    r = _with_entity(ctx, "would you mind to run towel warmer", "VoicedClimateWarmer", "switch.towel_rail")
+    domain_intent.SwitchNotClimate()(r)
+    assert r.intent == "HassTurnOn" and r.fired == ["run_named"]
+    r = _with_entity(ctx, "run the towel warmer a bit warmer", "VoicedClimateWarmer", "switch.towel_rail")
+    domain_intent.SwitchNotClimate()(r)
+    assert r.intent == "VoicedClimateWarmer"  # a warmth word of its own said: not the name's
+
+
 @pytest.mark.parametrize(("text", "intent"), [("toggle the kitchen spots off", "HassTurnOff"),
                                              ("toggle on the counter light", "HassTurnOn"),
                                              ("toggle the counter light", "HassToggle"),

@@ -17,6 +17,8 @@ _VALUE_INTENT = {("HassLightSet", "cover"): "HassSetPosition", ("HassLightSet", 
                  ("HassSetVolume", "light"): "HassLightSet"}
 
 _TURN = {"on": "HassTurnOn", "off": "HassTurnOff"}
+_RUN = frozenset({"run", "start", "activate", "use"})  # verbs that start a thing
+_WARMTH = frozenset({"warmer", "cooler", "hotter", "colder", "warm", "cool", "heat", "up", "down"})
 
 
 # what pausing means switching off: not a lock (off is *unlock*), a cover (stopping is not closing)
@@ -108,9 +110,11 @@ class LockWords:
 
 class SwitchNotClimate:
     """Warmer/cooler said of things that are no thermostat, with words that only switch ("turn the
-    outdoor heater off": a plug-in heater is a switch): turn them on/off."""
+    outdoor heater off": a plug-in heater is a switch): turn them on/off; and where the warmth
+    word is the thing's own name ("run the towel warmer", a switch), a verb that starts it is *on*."""
 
     name = "switch_not_climate"
+    rules = ("run_named",)
 
     def __call__(self, r: Reading) -> None:
         if not r.entities or r.intent not in ("VoicedClimateWarmer", "VoicedClimateCooler") or \
@@ -119,6 +123,13 @@ class SwitchNotClimate:
         way = switched_to(r.words)
         if way is not None:
             r.intent = _TURN[way]
+            return
+        rest = f" {r.low} "
+        for n in sorted((n.lower() for x in r.entities for n in x.names), key=len, reverse=True):
+            rest = rest.replace(f" {n} ", " ", 1)  # the name as said, once
+        if _RUN & set(r.words) and not _WARMTH & set(rest.split()):
+            r.intent = "HassTurnOn"
+            r.fired.append("run_named")
 
 
 class ToggleSaysWhich:
