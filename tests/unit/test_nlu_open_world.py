@@ -548,3 +548,31 @@ def test_a_list_with_a_part_it_cannot_tell_is_asked_about_never_done_in_part(par
     p = parser.parse(text)
     assert p.extra["decision"] == "confirm" and p.extra["reason"] == "part_of_a_list", p.extra
     assert p.to_json()["intent"] is None
+
+
+GARDEN = """areas:
+  - {id: front_yard, name: Front Yard}
+  - {id: shed, name: Shed}
+entities:
+  - {id: cover.driveway_gate, name: Driveway Gate, area: front_yard, device_class: gate,
+     mqtt: {protocol: zigbee2mqtt, topic: z/gate}}
+  - {id: lock.shed_lock, name: Shed Lock, area: shed, mqtt: {protocol: zigbee2mqtt, topic: z/shed}}
+  - {id: switch.shed_heater, name: Shed Heater, area: shed, mqtt: {protocol: tasmota, topic: shedheat}}
+"""
+
+
+@needs_model
+@pytest.mark.parametrize(("text", "intent", "targets", "decision"), [
+    ("close the gate", "HassTurnOff", ("cover.driveway_gate",), "act"),  # "gate" is a cover's word: was refused
+    ("is the gate open", "HassGetState", ("cover.driveway_gate",), "act"),
+    ("lock the gate", None, (), "reject"),  # had asked to lock the Shed Lock
+    ("unlock the shed", "HassTurnOff", ("lock.shed_lock",), "act"),  # a place and a lock verb: its lock
+    ("turn the shed heater up", "HassTurnOn", ("switch.shed_heater",), "act"),  # a switch: on, not refused
+])
+def test_a_home_never_seen_with_a_gate_a_shed_lock_and_a_switched_heater(text: str, intent: str | None,
+                                                                          targets: tuple[str, ...],
+                                                                          decision: str) -> None:
+    from voiced.home import load_home_text
+
+    p = Parser.load(None, load_home_text(GARDEN)).parse(text)
+    assert (p.intent, p.targets, p.extra["decision"]) == (intent, targets, decision), p.extra

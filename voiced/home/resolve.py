@@ -31,6 +31,7 @@ DOMAIN_WORDS: dict[str, tuple[str, str | None]] = {
     "curtains": ("cover", "curtain"), "shade": ("cover", "shade"), "shades": ("cover", "shade"),
     "shutter": ("cover", "shutter"), "shutters": ("cover", "shutter"), "cover": ("cover", None),
     "covers": ("cover", None), "drapes": ("cover", "curtain"), "awning": ("cover", "awning"),
+    "gate": ("cover", "gate"), "gates": ("cover", "gate"),
     "lock": ("lock", None), "locks": ("lock", None),
     "door": ("binary_sensor", "door"), "doors": ("binary_sensor", "door"),
     "window": ("binary_sensor", "window"), "windows": ("binary_sensor", "window"),

@@ -7,6 +7,7 @@ on ("set the skylight to twenty percent": a cover, though its name says light).
 
 from __future__ import annotations
 
+from voiced.nlu.units.levels import level_way
 from voiced.nlu.units.polarity import NOT_CLOSING, switched_to
 from voiced.nlu.units.reading import Reading
 from voiced.nlu.units.values import fix_numbers
@@ -110,11 +111,12 @@ class LockWords:
 
 class SwitchNotClimate:
     """Warmer/cooler said of things that are no thermostat, with words that only switch ("turn the
-    outdoor heater off": a plug-in heater is a switch): turn them on/off; and where the warmth
+    outdoor heater off": a plug-in heater is a switch): turn them on/off; "turn the shed heater up"
+    is on (the way asked: a switch has no level); and where the warmth
     word is the thing's own name ("run the towel warmer", a switch), a verb that starts it is *on*."""
 
     name = "switch_not_climate"
-    rules = ("run_named",)
+    rules = ("up_is_on", "run_named")
 
     def __call__(self, r: Reading) -> None:
         if not r.entities or r.intent not in ("VoicedClimateWarmer", "VoicedClimateCooler") or \
@@ -123,6 +125,10 @@ class SwitchNotClimate:
         way = switched_to(r.words)
         if way is not None:
             r.intent = _TURN[way]
+            return
+        if r.intent == "VoicedClimateWarmer" and level_way(r.words) == "up":
+            r.intent = "HassTurnOn"  # "turn the shed heater up", a switch: on is the way asked
+            r.fired.append("up_is_on")
             return
         rest = f" {r.low} "
         for n in sorted((n.lower() for x in r.entities for n in x.names), key=len, reverse=True):

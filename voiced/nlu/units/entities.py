@@ -44,6 +44,12 @@ def _candidates(r: Reading, entities: list[Entity]) -> list[dict[str, Any]]:
             for x in entities]
 
 
+def _locks(r: Reading) -> bool:
+    """A lock or unlock verb outside the names ("lock the shed")."""
+    inside = r.inside
+    return any(t.text in ("lock", "unlock") and t.start not in inside for t in r.toks)
+
+
 def _opens_or_closes(r: Reading) -> bool:
     """An open/close verb outside the names: "open the bedroom" (a place said) is its curtains, not
     its lamp; the verb alone is no evidence of a target ("open gallery ..." is no command)."""
@@ -410,7 +416,7 @@ class Targets:
     (never the whole house for a group action unless "all" was said)."""
 
     name = "targets"
-    rules = ("open_close_covers", "which_player")
+    rules = ("open_close_covers", "lock_a_place", "which_player")
 
     def __call__(self, r: Reading) -> None:
         intent = r.intent
@@ -423,8 +429,11 @@ class Targets:
             return
         if r.entities or "name" in r.slots:
             return
-        if r.domain is None and intent in ("HassTurnOn", "HassTurnOff") and _opens_or_closes(r) and \
-                any(sp.slot in ("area", "floor") for sp in r.spans):
+        placed = any(sp.slot in ("area", "floor") for sp in r.spans)
+        if r.domain is None and intent in ("HassTurnOn", "HassTurnOff") and placed and _locks(r):
+            r.domain = "lock"  # "lock the shed": its lock
+            r.fired.append("lock_a_place")
+        elif r.domain is None and intent in ("HassTurnOn", "HassTurnOff") and _opens_or_closes(r) and placed:
             r.domain = "cover"  # "close the garage": its door, never its light
             r.fired.append("open_close_covers")
         doms: tuple[str, ...] | None = (r.domain,) if r.domain else (r.allowed or _AREA_DEFAULT.get(intent))
