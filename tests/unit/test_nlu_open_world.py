@@ -548,6 +548,10 @@ def test_a_list_with_a_part_it_cannot_tell_is_asked_about_never_done_in_part(par
     p = parser.parse(text)
     assert p.extra["decision"] == "confirm" and p.extra["reason"] == "part_of_a_list", p.extra
     assert p.to_json()["intent"] is None
+    if "lights" in text:  # said in a room, they are its lights
+        p = parser.parse(text, area="living_room")
+        assert set(p.targets) == {"media_player.living_room_tv", "light.living_room_lamp", "light.ceiling_light"}
+        assert p.extra["decision"] == ACT
 
 
 GARDEN = """areas:

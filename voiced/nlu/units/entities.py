@@ -274,7 +274,10 @@ class NameList:
                 return (found[0],)
             words = text.lower().split()
             if len(words) == 1 and words[0] in DOMAIN_WORDS:  # "the blinds": the one thing of that word
-                picked = device_word_entities(r, words[0], DOMAIN_WORDS[words[0]][0])
+                domain, device_class = DOMAIN_WORDS[words[0]]
+                if r.sat_area is not None and stem(words[0]) != words[0]:  # "the lights" said in a room: its
+                    return tuple(r.resolver.entities_in(r.sat_area, None, (domain,), device_class)) or None
+                picked = device_word_entities(r, words[0], domain)
                 if len(picked) != 1:
                     left_out.append(words[0])  # "the tv and the lights": which lights is not said
                 return (picked[0],) if len(picked) == 1 else None
