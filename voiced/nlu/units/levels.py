@@ -44,7 +44,7 @@ _ON_IS_UP = frozenset({"switch", "fan", "media_player"})  # "turn the fan up": o
 _NO_VALUE = frozenset({"lock", "vacuum", "scene", "script"})
 # words of one level, and the kinds that have it: a player's volume, a thermostat's (or a white
 # light's) warmth
-_LEVEL_OF = ((frozenset({"louder", "quieter", "softer", "mute", "unmute", "volume"}), frozenset({"media_player"})),
+_LEVEL_OF = ((frozenset({"louder", "quieter", "mute", "unmute", "volume"}), frozenset({"media_player"})),
              (frozenset({"warmer", "cooler", "hotter", "colder"}), frozenset({"climate", "light"})))
 _READ_ONLY = names(read_only=True)
 # levels in percent, none below zero (a temperature's sign is read by units/fill.py, its range checked
