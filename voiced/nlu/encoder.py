@@ -255,7 +255,7 @@ def export_session(path: Path, source: dict[str, Any], what: str, optimize: bool
     if not path.exists():
         return None
     try:
-        import onnxruntime as ort  # type: ignore[import-untyped]
+        import onnxruntime  # type: ignore[import-untyped]  # noqa: F401 - is it installed?
     except ImportError:
         log.info("onnxruntime not installed: %s runs in torch", what)
         return None
@@ -266,16 +266,23 @@ def export_session(path: Path, source: dict[str, Any], what: str, optimize: bool
     if made_from != source:
         log.warning("%s was exported from other weights: run `voiced model prepare`; using torch", path)
         return None
+    try:
+        return _session(path, threads, optimize)
+    except Exception as exc:  # noqa: BLE001 - a damaged export must not stop the daemon
+        log.warning("cannot load %s (%s): using torch", path, exc)
+        return None
+
+
+def _session(path: Path, threads: int, optimize: bool = False) -> Any:
+    """A CPU session over ``path``: ``threads`` for one run, one run at a time."""
+    import onnxruntime as ort  # type: ignore[import-untyped]
+
     opts = ort.SessionOptions()
     opts.intra_op_num_threads = threads
     opts.inter_op_num_threads = 1
     if optimize:
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    try:
-        return ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
-    except Exception as exc:  # noqa: BLE001 - a damaged export must not stop the daemon
-        log.warning("cannot load %s (%s): using torch", path, exc)
-        return None
+    return ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
 
 
 def _signed_session(directory: Path, onnx_dir: Path, tok: Any, threads: int) -> Any:
@@ -292,12 +299,7 @@ def _signed_session(directory: Path, onnx_dir: Path, tok: Any, threads: int) -> 
     if made_from != _signed_source(directory) or u8_from != _int8_source(directory):
         return None  # made from other weights, or beside a u8 copy that is
     try:
-        import onnxruntime as ort
-
-        opts = ort.SessionOptions()
-        opts.intra_op_num_threads = threads
-        opts.inter_op_num_threads = 1
-        sess = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+        sess = _session(path, threads)
         got = sess.run(None, _feeds(tok, PROBE))[0][0]
     except Exception as exc:  # noqa: BLE001 - the u8 copy does the same work
         log.info("signed int8 encoder unusable (%s): the u8 copy", exc)

@@ -19,6 +19,8 @@ _TENS = ["", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eigh
 NUMBER_WORDS = frozenset(_UNITS + _TENS[2:] + ["hundred", "thousand", "oh"])
 _FRACTION_WORDS = {"half": 0.5, "quarter": 0.25}
 
+# a sign the number words and the tokenizer drop ("minus 5", "negative two", "-5"), right before a number
+MINUS_BEFORE = re.compile(r"(?:\bminus|\bnegative|[-\u2212])\s*$", re.IGNORECASE)
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)?|[a-z]+|%|°")
 
 COLORS = (

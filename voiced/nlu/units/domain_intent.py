@@ -53,8 +53,7 @@ class StopIsNoClose:
         if r.intent not in ("HassTurnOff", "HassTurnOn") or not r.entities or \
                 any(x.domain != "cover" for x in r.entities):
             return
-        inside = r.inside
-        said = [t.text for t in r.toks if t.start not in inside]
+        said = r.words_outside
         if any(w in _HALT for w in said) and not any(w in _CLOSING for w in said):
             r.extra["cannot_do"] = ["cover"]
 
@@ -85,8 +84,7 @@ class LockWords:
             return
         words = r.words
         if "lock" not in kinds:
-            inside = r.inside
-            if any(t.text in _LOCKING and t.start not in inside for t in r.toks):
+            if _LOCKING & set(r.words_outside):
                 r.extra["cannot_do"] = sorted(kinds)
                 r.fired.append("no_lock")
             return

@@ -46,8 +46,7 @@ def _candidates(r: Reading, entities: list[Entity]) -> list[dict[str, Any]]:
 
 def _locks(r: Reading) -> bool:
     """A lock or unlock verb outside the names ("lock the shed")."""
-    inside = r.inside
-    return any(t.text in ("lock", "unlock") and t.start not in inside for t in r.toks)
+    return bool({"lock", "unlock"} & set(r.words_outside))
 
 
 def _opens_or_closes(r: Reading) -> bool:
@@ -162,7 +161,7 @@ class AreaList:
         if r.intent not in _GROUP_ACTIONS or r.entities or "name" in r.slots or r.domain is None:
             return
         tagged = [sp for sp in r.spans if sp.slot == "area"]
-        if not tagged or (not {"and", "&"} & set(r.words) and "," not in r.text):
+        if not tagged or not _has_joiner(r):
             return
         chain = next((c for c in _room_chains(r) if any(a.start < sp.end and sp.start < b.end
                                                            for a, b, _ in c for sp in tagged)), None)
@@ -175,6 +174,17 @@ class AreaList:
         r.targets = list(dict.fromkeys(e.id for e in found))
         r.slots["area"] = ", ".join(a.name for a in areas[:-1]) + " and " + areas[-1].name
         r.unresolved = [u for u in r.unresolved if u.slot != "area"]
+
+
+def _has_joiner(r: Reading) -> bool:
+    """An "and", "&" or a comma in the sentence: no list without one."""
+    return bool({"and", "&"} & set(r.words)) or "," in r.text
+
+
+def _list_gap(text: str) -> tuple[bool, bool]:
+    """Whether ``text`` between two things holds only list words, and whether it joins them ("and", ",")."""
+    gap = text.lower().replace(",", " , ").split()
+    return set(gap) <= _AREA_JOINER, bool({"and", ",", "&"} & set(gap))
 
 
 def _room_chains(r: Reading) -> list[list[tuple[Any, Any, Any]]]:
@@ -200,10 +210,10 @@ def _chains(r: Reading, lookup: Any) -> list[list[tuple[Any, Any, Any]]]:
         i += 1
     chains, run, joined = [], mentions[:1], False
     for prev, cur in itertools.pairwise(mentions):
-        gap = r.text[prev[1].end:cur[0].start].lower().replace(",", " , ").split()
-        if set(gap) <= _AREA_JOINER and _key(cur[2]) != _key(prev[2]):
+        listed, joins = _list_gap(r.text[prev[1].end:cur[0].start])
+        if listed and _key(cur[2]) != _key(prev[2]):
             run.append(cur)
-            joined = joined or bool({"and", ",", "&"} & set(gap))
+            joined = joined or joins
             continue
         if len(run) > 1 and joined:
             chains.append(run)
@@ -262,8 +272,8 @@ class NameList:
         """The home's names said one after another, the tagger's among them, where it tagged only
         some ("the coffee maker and the tv", "the desk lamp the tv plug and the coffee maker"); a
         room's kind of device among them ("the kitchen lights and the desk lamp") is the room's."""
-        if not {"and", "&"} & set(r.words) and "," not in r.text:
-            return []  # no list without a joiner
+        if not _has_joiner(r):
+            return []
         doms = r.allowed
         rooms: set[tuple[str, ...]] = set()  # the groups that are a room's devices
         left_out: list[str] = []
@@ -308,9 +318,8 @@ def _joined_to(r: Reading, words: list[str], said: list[Span]) -> bool:
     for sp in said:
         for w in words:
             for m in re.finditer(rf"\b{re.escape(w)}\b", low):
-                gap = low[sp.end:m.start()] if m.start() >= sp.end else low[m.end():sp.start]
-                if gap.replace(",", " , ").split() and set(gap.replace(",", " , ").split()) <= _AREA_JOINER \
-                        and {"and", ",", "&"} & set(gap.replace(",", " , ").split()):
+                listed, joins = _list_gap(low[sp.end:m.start()] if m.start() >= sp.end else low[m.end():sp.start])
+                if listed and joins:
                     return True
     return False
 

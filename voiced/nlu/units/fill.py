@@ -14,9 +14,8 @@ _POSITION_WORDS = re.compile(r"\b(half ?way|half (?:open|closed|shut)|(?:a|one|t
 
 _CLOSING = re.compile(r"\b(close|shut|lower|draw|pull down)\b")
 
-# a sign the number words and the tokenizer drop ("minus 5", "negative two", "-5"), just before the
-# number or at its start; a Fahrenheit scale said with it ("70 degrees fahrenheit", "68 °F", "70 f")
-_MINUS_BEFORE = re.compile(r"(?:\bminus|\bnegative|[-\u2212])\s*$", re.IGNORECASE)
+# a sign just before the number (numbers.MINUS_BEFORE) or at its start; a Fahrenheit scale said with it
+# ("70 degrees fahrenheit", "68 °F", "70 f")
 _MINUS_AT = re.compile(r"^\s*(?:minus\b|negative\b|[-\u2212])", re.IGNORECASE)
 _FAHRENHEIT_IN = re.compile(r"(?:\bfahrenheit\b|°\s*f\b|\d\s*f\b|\bdegrees? f\b)", re.IGNORECASE)
 _FAHRENHEIT_AFTER = re.compile(r"^\s*(?:degrees?|°)?\s*(?:fahrenheit\b|f\b)", re.IGNORECASE)
@@ -86,7 +85,7 @@ class TemperatureWords:
             return
         before, inside, after = r.text[:span.start], r.text[span.start:span.end], r.text[span.end:]
         v = float(value)
-        if r.intent == _SETPOINT and v > 0 and (_MINUS_BEFORE.search(before) or _MINUS_AT.search(inside)):
+        if r.intent == _SETPOINT and v > 0 and (numbers.MINUS_BEFORE.search(before) or _MINUS_AT.search(inside)):
             v = -v
             r.fired.append("negative")
         if _FAHRENHEIT_IN.search(inside) or _FAHRENHEIT_AFTER.search(after):

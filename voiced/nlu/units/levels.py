@@ -32,7 +32,6 @@ _DOWN = re.compile(r"\b(?:lower|decrease|reduce|quieter|softer)\b|\b(?:turn|brin
                    r"|\bdown by\b|\bway down\b|\btone(?: \w+){0,4} down\b")
 _PARTWAY = re.compile(r"\b(?:half ?way|part ?way|(?:a|one|three) quarters?(?: of the way)?)\b")
 _WARM_COOL = re.compile(r"\b(?:warm|cool)\b(?! white)")  # "warm up the bedroom": a temperature, no white
-_MINUS = re.compile(r"(?:\bminus|\bnegative|[-\u2212])\s*$", re.IGNORECASE)
 # the readings a level word is wrongly taken as
 _SWITCHING = frozenset({"HassTurnOn", "HassTurnOff", "HassVacuumStart", "HassVacuumReturnToBase",
                         "HassMediaPause", "HassMediaUnpause"})
@@ -72,6 +71,11 @@ def level_way(words: list[str]) -> str | None:
     return None if up == down else "up" if up else "down"
 
 
+def _step_of(kinds: set[str]) -> tuple[str, str] | None:
+    """The (up, down) step intents of one kind that has a level, else None."""
+    return _STEP.get(next(iter(kinds))) if len(kinds) == 1 else None
+
+
 def _refuse(r: Reading, kinds: set[str], rule: str) -> None:
     r.extra["cannot_do"] = sorted(kinds)
     r.fired.append(rule)
@@ -88,30 +92,30 @@ class LevelWords:
         kinds = r.target_domains
         if not kinds or r.intent is None or r.intent in _READ_ONLY:
             return
-        said = set(_said(r))
-        if any(said & words and not kinds & has for words, has in _LEVEL_OF):
+        words = _said(r)
+        said = set(words)
+        if any(said & level and not kinds & has for level, has in _LEVEL_OF):
             _refuse(r, kinds, "no_such_level")  # "make the ceiling fan louder", "mute the lamp"
             return
-        if r.intent in _PERCENT_INTENTS and any(sp.slot in NUMBER_SLOTS and _MINUS.search(r.text[:sp.start])
+        if r.intent in _PERCENT_INTENTS and any(sp.slot in NUMBER_SLOTS and numbers.MINUS_BEFORE.search(r.text[:sp.start])
                                                 for sp in r.spans):
             _refuse(r, kinds, "below_zero")
             return
         if r.intent in _STEPS:
-            self._other_step(r, kinds)
+            self._other_step(r, kinds, words)
             return
         if r.intent not in _SWITCHING:
             return
         if kinds <= _NO_VALUE and any(k in r.slots for k in NUMBER_SLOTS):
             _refuse(r, kinds, "value_no_level")
             return
-        words = _said(r)
         if not kinds <= _RAISED and _PARTWAY.search(" ".join(words)):
             _refuse(r, kinds, "partway")
             return
         way = level_way(words)
         if way is None or switched_to(words) is not None:
             return  # no level said, or switching words said too ("power down", "turn it off")
-        step = _STEP.get(next(iter(kinds))) if len(kinds) == 1 else None
+        step = _step_of(kinds)
         if step is not None:
             if r.intent in ("HassTurnOn", "HassTurnOff"):
                 r.intent = step[0] if way == "up" else step[1]
@@ -121,13 +125,12 @@ class LevelWords:
             return
         _refuse(r, kinds, "no_level")
 
-
     @staticmethod
-    def _other_step(r: Reading, kinds: set[str]) -> None:
+    def _other_step(r: Reading, kinds: set[str], words: list[str]) -> None:
         """ "turn the nest up a little" read as a light's brighten: the thermostat's own step (on
         level words only: "warmer" said of a lamp is its colour, never brighter)."""
-        step = _STEP.get(next(iter(kinds))) if len(kinds) == 1 else None
-        way = level_way(_said(r))
+        step = _step_of(kinds)
+        way = level_way(words)
         if step is not None and r.intent not in step and way is not None:
             r.intent = step[0] if way == "up" else step[1]
             r.fired.append("step")

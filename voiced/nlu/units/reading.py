@@ -96,6 +96,12 @@ class Reading:
         return {x.start for sp in self.spans if sp.slot in _NAME_LIKE for x in self.toks if sp.start <= x.start < sp.end}
 
     @property
+    def words_outside(self) -> list[str]:
+        """The words said outside name-like spans (a verb, not a name's word: "lock" in "Lock Battery")."""
+        inside = self.inside
+        return [t.text for t in self.toks if t.start not in inside]
+
+    @property
     def target_domains(self) -> set[str]:
         """The domains of the entities the reading reaches now."""
         return {e.domain for t in self.targets if (e := self.ctx.home.entity(t)) is not None}
