@@ -580,3 +580,15 @@ def test_a_home_never_seen_with_a_gate_a_shed_lock_and_a_switched_heater(text: s
 
     p = Parser.load(None, load_home_text(GARDEN)).parse(text)
     assert (p.intent, p.targets, p.extra["decision"]) == (intent, targets, decision), p.extra
+
+
+@needs_model
+@pytest.mark.parametrize(("text", "intent", "slots"), [
+    ("remove 6 min off my timer", "HassDecreaseTimer", {"minutes": 6}),  # had cancelled the timer
+    ("set a timer for 0 minutes", "HassStartTimer", {}),  # had started a timer of no length: now asked
+    ("set a timer for minus 5 minutes", "HassStartTimer", {}),  # had started a five-minute one
+    ("cancel the 5 minute timer", "HassCancelTimer", {"start_minutes": 5}),
+])
+def test_a_timers_length_as_said(parser: Parser, text: str, intent: str, slots: dict[str, object]) -> None:
+    j = parser.parse(text).to_json()
+    assert (j["intent"], j["slots"]) == (intent, slots), j

@@ -40,6 +40,7 @@ from voiced.nlu.units import (
     states,
     tagger,
     taught,
+    timers,
     values,
 )
 from voiced.nlu.units.fixed import fixed_reply
@@ -64,7 +65,7 @@ def units(model: checkpoint.NluModel, threshold: float) -> list[Unit]:
         domain_intent.SwitchNotClimate(), domain_intent.ToggleSaysWhich(),
         domain_intent.ValueByDomain(), levels.LevelWords(), levels.QuantityWords(), levels.LightSaid(),
         levels.ClimateSaid(),
-        fill.ColourWords(), fill.PositionWords(), fill.TemperatureWords(), polarity.VerbAgainstIntent(), taught.UntaughtVerb(), mood.NotForNow(),
+        fill.ColourWords(), fill.PositionWords(), fill.TemperatureWords(), timers.TimerLength(), polarity.VerbAgainstIntent(), taught.UntaughtVerb(), mood.NotForNow(),
         requirements.Requirements(),
     ]
 
