@@ -13,6 +13,7 @@ from __future__ import annotations
 from voiced.events import Parse
 from voiced.home.resolve import DOMAIN_WORDS, is_device_word
 from voiced.intents import INTENTS, names
+from voiced.nlu import numbers
 
 # the words a request of each kind is about (lower case, whole tokens)
 _WEEKDAYS = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "weekday", "weekend"}
@@ -68,7 +69,6 @@ INTENT_TOPIC: dict[str, str] = {n: s.topic for n, s in INTENTS.items() if s.topi
 TARGETED = names(by_target=True)
 # the timer's second parts: a delayed command or a duration with a timer verb stand for the timer
 _TIMER_SLOTS = ("conversation_command",)
-_DURATION = ("hours", "minutes", "seconds")
 # timer words that also ask about other things ("let me know the time of the train"): they start a
 # timer only beside a duration
 _LOOSE_TIMER_WORDS = frozenset({"know", "time"})
@@ -111,7 +111,7 @@ def find(parse: Parse, words: list[str], satellite: bool) -> list[str]:
     if topic in _ASKED_WORDS and not topical:
         asked, before = _ASKED_WORDS[topic]
         topical = any(w in asked and k and words[k - 1] in before for k, w in enumerate(words))
-    if intent == "HassStartTimer" and not any(k in parse.slots for k in _DURATION):
+    if intent == "HassStartTimer" and not any(k in parse.slots for k in numbers.DURATION_UNITS):
         topical = any(w in TOPIC_WORDS["timer"] - _LOOSE_TIMER_WORDS for w in words)
     if intent in TARGETED:
         for slot in ("name", "area", "floor"):

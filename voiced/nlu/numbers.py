@@ -174,6 +174,7 @@ _UNIT_WORDS = {
     "second": "seconds", "seconds": "seconds", "sec": "seconds", "secs": "seconds", "s": "seconds",
 }
 _SECONDS = {"hours": 3600, "minutes": 60, "seconds": 1}
+DURATION_UNITS = tuple(_SECONDS)  # the slots of a duration, largest first
 
 
 def parse_duration(text: str) -> dict[str, int] | None:

@@ -12,15 +12,16 @@ from __future__ import annotations
 
 import re
 
+from voiced.intents import names
 from voiced.nlu import numbers
 from voiced.nlu.units.reading import Reading
 
-_UNITS = ("hours", "minutes", "seconds")
 _DURATION_SLOTS = ("duration", "start_duration")
 # after the number: its unit if the tagger left it out, then "off"/"from" (taken off the timer)
 _UNIT_AFTER = re.compile(r"^\s*(hours?|hrs?|minutes?|mins?|seconds?|secs?)\b", re.IGNORECASE)
 _TAKEN_OFF = re.compile(r"^\s*(?:off|from)\b(?!\s+now)", re.IGNORECASE)
-_CHANGES = ("HassStartTimer", "HassIncreaseTimer", "HassDecreaseTimer")
+# the timer intents that need a length (start, increase, decrease: voiced/intents.py)
+_CHANGES = names(timer=True, required=("hours|minutes|seconds",))
 
 
 class TimerLength:
@@ -50,7 +51,7 @@ class TimerLength:
             said = numbers.parse_duration(r.text[sp.start:end])
             if not said:
                 return
-            for u in _UNITS:
+            for u in numbers.DURATION_UNITS:
                 r.slots.pop(u, None)
                 r.slots.pop("start_" + u, None)
             r.slots.update(said)
@@ -60,7 +61,7 @@ class TimerLength:
 
     @staticmethod
     def _no_length(r: Reading) -> None:
-        said = [u for u in _UNITS if u in r.slots]
+        said = [u for u in numbers.DURATION_UNITS if u in r.slots]
         if not said:
             return
         minus = any(sp.slot in _DURATION_SLOTS and numbers.MINUS_BEFORE.search(r.text[:sp.start]) for sp in r.spans)

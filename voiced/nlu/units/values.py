@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from voiced.nlu import numbers
 from voiced.nlu.units.places import TIMER_INTENTS
 from voiced.nlu.units.reading import NUMBER_SLOTS, Reading
 
@@ -30,7 +31,7 @@ def fix_numbers(intent: str, slots: dict[str, Any]) -> None:
             elif k != want:
                 slots.pop(k, None)
     start = intent in _STARTED
-    for unit in ("hours", "minutes", "seconds"):
+    for unit in numbers.DURATION_UNITS:
         if start and unit in slots:
             slots["start_" + unit] = slots.pop(unit)
         if intent == "HassStartTimer" and "start_" + unit in slots:
